@@ -1,0 +1,127 @@
+"""Orchestrates a build: settings and events in, the week's digest rendered and written out."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from newsletter.config import load_settings
+from newsletter.dates import BadDate, coming_week, parse_week, week_label
+from newsletter.digest import digest_for_week
+from newsletter.errors import InvalidInput, NewsletterError, NoEvents
+from newsletter.events import load_events
+from newsletter.models import Digest, Event, RenderedEmail, Settings, Week
+
+OUTPUT_NAMES = ("digest.html", "digest.txt", "digest.eml", "digest.json")
+
+
+@dataclass
+class Project:
+    """A group's settings and every event it has, all valid."""
+
+    settings: Settings
+    events: list[Event]
+
+
+@dataclass
+class Build:
+    week: Week
+    digest: Digest
+    email: RenderedEmail
+    outputs: dict[str, bytes]
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def html_bytes(self) -> int:
+        return len(self.outputs["digest.html"])
+
+
+def load_project(config: Path, events_dir: Path) -> Project:
+    """Read settings and events; raise InvalidInput with every problem in any file."""
+    settings = load_settings(config)
+    events, problems = load_events(events_dir, settings)
+    if problems:
+        raise InvalidInput(problems)
+    return Project(settings, events)
+
+
+def today_in(settings: Settings) -> date:
+    return datetime.now(settings.timezone).date()
+
+
+def choose_week(settings: Settings, week: str | None, today: date | None) -> Week:
+    """The week named by --week, or the coming week as of `today`."""
+    try:
+        if week:
+            return parse_week(week, settings.week_start, settings.timezone)
+    except BadDate as exc:
+        raise NewsletterError(f"--week: {exc}") from None
+    return coming_week(today or today_in(settings), settings.week_start, settings.timezone)
+
+
+def render_week(project: Project, week: Week, drafts: bool = False, now: datetime | None = None) -> Build:
+    """Everything for one week, in memory; raises NoEvents for an empty week."""
+    from newsletter.mime import build_message, to_bytes
+    from newsletter.render import GMAIL_CLIP_BYTES, render_email
+    from newsletter.summary import digest_summary, to_json
+
+    settings = project.settings
+    digest = digest_for_week(project.events, week, settings, drafts=drafts)
+    if not digest.events:
+        raise NoEvents(f"no events in week {week.id} ({week_label(week)}): nothing to send")
+    email = render_email(digest, settings)
+    message = build_message(email, settings, week.id, now or datetime.now(timezone.utc))
+    outputs = {
+        "digest.html": email.html.encode("utf-8"),
+        "digest.txt": email.text.encode("utf-8"),
+        "digest.eml": to_bytes(message),
+        "digest.json": to_json(digest_summary(digest, email, settings)).encode("utf-8"),
+    }
+    result = Build(week, digest, email, outputs)
+    if result.html_bytes > GMAIL_CLIP_BYTES:
+        result.warnings.append(
+            f"digest.html is {result.html_bytes / 1000:.1f} KB: Gmail clips messages over 102 KB"
+        )
+    return result
+
+
+def write_atomically(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
+    """Write every file or none: each goes to a temporary file first, then all are renamed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, data in outputs.items():
+            handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
+            staged.append((name, Path(temp)))
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+    except BaseException:
+        for _, temp in staged:
+            temp.unlink(missing_ok=True)
+        raise
+    written = []
+    for name, temp in staged:
+        os.chmod(temp, 0o644)
+        os.replace(temp, out_dir / name)
+        written.append(out_dir / name)
+    return written
+
+
+def build(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
+          out: Path | None = None, drafts: bool = False) -> Build:
+    """`newsletter build`: render the week and write digest.html, .txt, .eml and .json."""
+    project = load_project(config, events_dir)
+    chosen = choose_week(project.settings, week, today)
+    result = render_week(project, chosen, drafts=drafts)
+    target = out if out is not None else Path("dist") / chosen.id
+    try:
+        result.written = write_atomically(target, result.outputs)
+    except OSError as exc:
+        raise NewsletterError(f"{target}: cannot write the digest: {exc.strerror or exc}") from None
+    return result

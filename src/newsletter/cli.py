@@ -1,0 +1,202 @@
+"""The `newsletter` command: a thin layer of click commands over plain functions.
+
+Rendering libraries are imported inside the commands that use them, so that
+`newsletter --help` starts at once.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from pathlib import Path
+
+import click
+
+from newsletter import __version__
+from newsletter.errors import NewsletterError
+
+
+def _today(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    from newsletter.dates import BadDate, parse_day
+
+    try:
+        return parse_day(value)
+    except BadDate as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def project_options(command):
+    """--config and --events, shared by every command that reads the group's files."""
+    command = click.option(
+        "--events", "events_dir", type=click.Path(path_type=Path), default=None,
+        help="Folder of event files.  [default: events/ next to the settings]",
+    )(command)
+    command = click.option(
+        "--config", type=click.Path(path_type=Path), default=Path("newsletter.toml"),
+        show_default=True, help="The newsletter's settings file.",
+    )(command)
+    return command
+
+
+def today_option(command):
+    return click.option(
+        "--today", callback=_today, metavar="YYYY-MM-DD",
+        help="Act as if today were this date.  [default: the real date]",
+    )(command)
+
+
+def week_option(command):
+    return click.option(
+        "--week", metavar="WEEK",
+        help="An ISO week such as 2018-W04, or any date in the week.  [default: the coming week]",
+    )(command)
+
+
+def reports_errors(command):
+    """Turn the library's errors into a message on stderr and exit status 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except NewsletterError as exc:
+            click.echo(str(exc), err=True)
+            raise SystemExit(1) from None
+
+    return wrapper
+
+
+def _events_dir(config: Path, events_dir: Path | None) -> Path:
+    return events_dir if events_dir is not None else config.parent / "events"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="newsletter")
+def main():
+    """Turn a folder of event files into a weekly email digest.
+
+    Each event is a Markdown file with YAML front matter in events/; the
+    settings are in newsletter.toml. `newsletter build` writes the week's
+    digest as HTML, plain text, .eml and JSON into dist/<week>/.
+
+    \b
+    Example:
+        newsletter build --week 2018-W04
+    """
+
+
+@main.command()
+@week_option
+@click.option("--out", type=click.Path(path_type=Path), help="Folder to write into.  [default: dist/<ISO week>/]")
+@click.option("--drafts", is_flag=True, help="Include events marked draft: true.")
+@today_option
+@project_options
+@reports_errors
+def build(week, out, drafts, today, config, events_dir):
+    """Write the week's digest: digest.html, .txt, .eml and .json.
+
+    \b
+    Example:
+        newsletter build --week 2018-W04
+        newsletter build --today 2018-01-20 --out /tmp/preview
+    """
+    from newsletter.build import build as build_digest
+    from newsletter.dates import week_label
+    from newsletter.render import GMAIL_CLIP_BYTES
+
+    result = build_digest(config, _events_dir(config, events_dir), week=week, today=today, out=out, drafts=drafts)
+    click.echo(f"Week {result.week.id} ({week_label(result.week)})")
+    click.echo(f"Subject: {result.email.subject}")
+    for section in result.digest.all_sections:
+        count = len(section.events)
+        click.echo(f"  {section.heading}: {count} event{'s' if count != 1 else ''}")
+    click.echo(f"HTML size: {result.html_bytes / 1000:.1f} KB (Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
+    for path in result.written:
+        click.echo(f"Wrote {path}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@main.command(name="list")
+@week_option
+@click.option("--drafts", is_flag=True, help="Include events marked draft: true.")
+@today_option
+@project_options
+@reports_errors
+def list_events(week, drafts, today, config, events_dir):
+    """Show the week's events by section, one line each.
+
+    \b
+    Example:
+        newsletter list --week 2018-01-24
+    """
+    from newsletter.build import choose_week, load_project
+    from newsletter.listing import week_listing
+
+    project = load_project(config, _events_dir(config, events_dir))
+    chosen = choose_week(project.settings, week, today)
+    click.echo(week_listing(project, chosen, drafts=drafts))
+
+
+@main.command()
+@week_option
+@today_option
+@project_options
+def check(week, today, config, events_dir):
+    """Check every event file and the settings, then try the week's digest.
+
+    Reports every problem at once as path:line: field: message, then the
+    HTML size of the week's digest against Gmail's 102 KB clipping limit.
+    Exits with status 1 when anything is wrong.
+
+    \b
+    Example:
+        newsletter check
+        newsletter check --week 2018-W04
+    """
+    from newsletter.check import check as check_project
+
+    try:
+        report = check_project(config, _events_dir(config, events_dir), week=week, today=today)
+    except NewsletterError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    for note in report.notes:
+        click.echo(note)
+    if report.html_bytes is not None:
+        click.echo(f"{report.week.id}: digest.html is {report.html_bytes / 1000:.1f} KB of Gmail's 102 KB")
+    if not report.ok:
+        count = len(report.problems)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: settings and {report.files} event file{'s' if report.files != 1 else ''} are valid")
+
+
+@main.command()
+@click.argument("kind")
+@click.argument("title")
+@click.option("--start", required=True, help="2018-01-27 12:00, or a date for an all-day event.")
+@click.option("--end", help="14:00 (same day), a date-time, or a date.")
+@click.option("--location", help="Where it happens, or TBD.")
+@project_options
+@reports_errors
+def new(kind, title, start, end, location, config, events_dir):
+    """Create an event file from a template that lists every field.
+
+    Writes events/<date>-<slug>.md and never overwrites an existing file.
+
+    \b
+    Example:
+        newsletter new rally "Rent Strike Rally" --start "2018-02-03 12:00" --end 14:00 --location "City Hall Plaza"
+    """
+    from newsletter.config import load_settings
+    from newsletter.events import display_path
+    from newsletter.scaffold import new_event
+
+    settings = load_settings(config)
+    path = new_event(_events_dir(config, events_dir), settings, kind, title, start, end, location)
+    click.echo(f"Created {display_path(path)}")

@@ -1,0 +1,208 @@
+"""Reads `newsletter.toml` into Settings, reporting every problem at once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from newsletter.colors import AA, HEX, contrast, readable_on
+from newsletter.errors import InvalidInput, Problem
+from newsletter.events import display_path
+from newsletter.fields import FieldReader, is_url
+from newsletter.models import DEFAULT_KINDS, Image, Kind, Settings, Theme
+
+KEYS = (
+    "name", "organization", "language", "timezone", "week_start", "from", "reply_to",
+    "to", "subject", "coming_up_weeks", "archive_url", "unsubscribe", "address",
+    "kinds", "theme",
+)
+THEME_KEYS = ("accent", "background", "text", "logo")
+KIND_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MERGE_TAG = re.compile(r"\*\|.+\|\*|\{\{.+\}\}|%.+%|<%.+%>|\[.+\]|\{.+\}|\$\{.+\}")
+
+
+def load_settings(path: Path) -> Settings:
+    """Settings from `path`; raises InvalidInput listing every problem."""
+    shown = display_path(path)
+    try:
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+    except FileNotFoundError:
+        raise InvalidInput([Problem(shown, None, None, "settings file not found (create one with at least name = \"...\")")]) from None
+    except UnicodeDecodeError:
+        raise InvalidInput([Problem(shown, None, None, "file is not UTF-8 text")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+)", str(exc))
+        message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
+        raise InvalidInput([Problem(shown, int(found[1]) if found else None, None, f"TOML: {message}")]) from None
+    lines = TomlLines(text)
+    reader = FieldReader(shown, lines.line)
+    settings = _read(reader, data, path.resolve().parent, shown, lines)
+    if reader.problems:
+        raise InvalidInput(reader.problems)
+    return settings
+
+
+def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: TomlLines) -> Settings:
+    r.unknown(data, KEYS)
+    values: dict[str, Any] = {}
+    name = _string(r, data, "name")
+    if not name:
+        r.problem("name", "is required: the newsletter's name")
+    tz_name = _string(r, data, "timezone") or "UTC"
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.problem("timezone", f"unknown time zone '{tz_name}' (use an IANA name such as America/New_York)")
+        tz, tz_name = ZoneInfo("UTC"), "UTC"
+    for key in ("organization", "language", "subject", "address"):
+        if (value := _string(r, data, key)) is not None:
+            values[key] = value
+    week_start = _string(r, data, "week_start") or "monday"
+    if week_start not in ("monday", "sunday"):
+        r.problem("week_start", f"'{week_start}' must be monday or sunday")
+    for key, attribute in (("from", "sender"), ("reply_to", "reply_to"), ("to", "to")):
+        address = _string(r, data, key)
+        if address is None:
+            continue
+        if "@" not in parseaddr(address)[1]:
+            r.problem(key, f"'{address}' is not an email address (write Name <list@example.org>)")
+        values[attribute] = address
+    if "coming_up_weeks" in data:
+        weeks = data["coming_up_weeks"]
+        if not isinstance(weeks, int) or isinstance(weeks, bool) or not 0 <= weeks <= 12:
+            r.problem("coming_up_weeks", "must be a whole number from 0 to 12")
+        else:
+            values["coming_up_weeks"] = weeks
+    if (archive := _string(r, data, "archive_url")) is not None:
+        if not is_url(archive):
+            r.problem("archive_url", f"'{archive}' is not a full address starting with https://")
+        values["archive_url"] = archive.rstrip("/") + "/"
+    if (unsubscribe := _string(r, data, "unsubscribe")) is not None:
+        if not (is_url(unsubscribe, ("http", "https", "mailto")) or MERGE_TAG.search(unsubscribe)):
+            r.problem("unsubscribe", f"'{unsubscribe}' is not an https:// address, a mailto: address or a merge tag such as *|UNSUB|*")
+        values["unsubscribe"] = unsubscribe
+    if "kinds" in data:
+        values["kinds"] = _kinds(r, data["kinds"])
+    if "theme" in data:
+        values["theme"] = _theme(r, data["theme"])
+    return Settings(name=name or "", timezone=tz, timezone_name=tz_name, week_start=week_start,
+                    root=root, path=shown, lines=lines.lines, **values)
+
+
+def _string(r: FieldReader, data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        r.problem(key, "must be text in quotes")
+        return None
+    return value.strip() or None
+
+
+def _kinds(r: FieldReader, tables: Any) -> tuple[Kind, ...]:
+    if not isinstance(tables, list) or not tables:
+        r.problem("kinds", "must be one or more [[kinds]] tables with id, heading and color")
+        return DEFAULT_KINDS
+    kinds: list[Kind] = []
+    for number, table in enumerate(tables):
+        field = f"kinds[{number}]"
+        if not isinstance(table, dict):
+            r.problem(field, "must be a [[kinds]] table with id, heading and color")
+            continue
+        r.unknown(table, ("id", "heading", "color"), prefix=f"{field}.")
+        kind_id = r.text(table, "id", f"{field}.id", required=True)
+        heading = r.text(table, "heading", f"{field}.heading", required=True)
+        color = _color(r, table, "color", f"{field}.color") or "#57606a"
+        if kind_id and not KIND_ID.match(kind_id):
+            r.problem(f"{field}.id", f"'{kind_id}' must be lowercase letters, digits and dashes")
+        elif kind_id in ("ongoing", "coming-up"):
+            r.problem(f"{field}.id", f"'{kind_id}' is a section newsletter adds itself")
+        elif kind_id and any(k.id == kind_id for k in kinds):
+            r.problem(f"{field}.id", f"'{kind_id}' is listed twice")
+        elif kind_id and heading:
+            kinds.append(Kind(kind_id, heading, color))
+    return tuple(kinds) or DEFAULT_KINDS
+
+
+def _color(r: FieldReader, table: dict[str, Any], key: str, field: str) -> str | None:
+    value = r.text(table, key, field)
+    if value is not None and not HEX.match(value):
+        r.problem(field, f"'{value}' must be a hex colour such as #1d5fb4")
+        return None
+    return value
+
+
+def _theme(r: FieldReader, table: Any) -> Theme:
+    if not isinstance(table, dict):
+        r.problem("theme", "must be a [theme] table")
+        return Theme()
+    r.unknown(table, THEME_KEYS, prefix="theme.")
+    defaults = Theme()
+    accent = _color(r, table, "accent", "theme.accent") or defaults.accent
+    background = _color(r, table, "background", "theme.background") or defaults.background
+    text = _color(r, table, "text", "theme.text") or defaults.text
+    for field, color in (("theme.text", text), ("theme.accent", accent)):
+        ratio = contrast(color, background)
+        if ratio < AA:
+            r.problem(field, f"{color} on background {background} has contrast {ratio:.1f}:1, under the 4.5:1 people need to read it")
+    if contrast(readable_on(accent), accent) < AA:
+        r.problem("theme.accent", f"no text colour reads well on buttons of {accent}: pick a darker or lighter accent")
+    logo = None
+    if (spec := table.get("logo")) is not None:
+        if not isinstance(spec, dict):
+            r.problem("theme.logo", "must have src and alt, as logo = { src = \"https://...\", alt = \"...\" }")
+        else:
+            r.unknown(spec, ("src", "alt"), prefix="theme.logo.")
+            src = r.url(spec, "src", "theme.logo.src", required=True)
+            alt = r.text(spec, "alt", "theme.logo.alt")
+            if alt is None:
+                r.problem("theme.logo.alt", "is required: say what the logo shows, such as the group's name")
+            if src and alt:
+                logo = Image(src, alt)
+    return Theme(accent=accent, background=background, text=text, logo=logo)
+
+
+class TomlLines:
+    """Finds the line of a key such as 'theme.accent' or 'kinds[1].color' in TOML text.
+
+    tomllib gives values without positions; this reads the table headers and
+    `key =` lines so that a message can point at the line to fix.
+    """
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+
+    def __init__(self, text: str):
+        self.lines: dict[str, int] = {}
+        table = ""
+        counts: dict[str, int] = {}
+        for number, line in enumerate(text.split("\n"), start=1):
+            header = self._HEADER.match(line)
+            if header:
+                name = header[2].replace('"', "").replace("'", "")
+                if header[1] == "[[":
+                    index = counts.get(name, 0)
+                    counts[name] = index + 1
+                    name = f"{name}[{index}]"
+                table = name
+                self.lines.setdefault(table, number)
+                self.lines.setdefault(table.split("[")[0], number)
+                continue
+            key = self._KEY.match(line)
+            if key:
+                name = key[1].strip('"')
+                self.lines.setdefault(f"{table}.{name}" if table else name, number)
+
+    def line(self, path: str) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None

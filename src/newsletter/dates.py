@@ -1,0 +1,176 @@
+"""Dates: reading the values people write, choosing weeks, and writing dates for people."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from newsletter.models import Event, Week
+
+WEEKDAYS = {"monday": 0, "sunday": 6}
+_ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class BadDate(ValueError):
+    """A value that is not a date, a date-time or a time; the message says why."""
+
+
+def parse_when(value: str, tz: tzinfo) -> tuple[datetime, bool]:
+    """Return (aware datetime, is_date) for '2018-01-15', '2018-01-27 12:00' or an offset form.
+
+    A date alone means the whole day; a date-time without an offset is local to `tz`.
+    """
+    text = value.strip()
+    if _DATE_ONLY.match(text):
+        return datetime.combine(_parse_date(text), time(0), tzinfo=tz), True
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        if _DATE_ONLY.match(text[:10]):
+            _parse_date(text[:10])  # names an impossible date precisely
+        raise BadDate(
+            f"{value!r} is not a date or date-time (write 2018-01-27 or 2018-01-27 12:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment, False
+
+
+def parse_end(value: str, start: datetime, tz: tzinfo) -> tuple[datetime, bool]:
+    """Like parse_when, but a time alone ('14:00') means that time on the start's day."""
+    text = value.strip()
+    if re.match(r"^\d{1,2}:\d{2}(:\d{2})?$", text):
+        try:
+            clock = time.fromisoformat(text.zfill(5) if len(text) == 4 else text)
+        except ValueError:
+            raise BadDate(f"{value!r} is not a time of day (write 14:00)") from None
+        return datetime.combine(start.date(), clock, tzinfo=start.tzinfo), False
+    return parse_when(text, tz)
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadDate(f"{text} is not a real date") from None
+
+
+def parse_day(value: str) -> date:
+    """A plain YYYY-MM-DD date, as given to --today."""
+    if not _DATE_ONLY.match(value.strip()):
+        raise BadDate(f"{value!r} is not a date (write YYYY-MM-DD)")
+    return _parse_date(value.strip())
+
+
+def week_containing(day: date, week_start: str, tz: tzinfo) -> Week:
+    """The digest week that `day` falls in; named by the ISO week of its Monday."""
+    back = (day.weekday() - WEEKDAYS[week_start]) % 7
+    first = day - timedelta(days=back)
+    monday = first if week_start == "monday" else first + timedelta(days=1)
+    iso = monday.isocalendar()
+    return Week(f"{iso.year}-W{iso.week:02d}", first, tz)
+
+
+def parse_week(value: str, week_start: str, tz: tzinfo) -> Week:
+    """A week from '2018-W04' or from any date inside it."""
+    text = value.strip()
+    found = _ISO_WEEK.match(text)
+    if found:
+        year, number = int(found[1]), int(found[2])
+        try:
+            monday = date.fromisocalendar(year, number, 1)
+        except ValueError:
+            raise BadDate(f"{year} has no ISO week {number}") from None
+        return week_containing(monday, week_start, tz)
+    try:
+        return week_containing(parse_day(text), week_start, tz)
+    except BadDate:
+        raise BadDate(f"{value!r} is not a week (write 2018-W04 or a date such as 2018-01-24)") from None
+
+
+def coming_week(today: date, week_start: str, tz: tzinfo) -> Week:
+    """The week that starts on the next week-start day, or today if today is one."""
+    ahead = (WEEKDAYS[week_start] - today.weekday()) % 7
+    return week_containing(today + timedelta(days=ahead), week_start, tz)
+
+
+def next_week(week: Week, week_start: str) -> Week:
+    return week_containing(week.first_day + timedelta(days=7), week_start, week.tz)
+
+
+# Writing dates the way people read them -------------------------------------------
+
+
+def format_day(day: date, ref_year: int | None = None) -> str:
+    """'Saturday, January 27', with the year when it is not `ref_year`."""
+    text = f"{day:%A}, {day:%B} {day.day}"
+    if ref_year is not None and day.year != ref_year:
+        text += f", {day.year}"
+    return text
+
+
+def format_short_day(day: date) -> str:
+    """'Sat Jan 27', for one-line listings."""
+    return f"{day:%a} {day:%b} {day.day:>2}"
+
+
+def format_time(clock: time, meridiem: bool = True) -> str:
+    hour = clock.hour % 12 or 12
+    text = f"{hour}:{clock.minute:02d}"
+    return f"{text} {'am' if clock.hour < 12 else 'pm'}" if meridiem else text
+
+
+def format_time_range(start: time, end: time) -> str:
+    """'12:00–2:00 pm', or '11:00 am–1:00 pm' when the halves of the day differ."""
+    same_half = (start.hour < 12) == (end.hour < 12)
+    return f"{format_time(start, meridiem=not same_half)}–{format_time(end)}"
+
+
+def _zone_note(event: Event, home: tzinfo) -> str:
+    """' PST' when the event's clock is not the newsletter's at that moment."""
+    if event.all_day or event.start.utcoffset() == event.start.astimezone(home).utcoffset():
+        return ""
+    return f" {event.start.tzname()}"
+
+
+def format_when(event: Event, home: tzinfo, ref_year: int | None = None) -> str:
+    """The event's day and time for people: 'Saturday, January 27 · 12:00–2:00 pm'."""
+    start, end = event.start, event.end
+    day = format_day(start.date(), ref_year)
+    zone = _zone_note(event, home)
+    if event.all_day:
+        if event.multi_day:
+            return f"{day} – {format_day(event.last_day, ref_year)}"
+        return f"{day} · all day"
+    if end is None:
+        return f"{day} · {format_time(start.time())}{zone}"
+    if event.end_is_date:
+        return f"{day} · {format_time(start.time())}{zone} through {format_day(event.last_day, ref_year)}"
+    if end.date() == start.date():
+        return f"{day} · {format_time_range(start.time(), end.time())}{zone}"
+    return (
+        f"{day}, {format_time(start.time())} – "
+        f"{format_day(end.date(), ref_year)}, {format_time(end.time())}{zone}"
+    )
+
+
+def format_through(event: Event, ref_year: int | None = None) -> str:
+    """'through Saturday, February 10', for an event already under way."""
+    return f"through {format_day(event.last_day, ref_year)}"
+
+
+def format_moment(moment: datetime, is_date: bool, ref_year: int | None = None) -> str:
+    """A single start, as in 'Thursday, January 4, 7:00 pm'."""
+    day = format_day(moment.date(), ref_year)
+    return day if is_date else f"{day}, {format_time(moment.time())}"
+
+
+def week_label(week: Week) -> str:
+    """'January 22–28, 2018', 'January 29 – February 4, 2018' or across a new year."""
+    a, b = week.first_day, week.last_day
+    if a.year != b.year:
+        return f"{a:%B} {a.day}, {a.year} – {b:%B} {b.day}, {b.year}"
+    if a.month != b.month:
+        return f"{a:%B} {a.day} – {b:%B} {b.day}, {b.year}"
+    return f"{a:%B} {a.day}–{b.day}, {b.year}"

@@ -1,0 +1,254 @@
+"""Reads event files (Markdown with YAML front matter) into Event objects."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from newsletter import body as body_text
+from newsletter.dates import BadDate, parse_end, parse_when
+from newsletter.errors import Problem
+from newsletter.fields import FieldReader, suggest
+from newsletter.frontmatter import FrontMatterError, decode, split
+from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, Speaker
+
+FIELDS = (
+    "title", "kind", "start", "end", "timezone", "location", "online", "hosts",
+    "speakers", "links", "rsvp", "donate", "accessibility", "image", "summary",
+    "draft", "status", "rescheduled_from",
+)
+LOCATION_FIELDS = ("name", "address", "url", "notes")
+
+
+def display_path(path: Path) -> str:
+    """The path as the user would type it: relative to the working folder when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def event_files(folder: Path) -> list[Path]:
+    """Every event file under `folder`; names starting with '_' or '.' are left out."""
+    found = []
+    for path in folder.rglob("*.md"):
+        parts = path.relative_to(folder).parts
+        if not any(part.startswith(("_", ".")) for part in parts):
+            found.append(path)
+    return sorted(found)
+
+
+def load_events(folder: Path, settings: Settings) -> tuple[list[Event], list[Problem]]:
+    """Read every event file under `folder`; return the good ones and every problem found."""
+    if not folder.is_dir():
+        return [], [Problem(display_path(folder), None, None, "events folder not found")]
+    events: list[Event] = []
+    problems: list[Problem] = []
+    for path in event_files(folder):
+        event_id = path.relative_to(folder).with_suffix("").as_posix()
+        event, found = read_event(path.read_bytes(), display_path(path), event_id, settings)
+        problems.extend(found)
+        if event is not None:
+            events.append(event)
+    return events, problems
+
+
+def read_event(raw: bytes, path: str, event_id: str, settings: Settings) -> tuple[Event | None, list[Problem]]:
+    """Parse one event file's bytes; an Event only when there were no problems."""
+    try:
+        front = split(decode(raw))
+    except FrontMatterError as exc:
+        return None, [Problem(path, exc.line, None, str(exc))]
+    reader = FieldReader(path, front.line)
+    event = _EventReader(reader, front.data, settings).read(event_id, front.body)
+    for line_offset, message in body_text.problems(front.body):
+        reader.problems.append(Problem(path, front.body_line + line_offset, "body", message))
+    if reader.problems:
+        return None, reader.problems
+    return event, []
+
+
+class _EventReader:
+    def __init__(self, reader: FieldReader, data: dict[str, Any], settings: Settings):
+        self.r = reader
+        self.data = data
+        self.settings = settings
+
+    def read(self, event_id: str, body: str) -> Event | None:
+        r, data = self.r, self.data
+        r.unknown(data, FIELDS)
+        title = r.text(data, "title", required=True)
+        kind = self._kind()
+        tz = self._timezone()
+        start, all_day = self._start(tz)
+        end, end_is_date = self._end(start, all_day, tz)
+        status = self._status()
+        moved_from, moved_is_date = self._rescheduled_from(status, tz)
+        fields = dict(
+            location=self._location(),
+            online=r.url(data, "online"),
+            hosts=self._names("hosts"),
+            speakers=self._speakers(),
+            links=self._links(),
+            rsvp=r.url(data, "rsvp", schemes=("http", "https", "mailto")),
+            donate=r.url(data, "donate"),
+            accessibility=r.text(data, "accessibility"),
+            image=self._image(),
+            summary=_one_line(r.text(data, "summary")),
+            draft=r.flag(data, "draft"),
+        )
+        if r.problems or title is None or kind is None or start is None:
+            return None
+        return Event(
+            id=event_id, path=r.path, title=title, kind=kind, start=start, tz=tz,
+            all_day=all_day, end=end, end_is_date=end_is_date, status=status,
+            rescheduled_from=moved_from, rescheduled_from_is_date=moved_is_date,
+            body=body.strip("\n"), **fields,
+        )
+
+    def _kind(self) -> str | None:
+        kind = self.r.text(self.data, "kind", required=True)
+        if kind is None:
+            return None
+        known = [k.id for k in self.settings.kinds]
+        if kind not in known:
+            hint = suggest(kind, known) or f" (kinds: {', '.join(known)})"
+            self.r.problem("kind", f"unknown kind '{kind}'{hint}")
+            return None
+        return kind
+
+    def _timezone(self):
+        name = self.r.text(self.data, "timezone")
+        if name is None:
+            return self.settings.timezone
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.r.problem("timezone", f"unknown time zone '{name}' (use an IANA name such as America/New_York)")
+            return self.settings.timezone
+
+    def _start(self, tz):
+        value = self.r.text(self.data, "start", required=True)
+        if value is None:
+            return None, False
+        try:
+            return parse_when(value, tz)
+        except BadDate as exc:
+            self.r.problem("start", str(exc))
+            return None, False
+
+    def _end(self, start, all_day, tz):
+        value = self.r.text(self.data, "end")
+        if value is None or start is None:
+            return None, False
+        try:
+            end, is_date = parse_end(value, start, tz)
+        except BadDate as exc:
+            self.r.problem("end", str(exc))
+            return None, False
+        if all_day and not is_date:
+            self.r.problem("end", "start is a whole day, so end must be a date too")
+            return None, False
+        if (is_date and end.date() < start.date()) or (not is_date and end <= start):
+            self.r.problem("end", "ends before it starts")
+            return None, False
+        return end, is_date
+
+    def _status(self) -> str:
+        status = self.r.text(self.data, "status") or "scheduled"
+        if status not in STATUSES:
+            hint = suggest(status, STATUSES) or f" (one of: {', '.join(STATUSES)})"
+            self.r.problem("status", f"unknown status '{status}'{hint}")
+            return "scheduled"
+        return status
+
+    def _rescheduled_from(self, status, tz):
+        value = self.r.text(self.data, "rescheduled_from")
+        if value is None:
+            if status == "rescheduled":
+                self.r.problem("status", "a rescheduled event needs rescheduled_from: the old start")
+            return None, False
+        if status != "rescheduled":
+            self.r.problem("rescheduled_from", "only goes with status: rescheduled")
+            return None, False
+        try:
+            return parse_when(value, tz)
+        except BadDate as exc:
+            self.r.problem("rescheduled_from", str(exc))
+            return None, False
+
+    def _location(self) -> Location | None:
+        value = self.data.get("location")
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return Location(name=value.strip()) if value.strip() else None
+        place = self.r.mapping(self.data, "location")
+        if place is None:
+            return None
+        self.r.unknown(place, LOCATION_FIELDS, prefix="location.")
+        location = Location(
+            name=self.r.text(place, "name", "location.name"),
+            address=self.r.text(place, "address", "location.address"),
+            url=self.r.url(place, "url", "location.url"),
+            notes=self.r.text(place, "notes", "location.notes"),
+        )
+        if not (location.name or location.address):
+            self.r.problem("location", "needs a name or an address")
+        return location
+
+    def _names(self, key: str) -> tuple[str, ...]:
+        names = []
+        for number, item in enumerate(self.r.items(self.data, key)):
+            if isinstance(item, str) and item.strip():
+                names.append(item.strip())
+            else:
+                self.r.problem(f"{key}[{number}]", "must be a name")
+        return tuple(names)
+
+    def _speakers(self) -> tuple[Speaker, ...]:
+        speakers = []
+        for number, item in enumerate(self.r.items(self.data, "speakers")):
+            field = f"speakers[{number}]"
+            if isinstance(item, str) and item.strip():
+                speakers.append(Speaker(item.strip()))
+            elif isinstance(item, dict):
+                self.r.unknown(item, ("name", "bio"), prefix=f"{field}.")
+                name = self.r.text(item, "name", f"{field}.name", required=True)
+                if name:
+                    speakers.append(Speaker(name, self.r.text(item, "bio", f"{field}.bio")))
+            else:
+                self.r.problem(field, "must be a name, or 'name:' with an optional 'bio:'")
+        return tuple(speakers)
+
+    def _links(self) -> tuple[Link, ...]:
+        links = []
+        for number, item in enumerate(self.r.items(self.data, "links")):
+            field = f"links[{number}]"
+            if not isinstance(item, dict):
+                self.r.problem(field, "must have a 'label:' and a 'url:'")
+                continue
+            self.r.unknown(item, ("label", "url"), prefix=f"{field}.")
+            label = self.r.text(item, "label", f"{field}.label", required=True)
+            url = self.r.url(item, "url", f"{field}.url", required=True)
+            if label and url:
+                links.append(Link(label, url))
+        return tuple(links)
+
+    def _image(self) -> Image | None:
+        image = self.r.mapping(self.data, "image")
+        if image is None:
+            return None
+        self.r.unknown(image, ("src", "alt"), prefix="image.")
+        src = self.r.url(image, "src", "image.src", required=True)
+        alt = self.r.text(image, "alt", "image.alt")
+        if alt is None:
+            self.r.problem("image.alt", "is required: describe the image for people who cannot see it")
+        return Image(src, alt) if src and alt else None
+
+
+def _one_line(text: str | None) -> str | None:
+    return " ".join(text.split()) if text else None

@@ -1,0 +1,99 @@
+"""Checks shared by the event reader and the settings reader: each failure becomes a Problem."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from newsletter.errors import Problem
+
+WEB = ("http", "https")
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """": did you mean 'location'?" for a near miss, else ""."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f": did you mean '{close[0]}'?" if close else ""
+
+
+def is_url(value: str, schemes: tuple[str, ...] = WEB) -> bool:
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() not in schemes:
+        return False
+    return parts.scheme.lower() in ("mailto", "tel") or bool(parts.netloc)
+
+
+class FieldReader:
+    """Reads typed values out of a parsed mapping, noting every problem with its line."""
+
+    def __init__(self, path: str, line_of: Callable[[str], int | None]):
+        self.path = path
+        self.line_of = line_of
+        self.problems: list[Problem] = []
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self.line_of(field), field, message))
+
+    def unknown(self, data: dict[str, Any], known: tuple[str, ...], prefix: str = "") -> None:
+        for key in data:
+            if key not in known:
+                name = f"{prefix}{key}"
+                self.problem(name, f"unknown field '{key}'{suggest(key, known)}")
+
+    def text(self, data: dict[str, Any], key: str, field: str | None = None,
+             required: bool = False) -> str | None:
+        field = field or key
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem(field, "is required")
+            return None
+        if not isinstance(value, str):
+            self.problem(field, "must be text, not a list or a set of fields")
+            return None
+        value = value.strip()
+        if not value and required:
+            self.problem(field, "is required")
+            return None
+        return value or None
+
+    def url(self, data: dict[str, Any], key: str, field: str | None = None,
+            schemes: tuple[str, ...] = WEB, required: bool = False) -> str | None:
+        field = field or key
+        value = self.text(data, key, field, required)
+        if value is None:
+            return None
+        if not is_url(value, schemes):
+            example = " or ".join(f"{s}:" for s in schemes)
+            self.problem(field, f"'{value}' is not a full address starting with {example}")
+            return None
+        return value
+
+    def flag(self, data: dict[str, Any], key: str) -> bool:
+        value = self.text(data, key)
+        if value is None:
+            return False
+        lowered = value.lower()
+        if lowered in ("true", "yes", "on"):
+            return True
+        if lowered in ("false", "no", "off"):
+            return False
+        self.problem(key, f"'{value}' must be true or false")
+        return False
+
+    def mapping(self, data: dict[str, Any], key: str) -> dict[str, Any] | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.problem(key, "must be a set of fields (for example 'src:' and 'alt:' on their own lines)")
+            return None
+        return value
+
+    def items(self, data: dict[str, Any], key: str) -> list[Any]:
+        """A list; a single value counts as a list of one."""
+        value = data.get(key)
+        if value is None:
+            return []
+        return value if isinstance(value, list) else [value]

@@ -1,0 +1,47 @@
+"""`newsletter list`: the week's events, one line each, for the terminal."""
+
+from __future__ import annotations
+
+from newsletter.build import Project
+from newsletter.dates import format_short_day, format_through, format_time, format_time_range, week_label
+from newsletter.digest import digest_for_week
+from newsletter.models import Event, Week
+
+
+def _clock(event: Event) -> str:
+    if event.all_day:
+        return "all day"
+    if event.end is not None and not event.end_is_date and event.end.date() == event.start.date():
+        return format_time_range(event.start.time(), event.end.time())
+    return format_time(event.start.time())
+
+
+def _line(event: Event, ongoing: bool) -> str:
+    if ongoing:
+        when = format_through(event)
+    else:
+        when = f"{format_short_day(event.start.date())}  {_clock(event):<18}"
+    marks = "".join(f"[{mark}] " for mark in (
+        event.status if event.status != "scheduled" else None,
+        "draft" if event.draft else None,
+    ) if mark)
+    where = ""
+    if event.location is not None:
+        where = " · location TBD" if event.location.tbd else f" · {event.location.name or event.location.address}"
+    return f"  {when:<30} {marks}{event.title}{where}"
+
+
+def week_listing(project: Project, week: Week, drafts: bool = False) -> str:
+    digest = digest_for_week(project.events, week, project.settings, drafts=drafts)
+    lines = [f"{week.id} · {week_label(week)}"]
+    if not digest.events:
+        lines.append("  no events this week")
+    for section in digest.all_sections:
+        lines.append("")
+        lines.append(section.heading)
+        lines.extend(_line(e, section.id == "ongoing") for e in section.events)
+    if digest.coming_up:
+        lines.append("")
+        lines.append("Coming up")
+        lines.extend(f"  {format_short_day(e.start.date())}  {e.title}" for e in digest.coming_up)
+    return "\n".join(lines)

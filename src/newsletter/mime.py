@@ -1,0 +1,40 @@
+"""The digest as a standard email message, built with Python's `email` package."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from newsletter.fields import is_url
+from newsletter.models import RenderedEmail, Settings
+
+
+def build_message(email: RenderedEmail, settings: Settings, week_id: str, now: datetime) -> EmailMessage:
+    """multipart/alternative: the text part first, the HTML part second, both UTF-8."""
+    message = EmailMessage(policy=policy.SMTP)
+    message["Subject"] = email.subject
+    message["From"] = settings.sender
+    message["To"] = settings.recipient
+    if settings.reply_to:
+        message["Reply-To"] = settings.reply_to
+    message["Date"] = format_datetime(now.astimezone(settings.timezone))
+    message["Message-ID"] = message_id(email, settings, week_id)
+    if settings.unsubscribe and is_url(settings.unsubscribe, ("http", "https", "mailto")):
+        message["List-Unsubscribe"] = f"<{settings.unsubscribe}>"
+    message.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message
+
+
+def message_id(email: RenderedEmail, settings: Settings, week_id: str) -> str:
+    """Stable for the same content, new when anything in the digest changes."""
+    digest = hashlib.sha256((email.subject + email.text + email.html).encode()).hexdigest()[:16]
+    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
+    return f"<newsletter.{week_id}.{digest}@{domain}>"
+
+
+def to_bytes(message: EmailMessage) -> bytes:
+    return message.as_bytes(policy=policy.SMTP)

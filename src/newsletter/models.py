@@ -1,0 +1,230 @@
+"""The plain data that flows through newsletter: settings, events, weeks, digests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+
+STATUSES = ("scheduled", "rescheduled", "postponed", "cancelled")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of event and the digest section it goes in."""
+
+    id: str
+    heading: str
+    color: str
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    accent: str = "#1d5fb4"
+    background: str = "#ffffff"
+    text: str = "#1f2328"
+    logo: Image | None = None
+
+
+DEFAULT_KINDS = (
+    Kind("rally", "Rallies & actions", "#c0392b"),
+    Kind("meeting", "Meetings", "#1d5fb4"),
+    Kind("panel", "Panels & talks", "#7b3fa0"),
+    Kind("study-group", "Study groups", "#1e7b4f"),
+    Kind("fund-drive", "Fund drives", "#b35900"),
+    Kind("other", "Also this week", "#57606a"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything `newsletter.toml` says, with defaults filled in."""
+
+    name: str
+    timezone: tzinfo
+    timezone_name: str = "UTC"
+    organization: str | None = None
+    language: str = "en"
+    week_start: str = "monday"
+    sender: str = "newsletter@example.org"
+    reply_to: str | None = None
+    to: str | None = None
+    subject: str = "{{ name }}: {{ week.label }}"
+    coming_up_weeks: int = 2
+    archive_url: str | None = None
+    unsubscribe: str | None = None
+    address: str | None = None
+    kinds: tuple[Kind, ...] = DEFAULT_KINDS
+    theme: Theme = field(default_factory=Theme)
+    root: Path = Path(".")
+    path: str = "newsletter.toml"
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def recipient(self) -> str:
+        """The To: address: the list address, or the sender when the list goes in Bcc."""
+        return self.to or self.sender
+
+    @property
+    def direction(self) -> str:
+        rtl = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
+        return "rtl" if self.language.split("-")[0].lower() in rtl else "ltr"
+
+    def kind(self, kind_id: str) -> Kind | None:
+        return next((k for k in self.kinds if k.id == kind_id), None)
+
+
+@dataclass(frozen=True)
+class Location:
+    name: str | None = None
+    address: str | None = None
+    url: str | None = None
+    notes: str | None = None
+
+    @property
+    def tbd(self) -> bool:
+        return self.name is not None and self.name.strip().upper() == "TBD" and not self.address
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    bio: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event file, validated. Times are aware datetimes in the event's own zone."""
+
+    id: str
+    path: str
+    title: str
+    kind: str
+    start: datetime
+    tz: tzinfo
+    all_day: bool = False
+    end: datetime | None = None
+    end_is_date: bool = False
+    location: Location | None = None
+    online: str | None = None
+    hosts: tuple[str, ...] = ()
+    speakers: tuple[Speaker, ...] = ()
+    links: tuple[Link, ...] = ()
+    rsvp: str | None = None
+    donate: str | None = None
+    accessibility: str | None = None
+    image: Image | None = None
+    summary: str | None = None
+    draft: bool = False
+    status: str = "scheduled"
+    rescheduled_from: datetime | None = None
+    rescheduled_from_is_date: bool = False
+    body: str = ""
+
+    @property
+    def ends_at(self) -> datetime:
+        """The instant the event is over (exclusive), for overlap tests."""
+        if self.end is None:
+            if self.all_day:
+                return next_midnight(self.start)
+            return self.start
+        if self.end_is_date:
+            return next_midnight(self.end)
+        return self.end
+
+    @property
+    def last_day(self) -> date:
+        """The last calendar day the event runs on, in its own zone."""
+        if self.end is None:
+            return self.start.date()
+        if not self.end_is_date and self.end.time() == time(0) and self.end.date() > self.start.date():
+            return self.end.date() - timedelta(days=1)
+        return self.end.date()
+
+    @property
+    def multi_day(self) -> bool:
+        return self.last_day > self.start.date()
+
+    @property
+    def is_off(self) -> bool:
+        """Cancelled or postponed: shown, but not happening at the listed time."""
+        return self.status in ("cancelled", "postponed")
+
+
+def next_midnight(moment: datetime) -> datetime:
+    """Midnight at the start of the day after `moment`, in the same zone."""
+    day = moment.date() + timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=moment.tzinfo)
+
+
+@dataclass(frozen=True)
+class Week:
+    """One digest week: seven days in the newsletter's zone, named by ISO week."""
+
+    id: str
+    first_day: date
+    tz: tzinfo
+
+    @property
+    def last_day(self) -> date:
+        return self.first_day + timedelta(days=6)
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.first_day, time(0), tzinfo=self.tz)
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=self.tz)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    heading: str
+    color: str
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One week's events, grouped the way the email shows them."""
+
+    week: Week
+    sections: tuple[Section, ...]
+    ongoing: tuple[Event, ...] = ()
+    coming_up: tuple[Event, ...] = ()
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """Every event the digest describes in full, in the order shown."""
+        own = tuple(e for s in self.sections for e in s.events)
+        return own + self.ongoing
+
+    @property
+    def all_sections(self) -> tuple[Section, ...]:
+        """The week's sections, then Ongoing when anything is."""
+        if not self.ongoing:
+            return self.sections
+        ongoing = Section("ongoing", "Ongoing", "#57606a", self.ongoing)
+        return self.sections + (ongoing,)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    preheader: str
+    html: str
+    text: str

@@ -1,0 +1,109 @@
+"""Renders a Digest: Jinja2 → MJML → HTML (mjml-python) → inlined CSS (premailer); and the text part."""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+
+from markupsafe import Markup
+
+from newsletter import templates
+from newsletter.errors import TemplateProblem
+from newsletter.models import Digest, RenderedEmail, Settings
+from newsletter.present import DigestView, digest_view
+
+GMAIL_CLIP_BYTES = 102_000
+_TOKEN = "newsletter-merge-tag-{}"
+
+
+class MergeTags:
+    """Stands in for mailing-service tags such as *|UNSUB|* while the HTML is processed.
+
+    The CSS inliner serialises through lxml, which percent-encodes or escapes
+    characters in href values; a plain token passes through untouched and is
+    swapped for the tag, byte for byte, at the very end.
+    """
+
+    def __init__(self) -> None:
+        self.tags: dict[str, str] = {}
+
+    def protect(self, value: str | None) -> str | None:
+        if value is None or re.match(r"^(https?|mailto):", value):
+            return value
+        token = _TOKEN.format(len(self.tags))
+        self.tags[token] = value
+        return token
+
+    def restore(self, html: str) -> str:
+        for token, tag in self.tags.items():
+            html = html.replace(token, tag)
+        return html
+
+
+def render_email(digest: Digest, settings: Settings) -> RenderedEmail:
+    """Subject, preheader, HTML and text of one week's digest."""
+    view = digest_view(digest, settings)
+    view.subject = templates.render_subject(settings, view.context())
+    return RenderedEmail(view.subject, view.preheader, render_html(view, settings), render_text(view, settings))
+
+
+def render_html(view: DigestView, settings: Settings) -> str:
+    tags = MergeTags()
+    context = view.context()
+    context["unsubscribe_href"] = tags.protect(view.unsubscribe)
+    for event_view in view.events:
+        event_view.body_html = Markup(event_view.body_html)
+    source = templates.render(settings, "digest.mjml", context)
+    html = compile_mjml(source)
+    html = inline_css(html, templates.render(settings, "email.css", context))
+    dark = templates.render(settings, "dark.css", context)
+    html = html.replace("</head>", f'<style type="text/css">\n{dark.strip()}\n</style>\n</head>', 1)
+    return tags.restore(html)
+
+
+def compile_mjml(source: str) -> str:
+    import mjml
+
+    try:
+        # fonts={} keeps MRML from adding a web-font <link>: the email uses system fonts.
+        return mjml.mjml2html(source, disable_comments=True, fonts={})
+    except ValueError as exc:
+        raise TemplateProblem(f"digest.mjml: the template does not compile as MJML: {exc}") from None
+
+
+def inline_css(html: str, css: str) -> str:
+    """Move `css` into style attributes; MRML's own blocks (resets, media queries) stay as they are."""
+    import cssutils
+    from premailer import Premailer
+
+    html = re.sub(r"<style(?![^>]*data-premailer)", '<style data-premailer="ignore"', html)
+    cssutils.log.setLevel(logging.CRITICAL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inliner = Premailer(
+            css_text=css,
+            allow_network=False,
+            disable_validation=True,
+            strip_important=False,
+            remove_classes=False,
+            disable_link_rewrites=True,
+            align_floating_images=False,
+            cssutils_logging_level=logging.CRITICAL,
+        )
+        out = inliner.transform(html, pretty_print=False)
+    # lxml drops a lower-case doctype it did not recognise as its own.
+    if not out.lstrip().lower().startswith("<!doctype"):
+        out = "<!DOCTYPE html>\n" + out
+    return out
+
+
+def render_text(view: DigestView, settings: Settings) -> str:
+    text = templates.render(settings, "digest.txt", view.context())
+    lines = [line.rstrip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line == "" and len(out) >= 2 and out[-1] == "" and out[-2] == "":
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n") + "\n"

@@ -1,0 +1,60 @@
+"""The digest as JSON, for scripts and mailing-service APIs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from newsletter.models import Digest, Event, RenderedEmail, Settings
+
+
+def event_summary(event: Event) -> dict[str, Any]:
+    place = event.location
+    return {
+        "id": event.id,
+        "title": event.title,
+        "kind": event.kind,
+        "status": event.status,
+        "start": event.start.isoformat(),
+        "end": event.ends_at.isoformat() if event.end is not None else None,
+        "all_day": event.all_day,
+        "last_day": event.last_day.isoformat(),
+        "rescheduled_from": event.rescheduled_from.isoformat() if event.rescheduled_from else None,
+        "location": None if place is None else {
+            "name": place.name, "address": place.address, "url": place.url, "notes": place.notes,
+        },
+        "online": event.online,
+        "hosts": list(event.hosts),
+        "speakers": [{"name": s.name, "bio": s.bio} for s in event.speakers],
+        "summary": event.summary,
+        "rsvp": event.rsvp,
+        "donate": event.donate,
+        "links": [{"label": link.label, "url": link.url} for link in event.links],
+        "draft": event.draft,
+        "source": event.path,
+    }
+
+
+def digest_summary(digest: Digest, email: RenderedEmail, settings: Settings) -> dict[str, Any]:
+    week = digest.week
+    return {
+        "newsletter": settings.name,
+        "subject": email.subject,
+        "preheader": email.preheader,
+        "week": {
+            "id": week.id,
+            "first_day": week.first_day.isoformat(),
+            "last_day": week.last_day.isoformat(),
+            "timezone": settings.timezone_name,
+        },
+        "sections": [
+            {"id": s.id, "heading": s.heading, "events": [event_summary(e) for e in s.events]}
+            for s in digest.all_sections
+        ],
+        "coming_up": [event_summary(e) for e in digest.coming_up],
+        "html_bytes": len(email.html.encode()),
+    }
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

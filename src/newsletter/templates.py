@@ -1,0 +1,90 @@
+"""Finds templates (a group's own first, then the built-in ones) and renders them with Jinja2."""
+
+from __future__ import annotations
+
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from newsletter.errors import InvalidInput, Problem, TemplateProblem
+from newsletter.models import Settings
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def builtin_dir() -> Path:
+    """The templates shipped with newsletter: inside the installed package, or the source tree's."""
+    installed = _PACKAGE / "templates" / "email"
+    if installed.is_dir():
+        return installed
+    return _PACKAGE.parents[1] / "templates" / "email"
+
+
+def search_path(settings: Settings) -> list[Path]:
+    """Where templates are looked for, first match wins."""
+    own = settings.root / "templates" / "email"
+    builtin = builtin_dir()
+    if own.is_dir() and own.resolve() != builtin.resolve():
+        return [own, builtin]
+    return [builtin]
+
+
+def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
+    """A Jinja filter: `text` filled to `width` columns, long words (URLs) left whole."""
+    lines = textwrap.wrap(
+        " ".join(str(text).split()), width=width,
+        initial_indent=indent if first is None else first, subsequent_indent=indent,
+        break_long_words=False, break_on_hyphens=False,
+    )
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=8)
+def _environment(folders: tuple[Path, ...]):
+    import jinja2
+
+    builtin = jinja2.FileSystemLoader(str(folders[-1]))
+    loaders = [jinja2.FileSystemLoader([str(f) for f in folders])]
+    # An override can extend the template it replaces: {% extends "builtin/digest.mjml" %}
+    loaders.append(jinja2.PrefixLoader({"builtin": builtin}))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("mjml", "html", "xml"), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["wrap"] = wrap
+    return env
+
+
+def render(settings: Settings, name: str, context: dict[str, Any]) -> str:
+    """Render template `name` from the search path, turning Jinja's failures into TemplateProblem."""
+    import jinja2
+
+    folders = tuple(search_path(settings))
+    env = _environment(folders)
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateNotFound as exc:
+        searched = ", ".join(str(f) for f in folders)
+        raise TemplateProblem(f"template '{exc.name}' not found (searched {searched})") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"{exc.filename or exc.name}:{exc.lineno}: template: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateProblem(f"template '{name}': {exc.message}") from None
+
+
+def render_subject(settings: Settings, context: dict[str, Any]) -> str:
+    """The subject line from the `subject` setting, a Jinja template over the week."""
+    import jinja2
+
+    env = _environment(tuple(search_path(settings)))
+    try:
+        subject = env.from_string(settings.subject).render(context)
+    except jinja2.TemplateError as exc:
+        line = settings.lines.get("subject")
+        raise InvalidInput([Problem(settings.path, line, "subject", f"template: {exc.message}")]) from None
+    return " ".join(subject.split())
