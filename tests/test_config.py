@@ -1,0 +1,124 @@
+"""Reading newsletter.toml: defaults, every setting, and errors with lines and suggestions."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsletter.config import load_settings
+from newsletter.errors import InvalidInput
+from newsletter.models import DEFAULT_KINDS
+
+
+def problems(project, text: str) -> list[str]:
+    project.settings(text)
+    with pytest.raises(InvalidInput) as caught:
+        load_settings(project.config)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_name_alone_is_enough(project):
+    project.settings('name = "Campus Chapter News"\n')
+    settings = load_settings(project.config)
+    assert settings.name == "Campus Chapter News"
+    assert settings.timezone_name == "UTC"
+    assert settings.week_start == "monday"
+    assert settings.kinds == DEFAULT_KINDS
+    assert settings.coming_up_weeks == 2
+    assert settings.recipient == settings.sender  # To: defaults to From:, as with a Bcc'd list
+    assert settings.language == "en" and settings.direction == "ltr"
+
+
+def test_every_setting_is_read(project):
+    project.settings('''
+        name = "Tenants Weekly"
+        organization = "Eastside Tenants Union"
+        language = "ar"
+        timezone = "America/Chicago"
+        week_start = "sunday"
+        from = "Tenants <news@example.org>"
+        reply_to = "organizers@example.org"
+        to = "list@example.org"
+        subject = "{{ name }} for {{ week.label }}"
+        coming_up_weeks = 3
+        archive_url = "https://example.org/archive"
+        unsubscribe = "{{ UnsubscribeURL }}"
+        address = "12 Example St"
+
+        [[kinds]]
+        id = "canvass"
+        heading = "Canvassing"
+        color = "#225588"
+
+        [[kinds]]
+        id = "rally"
+        heading = "Rallies"
+        color = "#aa0000"
+
+        [theme]
+        accent = "#005a9c"
+        background = "#fffdf7"
+        text = "#222222"
+        logo = { src = "https://example.org/logo.png", alt = "Eastside Tenants Union" }
+    ''')
+    s = load_settings(project.config)
+    assert (s.organization, s.language, s.direction) == ("Eastside Tenants Union", "ar", "rtl")
+    assert s.timezone_name == "America/Chicago" and s.week_start == "sunday"
+    assert (s.sender, s.reply_to, s.recipient) == ("Tenants <news@example.org>", "organizers@example.org", "list@example.org")
+    assert s.subject == "{{ name }} for {{ week.label }}"
+    assert s.coming_up_weeks == 3
+    assert s.archive_url == "https://example.org/archive/"
+    assert s.unsubscribe == "{{ UnsubscribeURL }}"
+    assert [k.id for k in s.kinds] == ["canvass", "rally"]
+    assert s.theme.accent == "#005a9c" and s.theme.logo.alt == "Eastside Tenants Union"
+
+
+def test_unknown_key_is_named_with_its_line_and_a_suggestion(project):
+    assert problems(project, 'name = "N"\ntimezon = "UTC"\n') == [
+        "newsletter.toml:2: timezon: unknown field 'timezon': did you mean 'timezone'?"
+    ]
+
+
+def test_every_settings_problem_at_once(project):
+    found = problems(project, '''
+        timezone = "Mars/Olympus"
+        week_start = "friday"
+        from = "not an address"
+        coming_up_weeks = "two"
+        unsubscribe = "ftp://example.org/x"
+
+        [[kinds]]
+        id = "Canvass Day"
+        heading = "Canvassing"
+
+        [theme]
+        accent = "#dddddd"
+        text = "blue"
+    ''')
+    assert found == [
+        "newsletter.toml: name: is required: the newsletter's name",
+        "newsletter.toml:2: timezone: unknown time zone 'Mars/Olympus' (use an IANA name such as America/New_York)",
+        "newsletter.toml:3: week_start: 'friday' must be monday or sunday",
+        "newsletter.toml:4: from: 'not an address' is not an email address (write Name <list@example.org>)",
+        "newsletter.toml:5: coming_up_weeks: must be a whole number from 0 to 12",
+        "newsletter.toml:6: unsubscribe: 'ftp://example.org/x' is not an https:// address, a mailto: address or a merge tag such as *|UNSUB|*",
+        "newsletter.toml:9: kinds[0].id: 'Canvass Day' must be lowercase letters, digits and dashes",
+        "newsletter.toml:13: theme.accent: #dddddd on background #ffffff has contrast 1.4:1, under the 4.5:1 people need to read it",
+        "newsletter.toml:14: theme.text: 'blue' must be a hex colour such as #1d5fb4",
+    ]
+
+
+def test_logo_without_alt_text(project):
+    found = problems(project, 'name = "N"\n[theme]\nlogo = { src = "https://example.org/l.png" }\n')
+    assert found == ["newsletter.toml:3: theme.logo.alt: is required: say what the logo shows, such as the group's name"]
+
+
+def test_toml_syntax_error_has_its_line(project):
+    found = problems(project, 'name = "N"\ntimezone = America/New_York\n')
+    assert len(found) == 1 and found[0].startswith("newsletter.toml:2: TOML: ")
+
+
+def test_missing_settings_file(project):
+    project.config.unlink()
+    with pytest.raises(InvalidInput) as caught:
+        load_settings(project.config)
+    assert str(caught.value).startswith("newsletter.toml: settings file not found")

@@ -1,0 +1,230 @@
+"""Reading event files: every field, and a clear problem for every kind of bad input."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from newsletter.events import load_events, read_event
+
+NY = ZoneInfo("America/New_York")
+
+
+def parse(settings, text: str, path: str = "events/x.md"):
+    return read_event(text.encode("utf-8"), path, "x", settings)
+
+
+def messages(settings, text: str) -> list[str]:
+    event, problems = parse(settings, text)
+    assert event is None
+    return [str(p) for p in problems]
+
+
+def test_minimal_event_reads_title_kind_and_local_start(settings):
+    event, problems = parse(settings, "---\ntitle: Rent strike rally\nkind: rally\nstart: 2018-01-27 12:00\n---\nCome.\n")
+    assert problems == []
+    assert event.title == "Rent strike rally"
+    assert event.kind == "rally"
+    assert event.start == datetime(2018, 1, 27, 12, 0, tzinfo=NY)
+    assert event.all_day is False and event.end is None
+    assert event.body == "Come."
+    assert event.status == "scheduled" and event.draft is False
+
+
+def test_every_optional_field_is_carried(settings):
+    event, problems = parse(settings, """---
+title: Panel
+kind: panel
+start: 2018-01-24T18:30
+end: "20:30"
+location:
+  name: Kenmore Classroom Building
+  address: 565 Example Ave, Boston
+  url: https://example.org/map
+  notes: Side entrance
+online: https://example.org/stream
+hosts: [ISO Boston, Coalition]
+speakers:
+  - Jane Doe
+  - name: Yasser Munif
+    bio: Emerson College
+links:
+  - label: Reading
+    url: https://example.org/reading
+rsvp: https://example.org/rsvp
+donate: https://example.org/give
+accessibility: Step-free entrance
+image:
+  src: https://example.org/poster.png
+  alt: Poster with two speakers
+summary: "  A talk   about Syria "
+draft: yes
+---
+""")
+    assert problems == []
+    assert event.end == datetime(2018, 1, 24, 20, 30, tzinfo=NY)
+    assert event.location.name == "Kenmore Classroom Building"
+    assert event.location.address == "565 Example Ave, Boston"
+    assert event.location.url == "https://example.org/map"
+    assert event.location.notes == "Side entrance"
+    assert event.online == "https://example.org/stream"
+    assert event.hosts == ("ISO Boston", "Coalition")
+    assert [(s.name, s.bio) for s in event.speakers] == [("Jane Doe", None), ("Yasser Munif", "Emerson College")]
+    assert [(l.label, l.url) for l in event.links] == [("Reading", "https://example.org/reading")]
+    assert event.rsvp == "https://example.org/rsvp"
+    assert event.donate == "https://example.org/give"
+    assert event.accessibility == "Step-free entrance"
+    assert (event.image.src, event.image.alt) == ("https://example.org/poster.png", "Poster with two speakers")
+    assert event.summary == "A talk about Syria"
+    assert event.draft is True
+
+
+def test_end_as_unquoted_time_is_not_read_as_base_60_number(settings):
+    # YAML 1.1 would load 14:00 as the integer 840.
+    event, problems = parse(settings, "---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nend: 14:00\n---\n")
+    assert problems == []
+    assert event.end.time() == time(14, 0)
+
+
+def test_date_start_is_all_day_and_date_end_spans_weeks(settings):
+    event, problems = parse(settings, "---\ntitle: Drive\nkind: fund-drive\nstart: 2018-01-15\nend: 2018-02-10\n---\n")
+    assert problems == []
+    assert event.all_day and event.end_is_date
+    assert event.last_day == date(2018, 2, 10)
+    assert event.ends_at == datetime(2018, 2, 11, tzinfo=NY)
+
+
+def test_offset_in_value_wins_over_newsletter_zone(settings):
+    event, _ = parse(settings, "---\ntitle: T\nkind: rally\nstart: 2018-01-27T12:00-08:00\n---\n")
+    assert event.start.utcoffset() == timedelta(hours=-8)
+    assert event.start.astimezone(timezone.utc).hour == 20
+
+
+def test_event_timezone_field(settings):
+    event, problems = parse(settings, "---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\ntimezone: Europe/Berlin\n---\n")
+    assert problems == []
+    assert event.start.astimezone(timezone.utc).hour == 11
+
+
+def test_location_tbd_and_plain_string(settings):
+    event, _ = parse(settings, "---\ntitle: T\nkind: meeting\nstart: 2018-01-25 19:00\nlocation: TBD\n---\n")
+    assert event.location.tbd
+    event, _ = parse(settings, "---\ntitle: T\nkind: meeting\nstart: 2018-01-25 19:00\nlocation: Cambridge Community Center\n---\n")
+    assert event.location.name == "Cambridge Community Center" and not event.location.tbd
+
+
+def test_rescheduled_event_keeps_old_start(settings):
+    event, problems = parse(settings, """---
+title: Study group
+kind: study-group
+start: 2018-01-11 19:00
+status: rescheduled
+rescheduled_from: 2018-01-04 19:00
+---
+""")
+    assert problems == []
+    assert event.status == "rescheduled"
+    assert event.rescheduled_from == datetime(2018, 1, 4, 19, tzinfo=NY)
+
+
+def test_windows_file_with_bom_and_crlf(settings):
+    raw = "\ufeff---\r\ntitle: T\r\nkind: rally\r\nstart: 2018-01-27 12:00\r\n---\r\nBody\r\n".encode("utf-8")
+    event, problems = read_event(raw, "events/x.md", "x", settings)
+    assert problems == [] and event.body == "Body"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nlocaton: Hall\n---\n",
+     "events/x.md:5: locaton: unknown field 'locaton': did you mean 'location'?"),
+    ("---\nkind: rally\nstart: 2018-01-27 12:00\n---\n",
+     "events/x.md: title: is required"),
+    ("---\ntitle: T\nkind: raly\nstart: 2018-01-27 12:00\n---\n",
+     "events/x.md:3: kind: unknown kind 'raly': did you mean 'rally'?"),
+    ("---\ntitle: T\nkind: concert\nstart: 2018-01-27 12:00\n---\n",
+     "events/x.md:3: kind: unknown kind 'concert' (kinds: rally, meeting, panel, study-group, fund-drive, other)"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-02-30\n---\n",
+     "events/x.md:4: start: 2018-02-30 is not a real date"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-02-30 12:00\n---\n",
+     "events/x.md:4: start: 2018-02-30 is not a real date"),
+    ("---\ntitle: T\nkind: rally\nstart: next friday\n---\n",
+     "events/x.md:4: start: 'next friday' is not a date or date-time (write 2018-01-27 or 2018-01-27 12:00)"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nend: 11:00\n---\n",
+     "events/x.md:5: end: ends before it starts"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27\nend: 2018-01-20\n---\n",
+     "events/x.md:5: end: ends before it starts"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27\nend: 14:00\n---\n",
+     "events/x.md:5: end: start is a whole day, so end must be a date too"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nimage:\n  src: https://example.org/a.png\n---\n",
+     "events/x.md:5: image.alt: is required: describe the image for people who cannot see it"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nrsvp: example.org/rsvp\n---\n",
+     "events/x.md:5: rsvp: 'example.org/rsvp' is not a full address starting with http: or https: or mailto:"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nstatus: canceled\n---\n",
+     "events/x.md:5: status: unknown status 'canceled': did you mean 'cancelled'?"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nstatus: rescheduled\n---\n",
+     "events/x.md:5: status: a rescheduled event needs rescheduled_from: the old start"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\ndraft: maybe\n---\n",
+     "events/x.md:5: draft: 'maybe' must be true or false"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\ntimezone: America/Bostn\n---\n",
+     "events/x.md:5: timezone: unknown time zone 'America/Bostn' (use an IANA name such as America/New_York)"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nspeakers:\n  - bio: Someone\n---\n",
+     "events/x.md:6: speakers[0].name: is required"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nlocation:\n  nmae: Hall\n---\n",
+     "events/x.md:6: location.nmae: unknown field 'nmae': did you mean 'name'?"),
+    ("---\ntitle: [unclosed\nkind: rally\n---\n",
+     "events/x.md:3: YAML: expected ',' or ']', but got ':'"),
+    ("---\ntitle: T\ntitle: U\n---\n",
+     "events/x.md:3: YAML: field 'title' is given twice"),
+    ("---\n- a list\n---\n",
+     "events/x.md:2: front matter must be fields such as 'title: ...', one per line"),
+    ("title: T\nkind: rally\n",
+     "events/x.md:1: no front matter: the file must start with a line of ---"),
+    ("---\ntitle: T\nkind: rally\n",
+     "events/x.md:1: front matter is not closed: add a line of --- after the last field"),
+    ("", "events/x.md:1: file is empty (it needs front matter between --- lines)"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\n---\n\nSee [the site](/about).\n",
+     "events/x.md:7: body: link '/about' is not a full address: write it with https://"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\n---\n[x](javascript:alert(1))\n",
+     "events/x.md:6: body: link 'javascript:alert(1)' is not allowed in an email: use an https:// address"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\n---\n\n![](https://example.org/a.png)\n",
+     "events/x.md:7: body: image 'https://example.org/a.png' needs alt text: ![what it shows](https://example.org/a.png)"),
+])
+def test_bad_input_names_file_line_and_field(settings, text, expected):
+    assert expected in messages(settings, text)
+
+
+def test_every_problem_in_a_file_is_reported_at_once(settings):
+    found = messages(settings, "---\ntitel: T\nkind: raly\nstart: 2018-13-01\n---\n")
+    assert found == [
+        "events/x.md:2: titel: unknown field 'titel': did you mean 'title'?",
+        "events/x.md: title: is required",
+        "events/x.md:3: kind: unknown kind 'raly': did you mean 'rally'?",
+        "events/x.md:4: start: 2018-13-01 is not a real date",
+    ]
+
+
+def test_non_utf8_file(settings):
+    event, problems = read_event("---\ntitle: Caf\xe9\n---\n".encode("latin-1"), "events/x.md", "x", settings)
+    assert event is None
+    assert [str(p) for p in problems] == ["events/x.md:2: file is not UTF-8 text (save it as UTF-8)"]
+
+
+def test_folder_with_subfolders_and_ignored_files(project):
+    project.event("2018/jan/rally.md", "---\ntitle: A\nkind: rally\nstart: 2018-01-27 12:00\n---\n")
+    project.event("_template.md", "not an event")
+    project.event("notes.txt", "not markdown")
+    project.event("bad.md", "---\ntitle: B\n---\n")
+    from newsletter.config import load_settings
+
+    events, problems = load_events(project.events, load_settings(project.config))
+    assert [e.id for e in events] == ["2018/jan/rally"]
+    assert [str(p) for p in problems] == [
+        "events/bad.md: kind: is required",
+        "events/bad.md: start: is required",
+    ]
+
+
+def test_missing_events_folder(project, settings):
+    events, problems = load_events(project.root / "nowhere", settings)
+    assert events == [] and [str(p) for p in problems] == ["nowhere: events folder not found"]
