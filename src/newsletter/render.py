@@ -59,7 +59,7 @@ def render_html(view: DigestView, settings: Settings) -> str:
     html = inline_css(html, templates.render(settings, "email.css", context))
     dark = templates.render(settings, "dark.css", context)
     html = html.replace("</head>", f'<style type="text/css">\n{dark.strip()}\n</style>\n</head>', 1)
-    return tags.restore(html)
+    return tags.restore(html).rstrip("\n") + "\n"
 
 
 def compile_mjml(source: str) -> str:

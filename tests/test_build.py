@@ -1,0 +1,86 @@
+"""Building a week: what is written, the JSON summary, and writing all or nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from newsletter.build import build, write_atomically
+from newsletter.errors import InvalidInput, NoEvents
+
+
+def test_build_writes_four_files_into_dist_week(sample):
+    result = build(sample / "newsletter.toml", sample / "events", week="2018-01-24")
+    out = sample / "dist" / "2018-W04"
+    assert sorted(p.name for p in out.iterdir()) == ["digest.eml", "digest.html", "digest.json", "digest.txt"]
+    assert [p.resolve() for p in result.written] == [out / n for n in ("digest.html", "digest.txt", "digest.eml", "digest.json")]
+
+
+def test_json_summary(sample):
+    build(sample / "newsletter.toml", sample / "events", week="2018-W04")
+    data = json.loads((sample / "dist" / "2018-W04" / "digest.json").read_text())
+    assert data["subject"] == "ISO Boston Events: January 22–28, 2018"
+    assert data["preheader"].startswith("This week: Wed: Socialists")
+    assert data["week"] == {"id": "2018-W04", "first_day": "2018-01-22", "last_day": "2018-01-28",
+                            "timezone": "America/New_York"}
+    assert [s["id"] for s in data["sections"]] == ["rally", "meeting", "panel", "ongoing"]
+    rally = data["sections"][0]["events"][0]
+    assert rally["id"] == "2018-01-27-justice-for-siham-and-naseem-rally"
+    assert rally["start"] == "2018-01-27T12:00:00-05:00" and rally["end"] == "2018-01-27T14:00:00-05:00"
+    drive = data["sections"][3]["events"][0]
+    assert drive["all_day"] is True and drive["last_day"] == "2018-02-10"
+    assert data["coming_up"] == []
+
+
+def test_rescheduled_event_says_what_it_moved_from(sample):
+    result = build(sample / "newsletter.toml", sample / "events", week="2018-W02")
+    text = result.outputs["digest.txt"].decode()
+    assert "[RESCHEDULED] Left Organizing Tactics in the Age of Trump: The United" in text
+    assert "Moved from Thursday, January 4, 7:00 pm" in text
+    assert "Rescheduled" in result.outputs["digest.html"].decode()
+
+
+def test_empty_week_writes_nothing(sample):
+    with pytest.raises(NoEvents, match=r"no events in week 2018-W10 \(March 5–11, 2018\)"):
+        build(sample / "newsletter.toml", sample / "events", week="2018-W10")
+    assert not (sample / "dist").exists()
+
+
+def test_a_bad_file_anywhere_stops_the_build_and_keeps_previous_outputs(sample):
+    build(sample / "newsletter.toml", sample / "events", week="2018-W04")
+    before = {p.name: p.read_bytes() for p in (sample / "dist" / "2018-W04").iterdir()}
+    (sample / "events" / "broken.md").write_text("---\ntitle: [\n---\n")
+    with pytest.raises(InvalidInput):
+        build(sample / "newsletter.toml", sample / "events", week="2018-W04")
+    after = {p.name: p.read_bytes() for p in (sample / "dist" / "2018-W04").iterdir()}
+    assert after == before
+
+
+def test_failed_write_leaves_previous_files_and_no_temporary_files(tmp_path, monkeypatch):
+    write_atomically(tmp_path, {"a.txt": b"old a", "b.txt": b"old b"})
+    real_fdopen = os.fdopen
+    calls = []
+
+    def failing_fdopen(fd, *args, **kwargs):
+        calls.append(fd)
+        if len(calls) == 2:
+            os.close(fd)
+            raise OSError(28, "No space left on device")
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", failing_fdopen)
+    with pytest.raises(OSError):
+        write_atomically(tmp_path, {"a.txt": b"new a", "b.txt": b"new b"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+    assert (tmp_path / "a.txt").read_bytes() == b"old a"
+    assert (tmp_path / "b.txt").read_bytes() == b"old b"
+
+
+def test_drafts_only_with_the_flag(project):
+    project.event("d.md", "---\ntitle: Draft panel\nkind: panel\nstart: 2018-01-24 18:00\ndraft: true\n---\n")
+    with pytest.raises(NoEvents):
+        build(project.config, project.events, week="2018-W04")
+    result = build(project.config, project.events, week="2018-W04", drafts=True)
+    assert "Draft panel" in result.outputs["digest.txt"].decode()

@@ -1,0 +1,131 @@
+"""The plain-text part: written for people, compared line by line."""
+
+from __future__ import annotations
+
+import re
+
+from newsletter.build import build
+
+EVENT = """
+---
+title: Rent strike assembly
+kind: meeting
+start: 2018-01-24 18:30
+end: "20:00"
+location:
+  name: Union Hall
+  address: 12 Example St, Boston
+hosts: [Eastside Tenants Union]
+speakers:
+  - name: Ana Ruiz
+    bio: building captain
+rsvp: https://example.org/rsvp
+accessibility: Step-free entrance on Example St; childcare on site.
+links:
+  - label: Our demands
+    url: https://example.org/demands
+---
+We will **vote** on the strike. Read [the proposal](https://example.org/proposal) first.
+
+- bring a neighbour
+- bring your lease
+"""
+
+CANCELLED = """
+---
+title: Canvass on Elm Street
+kind: other
+start: 2018-01-27 10:00
+status: cancelled
+rsvp: https://example.org/canvass
+---
+"""
+
+EXPECTED = """\
+Tenants Weekly
+January 22–28, 2018
+
+This week: Wed: Rent strike assembly; Sat: Canvass on Elm Street
+
+
+========================================================================
+MEETINGS
+========================================================================
+
+Rent strike assembly
+
+When: Wednesday, January 24 · 6:30–8:00 pm
+Where: Union Hall, 12 Example St, Boston
+Hosted by: Eastside Tenants Union
+Speaker:
+- Ana Ruiz, building captain
+
+We will vote on the strike. Read the proposal
+(https://example.org/proposal) first.
+
+- bring a neighbour
+- bring your lease
+
+Accessibility: Step-free entrance on Example St; childcare on site.
+
+RSVP: https://example.org/rsvp
+Our demands: https://example.org/demands
+
+
+========================================================================
+ALSO THIS WEEK
+========================================================================
+
+[CANCELLED] Canvass on Elm Street
+
+When: Saturday, January 27 · 10:00 am
+      This event will not take place.
+
+
+========================================================================
+COMING UP
+========================================================================
+
+- Thursday, February 1: Tenant law clinic
+
+
+------------------------------------------------------------------------
+You are getting this email because you signed up for Tenants Weekly,
+from Eastside Tenants Union. Reply to it to reach the organizers.
+
+12 Example St, Boston, MA 02118
+
+Unsubscribe: *|UNSUB|*
+"""
+
+
+def test_text_version_line_by_line(project):
+    project.event("assembly.md", EVENT)
+    project.event("canvass.md", CANCELLED)
+    project.event("clinic.md", "---\ntitle: Tenant law clinic\nkind: other\nstart: 2018-02-01 18:00\n---\n")
+    text = build(project.config, project.events, week="2018-W04").outputs["digest.txt"].decode()
+    assert text.split("\n") == EXPECTED.split("\n")
+
+
+def test_sample_text_is_wrapped_and_free_of_markup(sample):
+    text = build(sample / "newsletter.toml", sample / "events", week="2018-W04").outputs["digest.txt"].decode()
+    for line in text.split("\n"):
+        assert len(line) <= 72 or re.search(r"https?://\S{30,}", line), line
+    assert not re.search(r"<[a-z/][^>]*>", text)
+    assert not re.search(r"&(amp|lt|gt|quot|nbsp|#\d+);", text)
+    assert "**" not in text and "](" not in text
+    assert "When: Through Saturday, February 10" in text
+    assert "Donate: https://example.org/donate/cersc" in text
+    assert "1. DCF lets Siham and Naseem talk freely, whenever and however they" in text
+    assert "   choose." in text
+
+
+def test_text_and_html_describe_the_same_events(sample):
+    from bs4 import BeautifulSoup
+
+    outputs = build(sample / "newsletter.toml", sample / "events", week="2018-W04").outputs
+    text = outputs["digest.txt"].decode()
+    soup = BeautifulSoup(outputs["digest.html"].decode(), "html.parser")
+    for heading in soup.find_all(["h2", "h3"]):
+        words = heading.get_text(strip=True)
+        assert (words.upper() if heading.name == "h2" else words) in text
