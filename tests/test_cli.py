@@ -1,0 +1,199 @@
+"""The command line, end to end, as an organizer would use it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter import __version__
+from newsletter.cli import main
+from newsletter.events import read_event
+
+COMMANDS = ["build", "list", "check", "new"]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_build_sample_week_end_to_end(sample):
+    result = run("build", "--week", "2018-W04")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.split("\n") == [
+        "Week 2018-W04 (January 22–28, 2018)",
+        "Subject: ISO Boston Events: January 22–28, 2018",
+        "  Rallies & actions: 1 event",
+        "  Meetings: 1 event",
+        "  Panels & talks: 1 event",
+        "  Ongoing: 1 event",
+        result.stdout.split("\n")[6],
+        "Wrote dist/2018-W04/digest.html",
+        "Wrote dist/2018-W04/digest.txt",
+        "Wrote dist/2018-W04/digest.eml",
+        "Wrote dist/2018-W04/digest.json",
+        "",
+    ]
+    assert result.stdout.split("\n")[6].startswith("HTML size: ")
+    assert result.stdout.split("\n")[6].endswith(" KB (Gmail clips at 102 KB)")
+    for name in ("digest.html", "digest.txt", "digest.eml", "digest.json"):
+        assert (sample / "dist" / "2018-W04" / name).stat().st_size > 0
+
+
+def test_build_defaults_to_the_coming_week_as_of_today(sample):
+    result = run("build", "--today", "2018-01-18", "--out", "out")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Week 2018-W04 ")
+    assert (sample / "out" / "digest.html").exists()
+
+
+def test_build_of_an_empty_week_fails_and_writes_nothing(sample):
+    result = run("build", "--week", "2018-W30")
+    assert result.exit_code == 1
+    assert result.stderr == "no events in week 2018-W30 (July 23–29, 2018): nothing to send\n"
+    assert not (sample / "dist").exists()
+
+
+def test_bad_input_is_one_line_per_problem_never_a_traceback(sample):
+    (sample / "events" / "bad.md").write_text("---\ntitle: T\nkind: rally\nstart: 2018-02-30\nlocaton: x\n---\n")
+    (sample / "events" / "binary.md").write_bytes(b"---\ntitle: \xff\xfe\n---\n")
+    result = run("build", "--week", "2018-W04")
+    assert result.exit_code == 1
+    assert result.stderr.split("\n") == [
+        "events/bad.md:4: start: 2018-02-30 is not a real date",
+        "events/bad.md:5: locaton: unknown field 'locaton': did you mean 'location'?",
+        "events/binary.md:2: file is not UTF-8 text (save it as UTF-8)",
+        "",
+    ]
+    assert not (sample / "dist").exists()
+
+
+def test_bad_week_and_today_values(sample):
+    result = run("build", "--week", "2018-W60")
+    assert result.exit_code == 1 and result.stderr == "--week: 2018 has no ISO week 60\n"
+    result = run("build", "--week", "next")
+    assert result.exit_code == 1 and result.stderr == "--week: 'next' is not a week (write 2018-W04 or a date such as 2018-01-24)\n"
+    result = run("build", "--today", "2018-02-30")
+    assert result.exit_code == 2 and "2018-02-30 is not a real date" in result.stderr
+
+
+def test_list_shows_the_week_one_line_per_event(sample):
+    result = run("list", "--week", "2018-W04")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.rstrip("\n").split("\n")
+    assert lines[0] == "2018-W04 · January 22–28, 2018"
+    assert "Rallies & actions" in lines and "Ongoing" in lines
+    assert any(l.startswith("  Sat Jan 27  12:00–2:00 pm") and "#Justice4Siham & #Justice4Naseem Rally" in l for l in lines)
+    assert any("through Saturday, February 10" in l and "Center for Economic Research" in l for l in lines)
+
+
+def test_list_marks_rescheduled_events(sample):
+    result = run("list", "--week", "2018-W02")
+    assert "[rescheduled] Left Organizing Tactics in the Age of Trump: The United Front" in result.stdout
+
+
+def test_check_passes_on_the_sample_and_reports_size(sample):
+    result = run("check", "--today", "2018-01-18")
+    assert result.exit_code == 0, result.output
+    assert "2018-W04: digest.html is " in result.stdout and "of Gmail's 102 KB" in result.stdout
+    assert "OK: settings and 5 event files are valid" in result.stdout
+
+
+def test_check_reports_every_problem_in_every_file_at_once(sample):
+    (sample / "events" / "a.md").write_text("---\ntitle: A\nkind: rally\nstart: 2018-01-27 12:00\nend: 11:00\n---\n")
+    (sample / "events" / "b.md").write_text("---\ntitle: B\nkind: rally\nstart: 2018-01-27\nimage:\n  src: https://example.org/x.png\n---\n")
+    (sample / "events" / "c.md").write_text("")
+    result = run("check")
+    assert result.exit_code == 1
+    assert result.stderr.split("\n") == [
+        "events/a.md:5: end: ends before it starts",
+        "events/b.md:5: image.alt: is required: describe the image for people who cannot see it",
+        "events/c.md:1: file is empty (it needs front matter between --- lines)",
+        "3 problems found",
+        "",
+    ]
+
+
+def test_check_reports_settings_problems(sample):
+    (sample / "newsletter.toml").write_text('name = "N"\nweek_strat = "sunday"\n')
+    result = run("check")
+    assert result.exit_code == 1
+    assert "newsletter.toml:2: week_strat: unknown field 'week_strat': did you mean 'week_start'?" in result.stderr
+
+
+def test_new_writes_a_scaffold_that_reads_back_as_a_valid_event(sample):
+    result = run("new", "rally", "Rent Strike Rally!", "--start", "2018-02-03 12:00", "--end", "14:00",
+                 "--location", "City Hall Plaza")
+    assert result.exit_code == 0, result.output
+    path = sample / "events" / "2018-02-03-rent-strike-rally.md"
+    assert result.stdout == "Created events/2018-02-03-rent-strike-rally.md\n"
+    text = path.read_text()
+    for field in ("summary", "hosts", "speakers", "links", "rsvp", "donate", "accessibility", "image",
+                  "status", "rescheduled_from", "draft", "online", "timezone"):
+        assert f"# {field}:" in text
+    from newsletter.config import load_settings
+
+    event, problems = read_event(path.read_bytes(), "x.md", "x", load_settings(sample / "newsletter.toml"))
+    assert problems == []
+    assert (event.title, event.kind, event.location.name) == ("Rent Strike Rally!", "rally", "City Hall Plaza")
+    assert event.end.hour == 14
+
+
+def test_new_never_overwrites(sample):
+    assert run("new", "meeting", "Weekly meeting", "--start", "2018-02-01 19:00").exit_code == 0
+    path = sample / "events" / "2018-02-01-weekly-meeting.md"
+    path.write_text(path.read_text() + "\nOur own notes.\n")
+    result = run("new", "meeting", "Weekly meeting", "--start", "2018-02-01 19:00")
+    assert result.exit_code == 1
+    assert result.stderr == "events/2018-02-01-weekly-meeting.md already exists: not overwriting it\n"
+    assert path.read_text().endswith("Our own notes.\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["concert", "T", "--start", "2018-02-01"], "KIND: unknown kind 'concert' (kinds: rally, meeting, panel, study-group, fund-drive, other)\n"),
+    (["rally", "T", "--start", "2018-02-30"], "--start: 2018-02-30 is not a real date\n"),
+    (["rally", "T", "--start", "2018-02-01 12:00", "--end", "25:00"], "--end: '25:00' is not a time of day (write 14:00)\n"),
+])
+def test_new_rejects_bad_arguments(sample, args, message):
+    result = run("new", *args)
+    assert result.exit_code == 1 and result.stderr == message
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout and f"newsletter {command}" in result.stdout
+
+
+def test_version():
+    assert run("--version").stdout == f"newsletter, version {__version__}\n"
+
+
+def test_runs_as_a_module():
+    done = subprocess.run([sys.executable, "-m", "newsletter", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "Usage: newsletter" in done.stdout
+
+
+def test_help_imports_no_rendering_library():
+    probe = (
+        "import sys\n"
+        "from newsletter.cli import main\n"
+        "try:\n    main(['build', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = {'premailer', 'mjml', 'jinja2', 'markdown_it', 'yaml', 'lxml', 'cssutils', 'requests'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("[]")
+
+
+def test_build_prints_nothing_from_the_libraries_underneath(sample):
+    done = subprocess.run([sys.executable, "-m", "newsletter", "build", "--week", "2018-W04"],
+                          capture_output=True, text=True, timeout=120, cwd=sample)
+    assert done.returncode == 0
+    assert done.stderr == ""
+    assert all(line.startswith(("Week ", "Subject: ", "  ", "HTML size: ", "Wrote ")) for line in done.stdout.splitlines())
