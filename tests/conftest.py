@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -72,3 +74,41 @@ def sample(tmp_path, monkeypatch) -> Path:
     shutil.copytree(REPO / "events", tmp_path / "events")
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+# Headless Chromium, driven by Playwright with the system's browser ---------------
+
+INSTALL_HINT = (
+    "needs Chromium and Playwright: `sudo apt-get install chromium` and "
+    "`pip install -e '.[test]'` (set NEWSLETTER_CHROMIUM to another browser binary)"
+)
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("NEWSLETTER_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A Chromium browser; on CI a missing browser fails the run instead of skipping."""
+    executable = chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        executable = None
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests must run in CI: {INSTALL_HINT}")
+        pytest.skip(INSTALL_HINT)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield instance
+        instance.close()

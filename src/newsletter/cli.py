@@ -145,7 +145,7 @@ def list_events(week, drafts, today, config, events_dir):
 @today_option
 @project_options
 def check(week, today, config, events_dir):
-    """Check every event file and the settings, then try the week's digest.
+    """Check every event file and the settings, then trial-build the week.
 
     Reports every problem at once as path:line: field: message, then the
     HTML size of the week's digest against Gmail's 102 KB clipping limit.

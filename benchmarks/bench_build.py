@@ -1,0 +1,70 @@
+"""Times whole `newsletter` processes on the sample week, as an organizer would feel them.
+
+    python benchmarks/bench_build.py [--runs 20]
+
+Each command runs as a fresh process (start-up and imports included) in a
+copy of the sample project. Reports the fastest, median and slowest run and
+which heavy libraries `newsletter --help` imported (it should be none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ("premailer", "mjml", "jinja2", "markdown_it", "yaml", "lxml", "cssutils", "requests")
+
+
+def timed(command: list[str], cwd: Path, runs: int) -> list[float]:
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)  # warm the disk cache
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def imported_by_help() -> list[str]:
+    probe = (
+        "import sys\nfrom newsletter.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print('HEAVY:' + ','.join(sorted(set({HEAVY!r}) & set(sys.modules))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    line = done.stdout.strip().splitlines()[-1].removeprefix("HEAVY:")
+    return [name for name in line.split(",") if name]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        shutil.copy(REPO / "newsletter.toml", root)
+        shutil.copytree(REPO / "events", root / "events")
+        newsletter = [sys.executable, "-m", "newsletter"]
+        cases = {
+            "newsletter --help": newsletter + ["--help"],
+            "newsletter list --week 2018-W04": newsletter + ["list", "--week", "2018-W04"],
+            "newsletter build --week 2018-W04": newsletter + ["build", "--week", "2018-W04", "--out", "out"],
+        }
+        print(f"{'command':<36} {'fastest':>9} {'median':>9} {'slowest':>9}   ({args.runs} runs each)")
+        for label, command in cases.items():
+            times = timed(command, root, args.runs)
+            print(f"{label:<36} {min(times) * 1000:>7.0f}ms {statistics.median(times) * 1000:>7.0f}ms "
+                  f"{max(times) * 1000:>7.0f}ms")
+    heavy = imported_by_help()
+    print(f"heavy libraries imported by --help: {', '.join(heavy) if heavy else 'none'}")
+
+
+if __name__ == "__main__":
+    main()

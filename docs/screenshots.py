@@ -1,0 +1,51 @@
+"""Renders the README's screenshots of the sample digest with headless Chromium.
+
+    python docs/screenshots.py
+
+Needs Playwright for Python and a Chromium binary (Debian: `apt-get install
+chromium`; another path via NEWSLETTER_CHROMIUM).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+DOCS = Path(__file__).resolve().parent
+REPO = DOCS.parent
+SHOTS = {
+    "digest-phone.png": dict(width=375, height=1100, scheme="light"),
+    "digest-desktop.png": dict(width=1024, height=900, scheme="light"),
+    "digest-phone-dark.png": dict(width=375, height=1100, scheme="dark"),
+}
+
+
+def main() -> None:
+    chromium = os.environ.get("NEWSLETTER_CHROMIUM", "/usr/bin/chromium")
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        shutil.copy(REPO / "newsletter.toml", root)
+        shutil.copytree(REPO / "events", root / "events")
+        subprocess.run([sys.executable, "-m", "newsletter", "build", "--week", "2018-W04", "--out", "out"],
+                       cwd=root, check=True, capture_output=True)
+        url = (root / "out" / "digest.html").as_uri()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+            for name, shot in SHOTS.items():
+                page = browser.new_page(viewport={"width": shot["width"], "height": shot["height"]},
+                                        color_scheme=shot["scheme"], device_scale_factor=1)
+                page.goto(url)
+                page.screenshot(path=str(DOCS / name))
+                page.close()
+                print(f"wrote docs/{name}")
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()

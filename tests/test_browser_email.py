@@ -1,0 +1,84 @@
+"""The sample digest as Chromium lays it out: on a phone, on a desktop, in dark mode."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsletter.build import build
+from newsletter.colors import contrast, to_hex
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def digest_url(tmp_path_factory):
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    root = tmp_path_factory.mktemp("sample")
+    shutil.copy(repo / "newsletter.toml", root / "newsletter.toml")
+    shutil.copytree(repo / "events", root / "events")
+    build(root / "newsletter.toml", root / "events", week="2018-W04", out=root / "out")
+    return (root / "out" / "digest.html").as_uri()
+
+
+def open_page(browser, url, width, scheme="light"):
+    page = browser.new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)
+    page.goto(url)
+    return page
+
+
+def rgb_to_hex(value: str) -> str:
+    numbers = value[value.index("(") + 1 : value.index(")")].split(",")[:3]
+    return to_hex(*(float(n) for n in numbers))
+
+
+def test_phone_shows_one_column_without_horizontal_scrolling(browser, digest_url):
+    page = open_page(browser, digest_url, 375)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    columns = page.eval_on_selector_all(
+        ".mj-column-per-100", "els => els.map(e => e.getBoundingClientRect().width)"
+    )
+    assert columns and all(width <= 375 for width in columns)
+    page.close()
+
+
+def test_desktop_content_is_at_most_600px_wide(browser, digest_url):
+    page = open_page(browser, digest_url, 1280)
+    widths = page.eval_on_selector_all("h1, h2, h3, p", "els => els.map(e => e.getBoundingClientRect().width)")
+    assert widths and max(widths) <= 600
+    page.close()
+
+
+def test_buttons_are_at_least_44px_square(browser, digest_url):
+    page = open_page(browser, digest_url, 375)
+    boxes = page.eval_on_selector_all(
+        ".nl-button a", "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])"
+    )
+    assert boxes, "the sample week has a Donate button"
+    for width, height in boxes:
+        assert width >= 44 and height >= 44
+    page.close()
+
+
+def test_body_text_is_16px_and_readable_in_light_and_dark(browser, digest_url):
+    script = """els => els.filter(e => e.innerText.trim()).map(e => {
+        const s = getComputedStyle(e);
+        let bg = 'rgba(0, 0, 0, 0)', node = e;
+        while (node && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+            bg = getComputedStyle(node).backgroundColor; node = node.parentElement;
+        }
+        if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
+        return [e.tagName, parseFloat(s.fontSize), s.color, bg];
+    })"""
+    backgrounds = {}
+    for scheme in ("light", "dark"):
+        page = open_page(browser, digest_url, 375, scheme)
+        for tag, size, color, background in page.eval_on_selector_all(".nl-text p, .nl-text li, .nl-text a, .nl-text h3", script):
+            assert size >= 16, (scheme, tag, size)
+            ratio = contrast(rgb_to_hex(color), rgb_to_hex(background))
+            assert ratio >= 4.5, (scheme, tag, color, background, ratio)
+        backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        page.close()
+    assert backgrounds["light"] != backgrounds["dark"]
