@@ -197,3 +197,15 @@ def test_build_prints_nothing_from_the_libraries_underneath(sample):
     assert done.returncode == 0
     assert done.stderr == ""
     assert all(line.startswith(("Week ", "Subject: ", "  ", "HTML size: ", "Wrote ")) for line in done.stdout.splitlines())
+
+
+def test_build_warns_when_gmail_would_clip_the_digest(project):
+    paragraph = "Words about the campaign that go on for a long while. " * 40
+    body = "\n\n".join([paragraph] * 60)
+    project.event("long.md", f"---\ntitle: Long\nkind: rally\nstart: 2018-01-24 18:00\n---\n{body}\n")
+    result = run("build", "--week", "2018-W04")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("warning: digest.html is ")
+    assert result.stderr.endswith("KB: Gmail clips messages over 102 KB\n")
+    check = run("check", "--week", "2018-W04")
+    assert check.exit_code == 1 and "over Gmail's 102 KB limit" in check.stderr

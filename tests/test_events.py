@@ -228,3 +228,14 @@ def test_folder_with_subfolders_and_ignored_files(project):
 def test_missing_events_folder(project, settings):
     events, problems = load_events(project.root / "nowhere", settings)
     assert events == [] and [str(p) for p in problems] == ["nowhere: events folder not found"]
+
+
+def test_a_local_time_skipped_by_daylight_saving_is_refused(settings):
+    found = messages(settings, "---\ntitle: T\nkind: rally\nstart: 2018-03-11 02:30\n---\n")
+    assert found == ["events/x.md:4: start: 2018-03-11 02:30 does not exist in America/New_York: the clocks go forward then"]
+
+
+def test_unreadable_event_file_is_a_problem_not_a_crash(project, settings):
+    (project.events / "folder.md").mkdir()
+    events, problems = load_events(project.events, settings)
+    assert len(problems) == 1 and str(problems[0]).startswith("events/folder.md: cannot read the file: ")

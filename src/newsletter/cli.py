@@ -64,6 +64,10 @@ def reports_errors(command):
         except NewsletterError as exc:
             click.echo(str(exc), err=True)
             raise SystemExit(1) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"{where}{exc.strerror or exc}", err=True)
+            raise SystemExit(1) from None
 
     return wrapper
 

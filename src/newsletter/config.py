@@ -34,6 +34,8 @@ def load_settings(path: Path) -> Settings:
         raise InvalidInput([Problem(shown, None, None, "settings file not found (create one with at least name = \"...\")")]) from None
     except UnicodeDecodeError:
         raise InvalidInput([Problem(shown, None, None, "file is not UTF-8 text")]) from None
+    except OSError as exc:
+        raise InvalidInput([Problem(shown, None, None, f"cannot read the file: {exc.strerror}")]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

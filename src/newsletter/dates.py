@@ -34,7 +34,17 @@ def parse_when(value: str, tz: tzinfo) -> tuple[datetime, bool]:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
+        _must_exist(moment)
     return moment, False
+
+
+def _must_exist(moment: datetime) -> None:
+    """Refuse a local time skipped when the clocks go forward (2:30 am on a spring-forward day)."""
+    from datetime import timezone
+
+    back = moment.astimezone(timezone.utc).astimezone(moment.tzinfo)
+    if back.replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise BadDate(f"{moment:%Y-%m-%d %H:%M} does not exist in {moment.tzinfo}: the clocks go forward then")
 
 
 def parse_end(value: str, start: datetime, tz: tzinfo) -> tuple[datetime, bool]:
@@ -45,7 +55,9 @@ def parse_end(value: str, start: datetime, tz: tzinfo) -> tuple[datetime, bool]:
             clock = time.fromisoformat(text.zfill(5) if len(text) == 4 else text)
         except ValueError:
             raise BadDate(f"{value!r} is not a time of day (write 14:00)") from None
-        return datetime.combine(start.date(), clock, tzinfo=start.tzinfo), False
+        end = datetime.combine(start.date(), clock, tzinfo=start.tzinfo)
+        _must_exist(end)
+        return end, False
     return parse_when(text, tz)
 
 

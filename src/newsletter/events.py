@@ -49,7 +49,12 @@ def load_events(folder: Path, settings: Settings) -> tuple[list[Event], list[Pro
     problems: list[Problem] = []
     for path in event_files(folder):
         event_id = path.relative_to(folder).with_suffix("").as_posix()
-        event, found = read_event(path.read_bytes(), display_path(path), event_id, settings)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(display_path(path), None, None, f"cannot read the file: {exc.strerror}"))
+            continue
+        event, found = read_event(raw, display_path(path), event_id, settings)
         problems.extend(found)
         if event is not None:
             events.append(event)
