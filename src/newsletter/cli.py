@@ -181,6 +181,48 @@ def check(week, today, config, events_dir):
 
 
 @main.command()
+@week_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to serve on; 0 picks a free one.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on. Anything but loopback shows the preview to your network.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
+@click.option("--no-drafts", is_flag=True, help="Hide draft events, as build does.")
+@today_option
+@project_options
+@reports_errors
+def preview(week, port, host, open_browser, no_drafts, today, config, events_dir):
+    """Serve a live preview of the digest that reloads as you edit.
+
+    Shows the email at desktop width, in a phone frame and in dark mode, the
+    plain-text version, and the subject and preheader as an inbox shows them.
+    Drafts are shown, marked, unless --no-drafts. Stop it with Ctrl-C.
+
+    \b
+    Example:
+        newsletter preview --week 2018-W04 --open
+    """
+    from newsletter.preview import first_url, start
+    from newsletter.server import is_loopback
+
+    server, site, stop = start(config, _events_dir(config, events_dir), host, port, today, drafts=not no_drafts)
+    if not is_loopback(host):
+        click.echo(f"warning: serving on {host}: anyone who can reach this machine can see the preview", err=True)
+    url = first_url(site, week, server.url)
+    click.echo(f"Preview at {url} (Ctrl-C to stop)")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.serve_forever(poll_interval=0.25)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+    click.echo("Stopped.")
+
+
+@main.command()
 @click.argument("kind")
 @click.argument("title")
 @click.option("--start", required=True, help="2018-01-27 12:00, or a date for an all-day event.")

@@ -104,10 +104,11 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         place = event.location
         location = {"name": place.name, "address": place.address, "url": place.url,
                     "notes": place.notes, "tbd": place.tbd}
+    labels = [label for label in ("Draft" if event.draft else None, STATUS_LABELS.get(event.status)) if label]
     return EventView(
         event=event,
         when=when,
-        status_label=STATUS_LABELS.get(event.status),
+        status_label=" · ".join(labels) or None,
         status_note=note,
         ongoing=ongoing,
         hosts=", ".join(event.hosts) or None,

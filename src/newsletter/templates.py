@@ -13,12 +13,12 @@ from newsletter.models import Settings
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def builtin_dir() -> Path:
+def builtin_dir(kind: str = "email") -> Path:
     """The templates shipped with newsletter: inside the installed package, or the source tree's."""
-    installed = _PACKAGE / "templates" / "email"
+    installed = _PACKAGE / "templates" / kind
     if installed.is_dir():
         return installed
-    return _PACKAGE.parents[1] / "templates" / "email"
+    return _PACKAGE.parents[1] / "templates" / kind
 
 
 def search_path(settings: Settings) -> list[Path]:

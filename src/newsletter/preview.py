@@ -1,0 +1,247 @@
+"""`newsletter preview`: the pages of the local preview, built from the same pipeline as `build`.
+
+Everything is rendered in memory on request and cached until a watched file
+changes; nothing is read from disk by URL and nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from email.utils import parseaddr
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from newsletter.build import Build, Project, load_project, render_week, today_in
+from newsletter.dates import BadDate, coming_week, parse_week, week_containing, week_label
+from newsletter.digest import digest_for_week, weeks_with_events
+from newsletter.errors import InvalidInput, NewsletterError, NoEvents
+from newsletter.models import Week
+from newsletter.render import GMAIL_CLIP_BYTES
+from newsletter.server import Page
+from newsletter.templates import builtin_dir
+
+_WEEK = r"(\d{4}-W\d{2})"
+_ROUTES = {
+    "index": re.compile(r"^/$"),
+    "week": re.compile(rf"^/week/{_WEEK}/$"),
+    "email": re.compile(rf"^/week/{_WEEK}/email\.html$"),
+    "dark": re.compile(rf"^/week/{_WEEK}/email-dark\.html$"),
+    "text": re.compile(rf"^/week/{_WEEK}/digest\.txt$"),
+}
+_DARK_QUERY = re.compile(r"@media\s*\(prefers-color-scheme:\s*dark\)")
+
+
+@dataclass
+class WeekEntry:
+    week: Week
+    label: str
+    count: int
+    when: str  # "past", "this week", "coming" or "later"
+
+
+class PreviewSite:
+    """Answers the preview's URLs; `invalidate()` after any change to the group's files."""
+
+    def __init__(self, config: Path, events_dir: Path, today: date | None = None, drafts: bool = True):
+        self.config = config
+        self.events_dir = events_dir
+        self.fixed_today = today
+        self.drafts = drafts
+        self._lock = threading.Lock()
+        self._project: Project | None = None
+        self._builds: dict[str, Build | NewsletterError] = {}
+
+    # What to watch ---------------------------------------------------------------
+
+    def watched_folders(self) -> list[Path]:
+        return [self.events_dir, self.config.parent / "templates", builtin_dir()]
+
+    def watched_files(self) -> list[Path]:
+        return [self.config]
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._project = None
+            self._builds.clear()
+
+    # Pages -----------------------------------------------------------------------
+
+    def respond(self, path: str, version: int) -> Page | None:
+        for name, pattern in _ROUTES.items():
+            found = pattern.match(path)
+            if found:
+                with self._lock:
+                    return getattr(self, f"_{name}")(version, *found.groups())
+        return None
+
+    def _index(self, version: int) -> Page:
+        try:
+            project = self._load()
+        except NewsletterError as exc:
+            return self._error_page(exc, version)
+        return self._html("index.html", version=version, weeks=self.week_entries(project),
+                          name=project.settings.name, drafts=self.drafts)
+
+    def _week(self, version: int, week_id: str) -> Page | None:
+        try:
+            project = self._load()
+            week = self._parse_week(project, week_id)
+        except NewsletterError as exc:
+            return self._error_page(exc, version)
+        except BadDate:
+            return None
+        try:
+            result = self._build(project, week)
+        except NoEvents as exc:
+            return self._html("week.html", version=version, week=week, label=week_label(week), empty=str(exc),
+                              name=project.settings.name, nav=self._neighbours(project, week), drafts=self.drafts)
+        except NewsletterError as exc:
+            return self._error_page(exc, version)
+        size = result.html_bytes
+        settings = project.settings
+        return self._html(
+            "week.html", version=version, week=week, label=week_label(week), result=result, empty=None,
+            name=settings.name, sender=parseaddr(settings.sender), size=size, limit=GMAIL_CLIP_BYTES,
+            over=size > GMAIL_CLIP_BYTES, text=result.email.text, drafts=self.drafts,
+            draft_count=sum(1 for e in result.digest.events if e.draft),
+            nav=self._neighbours(project, week),
+        )
+
+    def _email(self, version: int, week_id: str) -> Page | None:
+        result = self._built(week_id)
+        return None if result is None else Page(result.outputs["digest.html"])
+
+    def _dark(self, version: int, week_id: str) -> Page | None:
+        result = self._built(week_id)
+        if result is None:
+            return None
+        # Apply the dark rules unconditionally, whatever the viewer's own setting.
+        html = _DARK_QUERY.sub("@media all", result.email.html)
+        return Page(html.encode("utf-8"))
+
+    def _text(self, version: int, week_id: str) -> Page | None:
+        result = self._built(week_id)
+        return None if result is None else Page(result.outputs["digest.txt"], "text/plain; charset=utf-8")
+
+    # Building --------------------------------------------------------------------
+
+    def today(self, project: Project) -> date:
+        return self.fixed_today or today_in(project.settings)
+
+    def _load(self) -> Project:
+        if self._project is None:
+            self._project = load_project(self.config, self.events_dir)
+        return self._project
+
+    def _parse_week(self, project: Project, week_id: str) -> Week:
+        settings = project.settings
+        return parse_week(week_id, settings.week_start, settings.timezone)
+
+    def _build(self, project: Project, week: Week) -> Build:
+        cached = self._builds.get(week.id)
+        if cached is None:
+            try:
+                cached = render_week(project, week, drafts=self.drafts)
+            except NewsletterError as exc:
+                cached = exc
+            self._builds[week.id] = cached
+        if isinstance(cached, NewsletterError):
+            raise cached
+        return cached
+
+    def _built(self, week_id: str) -> Build | None:
+        try:
+            project = self._load()
+            return self._build(project, self._parse_week(project, week_id))
+        except (NewsletterError, BadDate):
+            return None
+
+    def week_entries(self, project: Project) -> list[WeekEntry]:
+        settings = project.settings
+        today = self.today(project)
+        this = week_containing(today, settings.week_start, settings.timezone)
+        coming = coming_week(today, settings.week_start, settings.timezone)
+        entries = []
+        for week in weeks_with_events(project.events, settings, drafts=self.drafts):
+            digest = digest_for_week(project.events, week, settings, drafts=self.drafts)
+            count = len(digest.events)
+            if week.id == coming.id:
+                when = "coming"
+            elif week.id == this.id:
+                when = "this week"
+            elif week.last_day < today:
+                when = "past"
+            else:
+                when = "later"
+            entries.append(WeekEntry(week, week_label(week), count, when))
+        return entries
+
+    def _neighbours(self, project: Project, week: Week) -> dict[str, str | None]:
+        ids = [w.id for w in weeks_with_events(project.events, project.settings, drafts=self.drafts)]
+        earlier = [i for i in ids if i < week.id]
+        later = [i for i in ids if i > week.id]
+        return {"previous": earlier[-1] if earlier else None, "next": later[0] if later else None}
+
+    # Rendering the preview's own pages --------------------------------------------
+
+    def _error_page(self, exc: NewsletterError, version: int) -> Page:
+        problems = [str(p) for p in exc.problems] if isinstance(exc, InvalidInput) else [str(exc)]
+        return self._html("error.html", version=version, problems=problems)
+
+    def _html(self, template: str, **context) -> Page:
+        return Page(render_page(template, context).encode("utf-8"))
+
+
+def render_page(name: str, context: dict) -> str:
+    env = _page_environment()
+    return env.get_template(name).render(context)
+
+
+_ENV = None
+
+
+def _page_environment():
+    global _ENV
+    if _ENV is None:
+        import jinja2
+
+        _ENV = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(builtin_dir("preview"))),
+            autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        )
+    return _ENV
+
+
+def first_url(site: PreviewSite, week: str | None, base: str) -> str:
+    """The page to open first: the chosen week's, or the index."""
+    if not week:
+        return base
+    try:
+        project = site._load()
+        settings = project.settings
+        chosen = parse_week(week, settings.week_start, settings.timezone)
+    except (NewsletterError, BadDate):
+        return base
+    return f"{base}week/{chosen.id}/"
+
+
+def start(config: Path, events_dir: Path, host: str, port: int, today: date | None, drafts: bool):
+    """A preview server watching the group's files; returns (server, stop event)."""
+    from newsletter.server import LiveServer, watch
+
+    site = PreviewSite(config, events_dir, today=today, drafts=drafts)
+    try:
+        server = LiveServer(host, port, site.respond)
+    except OSError as exc:
+        hint = f" (try --port {port + 1})" if port else ""
+        raise NewsletterError(f"cannot serve on {host}:{port}: {exc.strerror or exc}{hint}") from None
+    stop = threading.Event()
+
+    def changed() -> None:
+        site.invalidate()
+        server.changed()
+
+    watch(site.watched_folders(), site.watched_files(), changed, stop)
+    return server, site, stop

@@ -1,0 +1,98 @@
+"""The preview in headless Chromium: the index, the phone frame, and live reload as files change."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_preview import Running
+
+pytestmark = pytest.mark.browser
+
+RALLY = "2018-01-27-justice-for-siham-and-naseem-rally.md"
+WAIT_MS = 10_000
+
+
+@pytest.fixture
+def served(sample):
+    running = Running(sample)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def frame(page, element_id):
+    handle = page.wait_for_selector(f"#{element_id}", state="attached")
+    content = handle.content_frame()
+    content.wait_for_load_state()
+    return content
+
+
+def test_index_lists_the_seed_weeks(served, page):
+    page.goto(served.url)
+    weeks = page.eval_on_selector_all("tr[data-week]", "rows => rows.map(r => r.dataset.week)")
+    assert weeks == ["2018-W02", "2018-W03", "2018-W04"]
+    page.click("a[href='/week/2018-W04/']")
+    page.wait_for_selector("#subject")
+    assert "/week/2018-W04/" in page.url
+    assert page.inner_text("#subject") == "ISO Boston Events: January 22–28, 2018"
+
+
+def test_phone_frame_has_no_horizontal_scroll(served, page):
+    page.goto(served.url + "week/2018-W04/#phone")
+    assert page.is_visible("#frame-phone")
+    phone = frame(page, "frame-phone")
+    assert phone.evaluate("window.innerWidth") == 375
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_switching_views_needs_no_rebuild(served, page):
+    page.goto(served.url + "week/2018-W04/")
+    version = served.server.version.number
+    for view in ("phone", "dark", "text", "desktop"):
+        page.click(f'[data-view="{view}"]')
+        assert page.is_visible(f"#view-{view}")
+        assert page.url.endswith(f"#{view}")
+    assert served.server.version.number == version
+    dark = frame(page, "frame-dark")
+    assert dark.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(22, 24, 29)"
+
+
+def test_editing_a_title_updates_the_page_keeping_view_and_scroll(served, sample, page):
+    page.goto(served.url + "week/2018-W04/")
+    page.click('[data-view="phone"]')
+    phone = frame(page, "frame-phone")
+    phone.evaluate("window.scrollTo(0, 600)")
+    page.evaluate("window.scrollTo(0, 120)")
+    path = sample / "events" / RALLY
+    path.write_text(path.read_text().replace('title: "#Justice4Siham & #Justice4Naseem Rally"',
+                                             'title: "Rally for Siham and Naseem"'))
+    page.wait_for_function(
+        """() => { const f = document.getElementById('frame-phone');
+                   const h = f && f.contentDocument && f.contentDocument.querySelector('h3');
+                   return h && h.textContent === 'Rally for Siham and Naseem'; }""",
+        timeout=WAIT_MS,
+    )
+    assert page.url.endswith("#phone") and page.is_visible("#view-phone")
+    phone = frame(page, "frame-phone")
+    page.wait_for_function("() => document.getElementById('frame-phone').contentWindow.scrollY > 500", timeout=WAIT_MS)
+    assert abs(phone.evaluate("window.scrollY") - 600) < 5
+
+
+def test_broken_yaml_shows_the_error_and_fixing_it_recovers(served, sample, page):
+    page.goto(served.url + "week/2018-W04/")
+    path = sample / "events" / RALLY
+    good = path.read_text()
+    path.write_text(good.replace("kind: rally", "kind: [rally"))
+    page.wait_for_selector(".problems li", timeout=WAIT_MS)
+    problem = page.inner_text(".problems li")
+    assert problem.startswith(f"events/{RALLY}:") and "YAML:" in problem
+    path.write_text(good)
+    page.wait_for_selector("#subject", timeout=WAIT_MS)
+    assert page.inner_text("#subject") == "ISO Boston Events: January 22–28, 2018"

@@ -1,0 +1,243 @@
+"""The live preview: its pages, its safety, and reloading when files change."""
+
+from __future__ import annotations
+
+import http.client
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from urllib.request import urlopen
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from newsletter.build import build
+from newsletter.cli import main
+from newsletter.server import is_loopback
+
+TODAY = date(2018, 1, 18)
+
+
+class Running:
+    """A preview server on a free loopback port, in a thread of the test process."""
+
+    def __init__(self, root, drafts=True):
+        from newsletter.preview import start
+
+        self.root = root
+        self.server, self.site, self.stop = start(root / "newsletter.toml", root / "events", "127.0.0.1", 0,
+                                                  TODAY, drafts=drafts)
+        self.url = self.server.url
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread.start()
+
+    def get(self, path: str) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.request("GET", path)  # sent as written: no client-side path clean-up
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        connection.close()
+        return response.status, body
+
+    def wait_for_version_after(self, seen: int, seconds: float = 10) -> int:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.server.version.number != seen:
+                return self.server.version.number
+            time.sleep(0.05)
+        raise AssertionError(f"no reload within {seconds} s")
+
+    def close(self):
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def preview(sample):
+    running = Running(sample)
+    yield running
+    running.close()
+
+
+def test_index_lists_the_weeks_with_counts_and_highlights_the_coming_one(preview):
+    status, body = preview.get("/")
+    assert status == 200
+    rows = BeautifulSoup(body, "html.parser").select("tr[data-week]")
+    assert [(r["data-week"], r.find_all("td")[1].get_text(), r.find_all("td")[2].get_text()) for r in rows] == [
+        ("2018-W02", "January 8–14, 2018", "1"),
+        ("2018-W03", "January 15–21, 2018", "1"),
+        ("2018-W04", "January 22–28, 2018", "4"),
+    ]
+    assert [r["data-week"] for r in rows if "coming" in r.get("class", [])] == ["2018-W04"]
+
+
+def test_week_page_shows_inbox_view_size_and_every_view(preview):
+    status, body = preview.get("/week/2018-W04/")
+    assert status == 200
+    soup = BeautifulSoup(body, "html.parser")
+    assert soup.find(id="subject").get_text() == "ISO Boston Events: January 22–28, 2018"
+    assert soup.find(id="preheader").get_text().startswith("This week: Wed: Socialists")
+    assert soup.find(class_="from").get_text() == "ISO Boston"
+    assert soup.find(id="size").get_text().endswith(" KB")
+    assert [f["src"] for f in soup.find_all("iframe")] == ["email.html", "email.html", "email-dark.html"]
+    assert "#Justice4Siham & #Justice4Naseem Rally" in soup.find(id="text-view").get_text()
+
+
+def test_preview_email_is_exactly_what_build_writes(preview, sample):
+    _, html = preview.get("/week/2018-W04/email.html")
+    _, text = preview.get("/week/2018-W04/digest.txt")
+    built = build(sample / "newsletter.toml", sample / "events", week="2018-W04", out=sample / "built")
+    assert html == built.outputs["digest.html"].decode()
+    assert text == built.outputs["digest.txt"].decode()
+    _, dark = preview.get("/week/2018-W04/email-dark.html")
+    assert "@media all" in dark and "prefers-color-scheme: dark" not in dark
+
+
+@pytest.mark.parametrize("path", [
+    "/../newsletter.toml",
+    "/week/2018-W04/../../newsletter.toml",
+    "/%2e%2e/newsletter.toml",
+    "/week/2018-W04/%2e%2e/%2e%2e/events/2018-01-25-metoo-fight-against-sexism.md",
+    "/week/2018-W04/%2E%2E%2Fnewsletter.toml",
+    "/events/2018-01-25-metoo-fight-against-sexism.md",
+    "/newsletter.toml",
+    "/week/2018-W99/",
+])
+def test_nothing_but_the_preview_can_be_read(preview, path):
+    status, body = preview.get(path)
+    assert status == 404
+    assert "Sharon Smith" not in body and "timezone" not in body
+
+
+def test_requests_for_another_host_name_are_refused(preview):
+    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    connection.request("GET", "/", headers={"Host": "attacker.example"})
+    assert connection.getresponse().status == 400
+    connection.close()
+
+
+def test_loopback_detection():
+    assert all(is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "192.168.1.5", "example.org", "::"))
+
+
+def test_broken_file_shows_the_check_message_and_fixing_it_recovers(preview, sample):
+    path = sample / "events" / "2018-01-24-socialists-in-solidarity-with-syria.md"
+    good = path.read_text()
+    seen = preview.server.version.number
+    path.write_text(good.replace("kind: panel", "kind: [panel"))
+    seen = preview.wait_for_version_after(seen)
+    status, body = preview.get("/week/2018-W04/")
+    assert status == 200 and "The digest cannot be built" in body
+    problems = [li.get_text() for li in BeautifulSoup(body, "html.parser").select(".problems li")]
+    assert len(problems) == 1
+    assert problems[0].startswith("events/2018-01-24-socialists-in-solidarity-with-syria.md:")
+    assert "YAML:" in problems[0]
+    path.write_text(good)
+    preview.wait_for_version_after(seen)
+    status, body = preview.get("/week/2018-W04/")
+    assert "Socialists in Solidarity with Syria" in body and "cannot be built" not in body
+
+
+def test_settings_and_new_files_trigger_a_reload(preview, sample):
+    seen = preview.server.version.number
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text().replace('name = "ISO Boston Events"', 'name = "ISO Boston Weekly"'))
+    seen = preview.wait_for_version_after(seen)
+    assert "ISO Boston Weekly" in preview.get("/week/2018-W04/")[1]
+    (sample / "events" / "2018-01-26-film.md").write_text("---\ntitle: Film night\nkind: other\nstart: 2018-01-26 19:00\n---\n")
+    preview.wait_for_version_after(seen)
+    assert "Film night" in preview.get("/week/2018-W04/digest.txt")[1]
+
+
+def test_drafts_are_shown_and_marked_unless_no_drafts(sample):
+    (sample / "events" / "draft.md").write_text("---\ntitle: Draft canvass\nkind: other\nstart: 2018-01-26 10:00\ndraft: true\n---\n")
+    shown = Running(sample)
+    try:
+        text = shown.get("/week/2018-W04/digest.txt")[1]
+        assert "[DRAFT] Draft canvass" in text
+        assert "1 draft shown" in shown.get("/week/2018-W04/")[1]
+    finally:
+        shown.close()
+    hidden = Running(sample, drafts=False)
+    try:
+        assert "Draft canvass" not in hidden.get("/week/2018-W04/digest.txt")[1]
+    finally:
+        hidden.close()
+
+
+def test_preview_never_writes_into_the_project(preview, sample):
+    def snapshot():
+        return {p: p.stat().st_mtime_ns for p in sample.rglob("*")}
+
+    before = snapshot()
+    for path in ("/", "/week/2018-W04/", "/week/2018-W04/email.html", "/week/2018-W02/digest.txt"):
+        preview.get(path)
+    assert snapshot() == before
+
+
+def test_reload_stream_announces_new_versions(preview, sample):
+    with urlopen(preview.url + "_reload", timeout=10) as stream:
+        first = stream.readline().decode().strip()
+        stream.readline()
+        assert first == f"data: {preview.server.version.number}"
+        (sample / "events" / "2018-01-27-justice-for-siham-and-naseem-rally.md").touch()
+        (sample / "events" / "extra.md").write_text("---\ntitle: X\nkind: other\nstart: 2018-01-26 10:00\n---\n")
+        line = ""
+        deadline = time.monotonic() + 10
+        while not line.startswith("data:") and time.monotonic() < deadline:
+            line = stream.readline().decode().strip()
+        assert line.startswith("data: ") and line != first
+
+
+def test_ctrl_c_stops_cleanly(sample):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "preview", "--port", "0", "--today", "2018-01-18"],
+        cwd=sample, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("Preview at http://127.0.0.1:") and first.rstrip().endswith("(Ctrl-C to stop)")
+        url = first.split()[2]
+        assert urlopen(url, timeout=10).status == 200
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    assert "Traceback" not in err and err == ""
+    assert out.strip().endswith("Stopped.")
+
+
+def test_port_in_use_is_a_clear_error(preview, sample):
+    result = CliRunner().invoke(main, ["preview", "--port", str(preview.port)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"cannot serve on 127.0.0.1:{preview.port}: ")
+    assert f"(try --port {preview.port + 1})" in result.stderr
+
+
+def test_serving_beyond_loopback_warns(sample, monkeypatch):
+    import newsletter.preview as preview_module
+
+    class Stub:
+        url = "http://192.0.2.1:8000/"
+
+        def serve_forever(self, poll_interval):
+            raise KeyboardInterrupt
+
+        def server_close(self):
+            pass
+
+    monkeypatch.setattr(preview_module, "start", lambda *a, **k: (Stub(), None, threading.Event()))
+    result = CliRunner().invoke(main, ["preview", "--host", "192.0.2.1"])
+    assert result.exit_code == 0
+    assert result.stderr == "warning: serving on 192.0.2.1: anyone who can reach this machine can see the preview\n"
+    assert result.stdout == "Preview at http://192.0.2.1:8000/ (Ctrl-C to stop)\nStopped.\n"
