@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -44,7 +46,27 @@ def main() -> None:
                 page.screenshot(path=str(DOCS / name))
                 page.close()
                 print(f"wrote docs/{name}")
+            preview(browser, root)
             browser.close()
+
+
+def preview(browser, root: Path) -> None:
+    """The preview page of the sample week, phone view, as a volunteer sees it."""
+    from newsletter.preview import start
+
+    server, _, stop = start(root / "newsletter.toml", root / "events", "127.0.0.1", 0, date(2018, 1, 18), True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = browser.new_page(viewport={"width": 1200, "height": 900}, device_scale_factor=1)
+        page.goto(server.url + "week/2018-W04/#phone")
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(DOCS / "preview.png"))
+        page.close()
+        print("wrote docs/preview.png")
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
 
 
 if __name__ == "__main__":
