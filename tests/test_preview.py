@@ -241,3 +241,25 @@ def test_serving_beyond_loopback_warns(sample, monkeypatch):
     assert result.exit_code == 0
     assert result.stderr == "warning: serving on 192.0.2.1: anyone who can reach this machine can see the preview\n"
     assert result.stdout == "Preview at http://192.0.2.1:8000/ (Ctrl-C to stop)\nStopped.\n"
+
+
+def test_template_edits_renames_and_deletions_reload(sample):
+    own = sample / "templates" / "email"
+    own.mkdir(parents=True)
+    from newsletter.templates import builtin_dir
+
+    (own / "event.txt").write_text((builtin_dir() / "event.txt").read_text())
+    running = Running(sample)
+    try:
+        seen = running.server.version.number
+        (own / "event.txt").write_text("EVENT: {{ event.title }}\n")
+        seen = running.wait_for_version_after(seen)
+        assert "EVENT: Socialists in Solidarity with Syria" in running.get("/week/2018-W04/digest.txt")[1]
+        rally = sample / "events" / "2018-01-27-justice-for-siham-and-naseem-rally.md"
+        rally.rename(sample / "events" / "rally.md")
+        seen = running.wait_for_version_after(seen)
+        (sample / "events" / "rally.md").unlink()
+        running.wait_for_version_after(seen)
+        assert "Justice4Siham" not in running.get("/week/2018-W04/digest.txt")[1]
+    finally:
+        running.close()
