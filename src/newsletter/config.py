@@ -12,14 +12,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsletter.colors import AA, HEX, contrast, readable_on
 from newsletter.errors import InvalidInput, Problem
 from newsletter.events import display_path
-from newsletter.fields import FieldReader, is_url
-from newsletter.models import DEFAULT_KINDS, Image, Kind, Settings, Theme
+from newsletter.fields import FieldReader, is_url, suggest
+from newsletter.models import DEFAULT_KINDS, Image, Kind, Settings, SmtpSettings, Theme
+from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
     "name", "organization", "language", "timezone", "week_start", "from", "reply_to",
     "to", "subject", "coming_up_weeks", "archive_url", "unsubscribe", "address",
-    "kinds", "theme",
+    "kinds", "theme", "provider", "smtp",
 )
+SMTP_KEYS = ("host", "port", "security", "username", "timeout")
+SECURITY = ("starttls", "ssl", "none")
 THEME_KEYS = ("accent", "background", "text", "logo")
 KIND_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MERGE_TAG = re.compile(r"\*\|.+\|\*|\{\{.+\}\}|%.+%|<%.+%>|\[.+\]|\{.+\}|\$\{.+\}")
@@ -85,16 +88,74 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
         if not is_url(archive):
             r.problem("archive_url", f"'{archive}' is not a full address starting with https://")
         values["archive_url"] = archive.rstrip("/") + "/"
+    if "provider" in data:
+        values["provider"] = _provider(r, data["provider"])
     if (unsubscribe := _string(r, data, "unsubscribe")) is not None:
         if not (is_url(unsubscribe, ("http", "https", "mailto")) or MERGE_TAG.search(unsubscribe)):
             r.problem("unsubscribe", f"'{unsubscribe}' is not an https:// address, a mailto: address or a merge tag such as *|UNSUB|*")
         values["unsubscribe"] = unsubscribe
+    elif "provider" in values and values["provider"].unsubscribe:
+        values["unsubscribe"] = values["provider"].unsubscribe
+    if "smtp" in data:
+        values["smtp"] = _smtp(r, data["smtp"])
     if "kinds" in data:
         values["kinds"] = _kinds(r, data["kinds"])
     if "theme" in data:
         values["theme"] = _theme(r, data["theme"])
     return Settings(name=name or "", timezone=tz, timezone_name=tz_name, week_start=week_start,
                     root=root, path=shown, lines=lines.lines, **values)
+
+
+def _provider(r: FieldReader, value: Any) -> Provider:
+    """A preset by name ("mailchimp"), or a table: name = "custom" with its own tags."""
+    if isinstance(value, str):
+        value = ALIASES.get(value, value)
+        if value not in PRESETS:
+            hint = suggest(value, NAMES) or f" (one of: {', '.join(NAMES)})"
+            r.problem("provider", f"unknown provider '{value}'{hint}")
+            return Provider("custom", "Custom")
+        return PRESETS[value]
+    if not isinstance(value, dict):
+        r.problem("provider", "must be a name such as \"mailchimp\", or a [provider] table")
+        return Provider("custom", "Custom")
+    r.unknown(value, ("name", "unsubscribe", "view_online", "adds_footer"), prefix="provider.")
+    name = r.text(value, "name", "provider.name") or "custom"
+    if name not in NAMES:
+        hint = suggest(name, NAMES) or f" (one of: {', '.join(NAMES)})"
+        r.problem("provider.name", f"unknown provider '{name}'{hint}")
+        name = "custom"
+    base = PRESETS.get(name, Provider("custom", "Custom"))
+    adds_footer = value.get("adds_footer", base.adds_footer)
+    if not isinstance(adds_footer, bool):
+        r.problem("provider.adds_footer", "must be true or false")
+        adds_footer = base.adds_footer
+    return Provider(
+        name=name, label=base.label, is_list=base.is_list, adds_footer=adds_footer,
+        unsubscribe=r.text(value, "unsubscribe", "provider.unsubscribe") or base.unsubscribe,
+        view_online=r.text(value, "view_online", "provider.view_online") or base.view_online,
+    )
+
+
+def _smtp(r: FieldReader, table: Any) -> SmtpSettings | None:
+    if not isinstance(table, dict):
+        r.problem("smtp", "must be an [smtp] table with host, port, security and username")
+        return None
+    r.unknown(table, SMTP_KEYS, prefix="smtp.")
+    host = r.text(table, "host", "smtp.host", required=True)
+    security = r.text(table, "security", "smtp.security") or "starttls"
+    if security not in SECURITY:
+        r.problem("smtp.security", f"'{security}' must be starttls, ssl or none")
+    default_port = {"ssl": 465, "none": 25}.get(security, 587)
+    port = table.get("port", default_port)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        r.problem("smtp.port", "must be a port number such as 587")
+        port = default_port
+    timeout = table.get("timeout", 30)
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+        r.problem("smtp.timeout", "must be a number of seconds such as 30")
+        timeout = 30
+    username = r.text(table, "username", "smtp.username")
+    return SmtpSettings(host or "", port, security, username, float(timeout)) if host else None
 
 
 def _string(r: FieldReader, data: dict[str, Any], key: str) -> str | None:

@@ -24,6 +24,9 @@ def build_message(email: RenderedEmail, settings: Settings, week_id: str, now: d
     message["Message-ID"] = message_id(email, settings, week_id)
     if settings.unsubscribe and is_url(settings.unsubscribe, ("http", "https", "mailto")):
         message["List-Unsubscribe"] = f"<{settings.unsubscribe}>"
+        if settings.unsubscribe.lower().startswith("https://"):
+            # RFC 8058: mail clients may unsubscribe with one POST to the https address.
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
+from newsletter.providers import NONE, Provider
+
 STATUSES = ("scheduled", "rescheduled", "postponed", "cancelled")
 
 
@@ -43,6 +45,17 @@ DEFAULT_KINDS = (
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Where `newsletter send` hands messages over; the password comes from the environment."""
+
+    host: str
+    port: int
+    security: str = "starttls"  # "starttls", "ssl" or "none"
+    username: str | None = None
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything `newsletter.toml` says, with defaults filled in."""
 
@@ -62,6 +75,8 @@ class Settings:
     address: str | None = None
     kinds: tuple[Kind, ...] = DEFAULT_KINDS
     theme: Theme = field(default_factory=Theme)
+    provider: Provider = NONE
+    smtp: "SmtpSettings | None" = None
     root: Path = Path(".")
     path: str = "newsletter.toml"
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
@@ -70,6 +85,11 @@ class Settings:
     def recipient(self) -> str:
         """The To: address: the list address, or the sender when the list goes in Bcc."""
         return self.to or self.sender
+
+    @property
+    def view_online(self) -> str | None:
+        """The "view in browser" link: the mailing service's tag, when it has one."""
+        return self.provider.view_online
 
     @property
     def direction(self) -> str:

@@ -46,6 +46,9 @@ class DigestView:
     sections: list[dict[str, Any]]
     coming_up: list[dict[str, Any]]
     theme: dict[str, Any]
+    view_online: str | None = None
+    list_address: bool = False
+    service_footer: bool = False
     preheader: str = ""
     subject: str = ""
     events: list[EventView] = field(default_factory=list)
@@ -74,6 +77,9 @@ def digest_view(digest: Digest, settings: Settings) -> DigestView:
         reply_to=settings.reply_to or settings.sender,
         archive_url=settings.archive_url,
         unsubscribe=settings.unsubscribe,
+        view_online=settings.view_online,
+        list_address=settings.provider.is_list,
+        service_footer=settings.provider.adds_footer,
         language=settings.language,
         direction=settings.direction,
         week={"id": digest.week.id, "label": week_label(digest.week),

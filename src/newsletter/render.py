@@ -52,6 +52,7 @@ def render_html(view: DigestView, settings: Settings) -> str:
     tags = MergeTags()
     context = view.context()
     context["unsubscribe_href"] = tags.protect(view.unsubscribe)
+    context["view_online_href"] = tags.protect(view.view_online)
     for event_view in view.events:
         event_view.body_html = Markup(event_view.body_html)
     source = templates.render(settings, "digest.mjml", context)
