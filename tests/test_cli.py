@@ -12,7 +12,7 @@ from newsletter import __version__
 from newsletter.cli import main
 from newsletter.events import read_event
 
-COMMANDS = ["build", "list", "check", "new"]
+COMMANDS = ["build", "list", "check", "new", "preview", "send"]
 
 
 def run(*args: str):

@@ -28,6 +28,7 @@ class Project:
 
 @dataclass
 class Build:
+    settings: Settings
     week: Week
     digest: Digest
     email: RenderedEmail
@@ -81,7 +82,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
         "digest.eml": to_bytes(message),
         "digest.json": to_json(digest_summary(digest, email, settings)).encode("utf-8"),
     }
-    result = Build(week, digest, email, outputs)
+    result = Build(settings, week, digest, email, outputs)
     if result.html_bytes > GMAIL_CLIP_BYTES:
         result.warnings.append(
             f"digest.html is {result.html_bytes / 1000:.1f} KB: Gmail clips messages over 102 KB"

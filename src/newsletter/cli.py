@@ -223,6 +223,65 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
 
 
 @main.command()
+@week_option
+@click.option("--to", "recipients", multiple=True, required=True, metavar="ADDRESS",
+              help="Who gets it; repeat for more than one.")
+@click.option("--proof", is_flag=True, help="A test send: the subject starts with [PROOF]; no confirmation asked.")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent, and send nothing.")
+@click.option("--yes", is_flag=True, help="Send without asking for confirmation.")
+@click.option("--drafts", is_flag=True, help="Include events marked draft: true.")
+@today_option
+@project_options
+@reports_errors
+def send(week, recipients, proof, dry_run, yes, drafts, today, config, events_dir):
+    """Build the week's digest and send it through the [smtp] server.
+
+    The password comes from the NEWSLETTER_SMTP_PASSWORD environment
+    variable, never from a file. The message is written to dist/ first,
+    so nothing is lost if sending fails.
+
+    \b
+    Example:
+        newsletter send --week 2018-W04 --to me@example.org --proof
+        newsletter send --week 2018-W04 --to announce@lists.example.org
+    """
+    import os
+
+    from newsletter.build import build as build_digest
+    from newsletter.send import (PASSWORD_VARIABLE, SendFailed, check_recipients, outgoing_message,
+                                 require_smtp, send_message, summary_lines)
+
+    addresses = check_recipients(list(recipients))
+    result = build_digest(config, _events_dir(config, events_dir), week=week, today=today, drafts=drafts)
+    settings = result.settings
+    smtp = None if dry_run else require_smtp(settings)
+    message = outgoing_message(result.outputs["digest.eml"], addresses, proof)
+    saved = next((p for p in result.written if p.name == "digest.eml"), None)
+    if dry_run:
+        click.echo("Dry run: nothing sent.")
+        for line in summary_lines(message, addresses):
+            click.echo(line)
+        return
+    if not proof and not yes:
+        for line in summary_lines(message, addresses):
+            click.echo(line)
+        click.echo(f"Events: {len(result.digest.events)}")
+        click.confirm("Send this to everyone above?", abort=True)
+    try:
+        delivery = send_message(message, addresses, smtp, settings.sender, os.environ.get(PASSWORD_VARIABLE))
+    except SendFailed as exc:
+        click.echo(f"Not sent: {exc}", err=True)
+        if exc.accepted:
+            click.echo(f"  delivered to: {', '.join(exc.accepted)}", err=True)
+        for address, reason in exc.refused.items():
+            click.echo(f"  not delivered to {address}: {reason}", err=True)
+        if saved is not None:
+            click.echo(f"The message is saved in {saved}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"Sent \"{message['Subject']}\" to {', '.join(delivery.accepted)}")
+
+
+@main.command()
 @click.argument("kind")
 @click.argument("title")
 @click.option("--start", required=True, help="2018-01-27 12:00, or a date for an all-day event.")

@@ -1,0 +1,137 @@
+"""`newsletter send`: hands the week's built message to an SMTP server.
+
+The message sent is the `.eml` that `build` wrote, so what was checked is
+what goes out; a proof only changes its subject, recipients and Message-ID.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import make_msgid, parseaddr
+
+from newsletter.errors import NewsletterError
+from newsletter.models import Settings, SmtpSettings
+
+PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
+PROOF_PREFIX = "[PROOF] "
+
+
+class SendFailed(NewsletterError):
+    """Nothing, or not everything, was accepted; says who got the message and who did not."""
+
+    def __init__(self, message: str, accepted: list[str] | None = None, refused: dict[str, str] | None = None):
+        super().__init__(message)
+        self.accepted = accepted or []
+        self.refused = refused or {}
+
+
+@dataclass
+class Delivery:
+    accepted: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def outgoing_message(eml: bytes, recipients: list[str], proof: bool) -> EmailMessage:
+    """The built message, ready for these recipients; a proof says so in its subject."""
+    message = message_from_bytes(eml, policy=policy.SMTP)
+    if proof:
+        subject = message["Subject"]
+        del message["Subject"]
+        message["Subject"] = PROOF_PREFIX + subject
+        del message["To"]
+        message["To"] = ", ".join(recipients)
+        domain = message["Message-ID"].rsplit("@", 1)[-1].rstrip(">") if message["Message-ID"] else None
+        del message["Message-ID"]
+        # A proof gets its own ID, so the real send is not taken for a duplicate.
+        message["Message-ID"] = make_msgid("proof", domain=domain)
+    return message
+
+
+def check_recipients(recipients: list[str]) -> list[str]:
+    cleaned = []
+    for recipient in recipients:
+        address = parseaddr(recipient)[1]
+        if "@" not in address:
+            raise NewsletterError(f"--to: '{recipient}' is not an email address")
+        cleaned.append(address)
+    return cleaned
+
+
+def send_message(message: EmailMessage, recipients: list[str], smtp: SmtpSettings, sender: str,
+                 password: str | None, context: ssl.SSLContext | None = None) -> Delivery:
+    """Deliver to the SMTP server; raises SendFailed with a one-line reason."""
+    where = f"{smtp.host}:{smtp.port}"
+    if smtp.username and not password:
+        raise SendFailed(f"smtp: set {PASSWORD_VARIABLE} to the password for {smtp.username}")
+    context = context or ssl.create_default_context()
+    envelope_from = parseaddr(sender)[1]
+    try:
+        if smtp.security == "ssl":
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+        with client:
+            if smtp.security == "starttls":
+                client.ehlo()
+                if not client.has_extn("starttls"):
+                    raise SendFailed(f"{where} does not offer STARTTLS: set smtp.security to \"ssl\" or check the port")
+                client.starttls(context=context)
+                client.ehlo()
+            if smtp.username:
+                client.login(smtp.username, password or "")
+            refused = client.send_message(message, from_addr=envelope_from, to_addrs=recipients)
+    except SendFailed:
+        raise
+    except smtplib.SMTPRecipientsRefused as exc:
+        reasons = {r: _reason(code, text) for r, (code, text) in exc.recipients.items()}
+        raise SendFailed(f"{where} refused every recipient", [], reasons) from None
+    except smtplib.SMTPAuthenticationError as exc:
+        raise SendFailed(f"{where} refused the login for {smtp.username}: {_reason(exc.smtp_code, exc.smtp_error)}") from None
+    except smtplib.SMTPSenderRefused as exc:
+        raise SendFailed(f"{where} refused the sender {envelope_from}: {_reason(exc.smtp_code, exc.smtp_error)}") from None
+    except smtplib.SMTPResponseException as exc:
+        raise SendFailed(f"{where} answered {_reason(exc.smtp_code, exc.smtp_error)}") from None
+    except ssl.SSLError as exc:
+        raise SendFailed(f"{where}: TLS failed: {exc.reason or exc}") from None
+    except (socket.timeout, TimeoutError):
+        raise SendFailed(f"{where} did not answer within {smtp.timeout:g} s") from None
+    except smtplib.SMTPServerDisconnected as exc:
+        if "timed out" in str(exc):  # smtplib reports a read time-out as a disconnection
+            raise SendFailed(f"{where} did not answer within {smtp.timeout:g} s") from None
+        raise SendFailed(f"{where} closed the connection: {exc}") from None
+    except OSError as exc:
+        raise SendFailed(f"cannot connect to {where}: {exc.strerror or exc}") from None
+    delivery = Delivery(
+        accepted=[r for r in recipients if r not in refused],
+        refused={r: _reason(code, text) for r, (code, text) in refused.items()},
+    )
+    if delivery.refused:
+        raise SendFailed(f"{where} refused some recipients", delivery.accepted, delivery.refused)
+    return delivery
+
+
+def _reason(code: int, text: bytes | str) -> str:
+    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {' '.join(words.split())}"
+
+
+def summary_lines(message: EmailMessage, recipients: list[str]) -> list[str]:
+    """What would be sent, for --dry-run and the confirmation prompt."""
+    lines = [f"{name}: {message[name]}" for name in
+             ("Subject", "From", "To", "Reply-To", "Date", "Message-ID", "List-Unsubscribe") if message[name]]
+    parts = {part.get_content_type(): len(part.get_content().encode("utf-8")) for part in message.iter_parts()}
+    sizes = ", ".join(f"{kind} {size / 1000:.1f} KB" for kind, size in parts.items())
+    lines.append(f"Size: {len(message.as_bytes()) / 1000:.1f} KB ({sizes})")
+    lines.append(f"Recipients ({len(recipients)}): {', '.join(recipients)}")
+    return lines
+
+
+def require_smtp(settings: Settings) -> SmtpSettings:
+    if settings.smtp is None:
+        raise NewsletterError(f"{settings.path}: smtp: add an [smtp] table with host, port, security and username to send")
+    return settings.smtp

@@ -1,0 +1,220 @@
+"""Sending through a real SMTP server on loopback (aiosmtpd), with STARTTLS and AUTH."""
+
+from __future__ import annotations
+
+import socket
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner
+
+from newsletter.cli import main
+
+USER, PASSWORD = "organizer", "s3cret-passw0rd"
+REFUSED = "nobody@example.org"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it receives and refuses one address."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == REFUSED:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+def check_login(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory):
+    import trustme
+
+    authority = trustme.CA()
+    server_cert = authority.issue_cert("127.0.0.1", "localhost")
+    folder = tmp_path_factory.mktemp("tls")
+    ca_file = folder / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    return authority, server_cert, ca_file
+
+
+@pytest.fixture
+def smtp_server(certificates):
+    import ssl
+
+    authority, server_cert, _ = certificates
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_cert.configure_cert(context)
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True, auth_require_tls=True, authenticator=check_login,
+                            auth_required=True, ready_timeout=10)
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def project_with_smtp(sample, smtp_server, certificates, monkeypatch):
+    controller, _ = smtp_server
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text() + f'''
+[smtp]
+host = "127.0.0.1"
+port = {controller.port}
+security = "starttls"
+username = "{USER}"
+timeout = 5
+''')
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates[2]))  # trust the test authority
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", PASSWORD)
+    return sample
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_proof_arrives_with_both_parts_and_the_merge_tags(project_with_smtp, smtp_server):
+    _, mailbox = smtp_server
+    result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == 'Sent "[PROOF] ISO Boston Events: January 22–28, 2018" to me@example.org\n'
+    [(sender, recipients, raw)] = mailbox.received
+    assert sender == "events@example.org" and recipients == ["me@example.org"]
+    message = message_from_bytes(raw, policy=policy.default)
+    assert message["Subject"] == "[PROOF] ISO Boston Events: January 22–28, 2018"
+    assert message["To"] == "me@example.org"
+    assert message["From"] == "ISO Boston <events@example.org>"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    assert 'href="*|UNSUB|*"' in html and 'href="*|ARCHIVE|*"' in html
+    assert "Unsubscribe: *|UNSUB|*" in text
+    built = message_from_bytes((project_with_smtp / "dist" / "2018-W04" / "digest.eml").read_bytes(), policy=policy.default)
+    assert message["Message-ID"] != built["Message-ID"]  # a proof never collides with the real send
+    assert PASSWORD not in result.output
+
+
+def test_a_real_send_asks_first_and_sends_on_yes(project_with_smtp, smtp_server):
+    _, mailbox = smtp_server
+    declined = run("send", "--week", "2018-W04", "--to", "announce@example.org", input="n\n")
+    assert declined.exit_code == 1 and mailbox.received == []
+    assert "Subject: ISO Boston Events: January 22–28, 2018" in declined.stdout
+    assert "Recipients (1): announce@example.org" in declined.stdout
+    assert "Events: 4" in declined.stdout
+    accepted = run("send", "--week", "2018-W04", "--to", "announce@example.org", input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    [(_, recipients, raw)] = mailbox.received
+    message = message_from_bytes(raw, policy=policy.default)
+    assert message["Subject"] == "ISO Boston Events: January 22–28, 2018"
+    assert message["To"] == "ISO Boston announcements <announce@example.org>"
+
+
+def test_yes_skips_the_question(project_with_smtp, smtp_server):
+    result = run("send", "--week", "2018-W04", "--to", "announce@example.org", "--yes")
+    assert result.exit_code == 0 and len(smtp_server[1].received) == 1
+
+
+def test_dry_run_sends_nothing(project_with_smtp, smtp_server):
+    result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--to", "you@example.org", "--dry-run")
+    assert result.exit_code == 0
+    lines = result.stdout.split("\n")
+    assert lines[0] == "Dry run: nothing sent."
+    assert "Subject: ISO Boston Events: January 22–28, 2018" in lines
+    assert "Recipients (2): me@example.org, you@example.org" in lines
+    assert any(l.startswith("Size: ") and "text/html" in l for l in lines)
+    assert smtp_server[1].received == []
+
+
+def test_wrong_password_is_a_clear_failure_and_keeps_the_message(project_with_smtp, smtp_server, monkeypatch):
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "not-it")
+    result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+    assert result.exit_code == 1
+    port = smtp_server[0].port
+    assert result.stderr.startswith(f"Not sent: 127.0.0.1:{port} refused the login for organizer: 535")
+    assert "The message is saved in dist/2018-W04/digest.eml" in result.stderr
+    assert "not-it" not in result.output
+    assert (project_with_smtp / "dist" / "2018-W04" / "digest.eml").exists()
+
+
+def test_missing_password(project_with_smtp, monkeypatch):
+    monkeypatch.delenv("NEWSLETTER_SMTP_PASSWORD")
+    result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+    assert result.exit_code == 1
+    assert "Not sent: smtp: set NEWSLETTER_SMTP_PASSWORD to the password for organizer" in result.stderr
+
+
+def test_partial_failure_says_who_got_it(project_with_smtp, smtp_server):
+    result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--to", REFUSED, "--proof")
+    assert result.exit_code == 1
+    assert "refused some recipients" in result.stderr
+    assert "  delivered to: me@example.org" in result.stderr
+    assert f"  not delivered to {REFUSED}: 550 5.1.1 No such user here" in result.stderr
+    assert [r for _, r, _ in smtp_server[1].received] == [["me@example.org"]]
+
+
+def test_every_recipient_refused(project_with_smtp, smtp_server):
+    result = run("send", "--week", "2018-W04", "--to", REFUSED, "--proof")
+    assert result.exit_code == 1
+    assert "refused every recipient" in result.stderr and f"not delivered to {REFUSED}" in result.stderr
+
+
+def test_server_gone(sample, monkeypatch):
+    controller = Controller(Mailbox(), hostname="127.0.0.1", port=free_port(), ready_timeout=10)
+    controller.start()
+    controller.stop()  # the server was there, and now it is not
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text() + f'\n[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\nsecurity = "none"\n')
+    result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Not sent: cannot connect to 127.0.0.1:{controller.port}: Connection refused")
+
+
+def test_untrusted_certificate_is_a_tls_failure(project_with_smtp, monkeypatch, tmp_path):
+    import trustme
+
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))
+    result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+    assert result.exit_code == 1
+    assert "TLS failed" in result.stderr and "CERTIFICATE_VERIFY_FAILED" in result.stderr
+
+
+def test_silent_server_times_out(sample, monkeypatch):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)  # accepts the connection, never says hello
+        port = listener.getsockname()[1]
+        config = sample / "newsletter.toml"
+        config.write_text(config.read_text() + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 1\n')
+        result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Not sent: 127.0.0.1:{port} did not answer within 1 s")
+
+
+def test_send_needs_smtp_settings_and_real_addresses(sample):
+    result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+    assert result.exit_code == 1
+    assert result.stderr == "newsletter.toml: smtp: add an [smtp] table with host, port, security and username to send\n"
+    result = run("send", "--week", "2018-W04", "--to", "not-an-address", "--proof")
+    assert result.exit_code == 1 and result.stderr == "--to: 'not-an-address' is not an email address\n"
