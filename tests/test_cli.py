@@ -99,7 +99,7 @@ def test_check_passes_on_the_sample_and_reports_size(sample):
     result = run("check", "--today", "2018-01-18")
     assert result.exit_code == 0, result.output
     assert "2018-W04: digest.html is " in result.stdout and "of Gmail's 102 KB" in result.stdout
-    assert "OK: settings and 5 event files are valid" in result.stdout
+    assert "OK: settings and 5 event files are valid; 0 errors, 0 warnings" in result.stdout
 
 
 def test_check_reports_every_problem_in_every_file_at_once(sample):
@@ -112,7 +112,7 @@ def test_check_reports_every_problem_in_every_file_at_once(sample):
         "events/a.md:5: end: ends before it starts",
         "events/b.md:5: image.alt: is required: describe the image for people who cannot see it",
         "events/c.md:1: file is empty (it needs front matter between --- lines)",
-        "3 problems found",
+        "Not ready: 3 errors, 0 warnings",
         "",
     ]
 
@@ -208,4 +208,4 @@ def test_build_warns_when_gmail_would_clip_the_digest(project):
     assert result.stderr.startswith("warning: digest.html is ")
     assert result.stderr.endswith("KB: Gmail clips messages over 102 KB\n")
     check = run("check", "--week", "2018-W04")
-    assert check.exit_code == 1 and "over Gmail's 102 KB limit" in check.stderr
+    assert check.exit_code == 1 and "Gmail clips messages over 102 KB" in check.stdout

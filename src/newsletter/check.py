@@ -15,20 +15,30 @@ from newsletter.models import Week
 
 @dataclass
 class Report:
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # invalid files: path:line: field: message
+    findings: list = field(default_factory=list)  # lint.Finding for the rendered digest
     notes: list[str] = field(default_factory=list)
     files: int = 0
     week: Week | None = None
     html_bytes: int | None = None
+    spam: object | None = None  # spam.SpamReport with --spam
 
     @property
-    def ok(self) -> bool:
-        return not self.problems
+    def errors(self) -> int:
+        return len(self.problems) + sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+    def ok(self, strict: bool = False) -> bool:
+        return self.errors == 0 and not (strict and self.warnings)
 
 
-def check(config: Path, events_dir: Path, week: str | None = None, today: date | None = None) -> Report:
-    """Validate settings and events, then render the week in memory and measure it."""
-    from newsletter.render import GMAIL_CLIP_BYTES
+def check(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
+          spam: bool = False) -> Report:
+    """Validate settings and events, then render the week in memory and lint it."""
+    from newsletter.lint import Finding, lint
 
     report = Report()
     try:
@@ -54,9 +64,19 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
         report.problems.append(str(exc))
         return report
     report.html_bytes = result.html_bytes
-    if result.html_bytes > GMAIL_CLIP_BYTES:
-        report.problems.append(
-            f"digest.html: {result.html_bytes / 1000:.1f} KB is over Gmail's 102 KB limit: "
-            "Gmail would clip it (shorten descriptions or move events to the archive)"
-        )
+    report.findings = lint(result.email, settings)
+    if spam:
+        from newsletter.spam import spam_report
+
+        report.spam = verdict = spam_report(result.outputs["digest.eml"])
+        if verdict.score >= verdict.required:
+            report.findings.insert(0, Finding("error", f"SpamAssassin scores the message {verdict.score:g}, "
+                                              f"at or over its {verdict.required:g} spam threshold",
+                                              "see the rules below and change what they point at"))
+        elif verdict.score >= 1.0:
+            report.findings.append(Finding("warning", f"SpamAssassin scores the message {verdict.score:g}",
+                                           "see the rules below; well-behaved newsletters score under 1"))
+        if "MPART_ALT_DIFF" in verdict.names:
+            report.findings.append(Finding("warning", "SpamAssassin finds the text and HTML parts say different things",
+                                           "keep digest.txt and digest.mjml in step"))
     return report

@@ -146,24 +146,29 @@ def list_events(week, drafts, today, config, events_dir):
 
 @main.command()
 @week_option
+@click.option("--spam", is_flag=True, help="Also score the message with SpamAssassin, offline.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 on warnings too.")
 @today_option
 @project_options
-def check(week, today, config, events_dir):
-    """Check every event file and the settings, then trial-build the week.
+def check(week, spam, strict, today, config, events_dir):
+    """Check every file, then lint the week's digest before it is sent.
 
-    Reports every problem at once as path:line: field: message, then the
-    HTML size of the week's digest against Gmail's 102 KB clipping limit.
-    Exits with status 1 when anything is wrong.
+    Reports every problem in the settings and event files as
+    path:line: field: message, then renders the week's digest in memory and
+    reports each finding as an error or a warning with a fix: size against
+    Gmail's 102 KB, alt text, links, subject and preheader, unsubscribe
+    link, postal address and colour contrast. Exit status 1 on any error,
+    or on warnings with --strict.
 
     \b
     Example:
         newsletter check
-        newsletter check --week 2018-W04
+        newsletter check --week 2018-W04 --spam --strict
     """
     from newsletter.check import check as check_project
 
     try:
-        report = check_project(config, _events_dir(config, events_dir), week=week, today=today)
+        report = check_project(config, _events_dir(config, events_dir), week=week, today=today, spam=spam)
     except NewsletterError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
@@ -173,11 +178,19 @@ def check(week, today, config, events_dir):
         click.echo(note)
     if report.html_bytes is not None:
         click.echo(f"{report.week.id}: digest.html is {report.html_bytes / 1000:.1f} KB of Gmail's 102 KB")
-    if not report.ok:
-        count = len(report.problems)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+    for finding in report.findings:
+        click.echo(str(finding))
+    if report.spam is not None:
+        score = report.spam.score + 0.0  # never print "-0.0"
+        click.echo(f"SpamAssassin (local tests only): score {score:.1f} of {report.spam.required:.1f}")
+        for name, points, description in report.spam.rules:
+            click.echo(f"  {points:5.1f} {name:<24} {description}")
+    errors, warnings = report.errors, report.warnings
+    tally = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    if not report.ok(strict):
+        click.echo(f"Not ready: {tally}", err=True)
         raise SystemExit(1)
-    click.echo(f"OK: settings and {report.files} event file{'s' if report.files != 1 else ''} are valid")
+    click.echo(f"OK: settings and {report.files} event file{'s' if report.files != 1 else ''} are valid; {tally}")
 
 
 @main.command()

@@ -1,0 +1,150 @@
+"""The pre-send check: each finding, its severity, and what `check` does with them."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import main
+from newsletter.lint import lint
+from newsletter.models import RenderedEmail, Theme
+from newsletter.providers import PRESETS
+
+FOOTER = '<p><a href="*|UNSUB|*">Unsubscribe from Tenants Weekly</a></p>'
+
+
+def findings(settings, body: str, subject: str = "Tenants Weekly: January 22–28", preheader: str = "This week: a rally"):
+    settings = replace(settings, unsubscribe="*|UNSUB|*", address="12 Example St", provider=PRESETS["mailchimp"])
+    html = f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}{FOOTER}</body></html>"
+    return [str(f) for f in lint(RenderedEmail(subject, preheader, html, "text"), settings)]
+
+
+def test_a_clean_email_has_no_findings(settings):
+    assert findings(settings, '<p><a href="https://example.org/rsvp">RSVP for the rally</a></p>') == []
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('<img src="https://example.org/a.png">',
+     "error: image 'https://example.org/a.png' has no alt text (fix: add alt: to the event's image, or alt text to the template's <img>)"),
+    ('<a href="/about">About us</a>',
+     "error: link 'About us' is not a full https:// address: /about (fix: write the whole address, starting with https://)"),
+    ('<a href="http://example.org/x">the petition</a>',
+     "warning: link 'the petition' is not secure: http://example.org/x (fix: use the https:// address)"),
+    ('<a href="https://example.org/x"></a>',
+     "error: a link to https://example.org/x has no text (fix: give the link words that say where it goes)"),
+    ('<a href="https://example.org/x">Click here</a>',
+     "warning: link text 'Click here' does not say where it goes (fix: name the destination, such as 'the petition' or 'RSVP for the rally')"),
+    ('<a href="https://example.org/a">RSVP</a><a href="https://example.org/b">RSVP</a>',
+     "warning: 2 different links all say 'rsvp' (fix: make each link's text say where it goes)"),
+    ('<p style="color:#aaaaaa">faint words</p>',
+     "error: text coloured #aaaaaa on #ffffff has contrast 2.3:1, under 4.5:1 (fix: pick theme colours (or template styles) with more contrast)"),
+    ('<div style="background-color:#1d5fb4"><a style="color:#2266bb" href="https://example.org/d">Donate</a></div>',
+     "error: text coloured #2266bb on #1d5fb4 has contrast 1.1:1, under 4.5:1 (fix: pick theme colours (or template styles) with more contrast)"),
+    ("<p>" + "x" * 103_000 + "</p>",
+     "error: the HTML is 103.1 KB; Gmail clips messages over 102 KB and hides the rest (fix: shorten event descriptions, or link to the full text instead)"),
+])
+def test_each_finding(settings, body, expected):
+    assert expected in findings(settings, body)
+
+
+def test_subject_and_preheader(settings):
+    found = findings(settings, "", subject="S" * 71, preheader="")
+    assert "warning: the subject is 71 characters; inboxes cut it off after about 70 (fix: shorten the subject setting)" in found
+    assert any(f.startswith("warning: there is no preheader") for f in found)
+
+
+def test_missing_unsubscribe_and_address(settings):
+    html = "<html><body><p>Hi</p></body></html>"
+    found = [str(f) for f in lint(RenderedEmail("S", "P", html, "t"), settings)]
+    assert found == [
+        "error: the email has no unsubscribe link or merge tag (fix: set provider (such as \"mailchimp\") or unsubscribe in newsletter.toml)",
+        "warning: there is no postal address in the footer; anti-spam laws such as CAN-SPAM ask for one (fix: set address in newsletter.toml)",
+    ]
+
+
+def test_a_list_that_adds_its_own_footer_only_warns(settings):
+    listed = replace(settings, provider=PRESETS["list"])
+    found = [str(f) for f in lint(RenderedEmail("S", "P", "<html><body><p>Hi</p></body></html>", "t"), listed)]
+    assert found == ["warning: the email has no unsubscribe link; Mailing-list address adds its own footer "
+                     "(fix: set unsubscribe in newsletter.toml so the email says how to leave as well)"]
+
+
+def test_the_rendered_sample_is_clean(sample):
+    result = CliRunner().invoke(main, ["check", "--week", "2018-W04"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("OK: settings and 5 event files are valid; 0 errors, 0 warnings\n")
+
+
+def test_warnings_fail_only_with_strict(sample):
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text().replace('address = "ISO Boston · Boston, MA, USA"\n', ""))
+    relaxed = CliRunner().invoke(main, ["check", "--week", "2018-W04"])
+    assert relaxed.exit_code == 0
+    assert "warning: there is no postal address in the footer" in relaxed.stdout
+    strict = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--strict"])
+    assert strict.exit_code == 1 and strict.stderr == "Not ready: 0 errors, 1 warning\n"
+
+
+def test_errors_fail_the_check(sample):
+    (sample / "events" / "2018-01-26-link.md").write_text(
+        "---\ntitle: Film\nkind: other\nstart: 2018-01-26 19:00\nlinks:\n  - label: click here\n    url: http://example.org/film\n---\n")
+    result = CliRunner().invoke(main, ["check", "--week", "2018-W04"])
+    assert result.exit_code == 0  # both are warnings
+    assert "warning: link 'click here' is not secure: http://example.org/film (fix: use the https:// address)" in result.stdout
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text().replace('provider = "mailchimp"', ""))
+    result = CliRunner().invoke(main, ["check", "--week", "2018-W04"])
+    assert result.exit_code == 1
+    assert "error: the email has no unsubscribe link or merge tag" in result.stdout
+
+
+def test_theme_contrast_is_refused_in_the_settings(project):
+    project.settings('name = "N"\n[theme]\ntext = "#999999"\n')
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "newsletter.toml:3: theme.text: #999999 on background #ffffff has contrast 2.8:1" in result.stderr
+
+
+def _spamassassin():
+    import os
+
+    if shutil.which("spamassassin") is None:
+        if os.environ.get("CI"):
+            pytest.fail("SpamAssassin must run in CI: apt-get install spamassassin")
+        pytest.skip("needs SpamAssassin: sudo apt-get install spamassassin")
+
+
+def test_spam_score_of_the_sample_is_low_and_the_parts_agree(sample):
+    _spamassassin()
+    from newsletter.build import build
+    from newsletter.spam import spam_report
+
+    report = spam_report(build(sample / "newsletter.toml", sample / "events", week="2018-W04").outputs["digest.eml"])
+    assert report.score < 1.0, report.rules
+    assert report.required == 5.0
+    assert not {"MPART_ALT_DIFF", "MPART_ALT_DIFF_COUNT", "MIME_HTML_ONLY", "MISSING_DATE", "MISSING_MID",
+                "MISSING_HEADERS", "HTML_FONT_LOW_CONTRAST"} & set(report.names)
+
+
+def test_check_spam_prints_score_and_rules(sample):
+    _spamassassin()
+    result = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--spam"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.split("\n")
+    score_line = next(l for l in lines if l.startswith("SpamAssassin (local tests only): score "))
+    assert float(score_line.split("score ")[1].split()[0]) < 1.0
+    assert any(l.strip().endswith("BODY: HTML included in message") for l in lines)
+
+
+def test_spam_catches_a_message_built_to_look_like_spam(sample):
+    _spamassassin()
+    from newsletter.spam import spam_report
+
+    raw = (b"From: winner@example.com\r\nSubject: FREE MONEY!!! ACT NOW!!!\r\n\r\n"
+           b"<html><body><font color=white>free money</font> CLICK HERE to claim your $1,000,000 prize"
+           b" 100% FREE guaranteed viagra</body></html>\r\n")
+    report = spam_report(raw)
+    assert report.score > 3.0 and "MISSING_DATE" in report.names
