@@ -212,9 +212,50 @@ def test_silent_server_times_out(sample, monkeypatch):
     assert result.stderr.startswith(f"Not sent: 127.0.0.1:{port} did not answer within 1 s")
 
 
+def test_server_without_starttls_or_auth_is_explained(sample):
+    controller = Controller(Mailbox(), hostname="127.0.0.1", port=free_port(), ready_timeout=10)
+    controller.start()
+    try:
+        config = sample / "newsletter.toml"
+        config.write_text(config.read_text() + f'\n[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\n')
+        no_tls = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+        config.write_text(config.read_text() + 'security = "none"\nusername = "u"\n')
+    finally:
+        controller.stop()
+    assert no_tls.exit_code == 1
+    assert no_tls.stderr.startswith(f'Not sent: 127.0.0.1:{controller.port} does not offer STARTTLS: set smtp.security to "ssl"')
+
+
 def test_send_needs_smtp_settings_and_real_addresses(sample):
     result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
     assert result.exit_code == 1
     assert result.stderr == "newsletter.toml: smtp: add an [smtp] table with host, port, security and username to send\n"
     result = run("send", "--week", "2018-W04", "--to", "not-an-address", "--proof")
     assert result.exit_code == 1 and result.stderr == "--to: 'not-an-address' is not an email address\n"
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_implicit_tls_on_the_ssl_port(sample, certificates, monkeypatch):
+    import ssl
+
+    _, server_cert, ca_file = certificates
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_cert.configure_cert(context)
+    mailbox = Mailbox()
+    # The whole connection is TLS here; aiosmtpd only counts STARTTLS as TLS for AUTH.
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), ssl_context=context,
+                            authenticator=check_login, auth_required=True, auth_require_tls=False,
+                            ready_timeout=10)
+    controller.start()
+    try:
+        config = sample / "newsletter.toml"
+        config.write_text(config.read_text() + f'\n[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\n'
+                          f'security = "ssl"\nusername = "{USER}"\n')
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+        monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", PASSWORD)
+        result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    [(_, recipients, raw)] = mailbox.received
+    assert recipients == ["me@example.org"] and b"[PROOF]" in raw

@@ -94,6 +94,8 @@ def send_message(message: EmailMessage, recipients: list[str], smtp: SmtpSetting
         raise SendFailed(f"{where} refused the login for {smtp.username}: {_reason(exc.smtp_code, exc.smtp_error)}") from None
     except smtplib.SMTPSenderRefused as exc:
         raise SendFailed(f"{where} refused the sender {envelope_from}: {_reason(exc.smtp_code, exc.smtp_error)}") from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise SendFailed(f"{where} does not support what was asked: {exc} (check smtp.security and smtp.port)") from None
     except smtplib.SMTPResponseException as exc:
         raise SendFailed(f"{where} answered {_reason(exc.smtp_code, exc.smtp_error)}") from None
     except ssl.SSLError as exc:
