@@ -11,11 +11,12 @@ from newsletter.build import build, write_atomically
 from newsletter.errors import InvalidInput, NoEvents
 
 
-def test_build_writes_four_files_into_dist_week(sample):
+def test_build_writes_its_files_into_dist_week(sample):
     result = build(sample / "newsletter.toml", sample / "events", week="2018-01-24")
     out = sample / "dist" / "2018-W04"
-    assert sorted(p.name for p in out.iterdir()) == ["digest.eml", "digest.html", "digest.json", "digest.txt"]
-    assert [p.resolve() for p in result.written] == [out / n for n in ("digest.html", "digest.txt", "digest.eml", "digest.json")]
+    names = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    assert [p.resolve() for p in result.written] == [out / n for n in names]
 
 
 def test_json_summary(sample):

@@ -35,6 +35,7 @@ def test_build_sample_week_end_to_end(sample):
         "Wrote dist/2018-W04/digest.txt",
         "Wrote dist/2018-W04/digest.eml",
         "Wrote dist/2018-W04/digest.json",
+        "Wrote dist/2018-W04/events.ics",
         "",
     ]
     assert result.stdout.split("\n")[6].startswith("HTML size: ")

@@ -71,6 +71,9 @@ Accessibility: Step-free entrance on Example St; childcare on site.
 RSVP: https://example.org/rsvp
 Our demands: https://example.org/demands
 
+Add to Google Calendar: https://calendar.google.com/calendar/render?action=TEMPLATE&text=Rent+strike+assembly&dates=20180124T233000Z/20180125T010000Z&details=We+will+vote+on+the+strike.+Read+the+proposal+%28https://example.org/proposal%29+first.+-+bring+a+neighbour+-+bring+your+lease%0A%0Ahttps://example.org/rsvp&location=Union+Hall%2C+12+Example+St%2C+Boston
+Add to Outlook.com: https://outlook.live.com/calendar/0/deeplink/compose?path=/calendar/action/compose&rru=addevent&subject=Rent+strike+assembly&startdt=2018-01-24T23:30:00Z&enddt=2018-01-25T01:00:00Z&allday=false&body=We+will+vote+on+the+strike.+Read+the+proposal+%28https://example.org/proposal%29+first.+-+bring+a+neighbour+-+bring+your+lease%0A%0Ahttps://example.org/rsvp&location=Union+Hall%2C+12+Example+St%2C+Boston
+
 
 ========================================================================
 ALSO THIS WEEK

@@ -15,7 +15,7 @@ from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.events import load_events
 from newsletter.models import Digest, Event, RenderedEmail, Settings, Week
 
-OUTPUT_NAMES = ("digest.html", "digest.txt", "digest.eml", "digest.json")
+OUTPUT_NAMES = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
 
 
 @dataclass
@@ -66,6 +66,7 @@ def choose_week(settings: Settings, week: str | None, today: date | None) -> Wee
 
 def render_week(project: Project, week: Week, drafts: bool = False, now: datetime | None = None) -> Build:
     """Everything for one week, in memory; raises NoEvents for an empty week."""
+    from newsletter.calendars import to_ics
     from newsletter.mime import build_message, to_bytes
     from newsletter.render import GMAIL_CLIP_BYTES, render_email
     from newsletter.summary import digest_summary, to_json
@@ -75,12 +76,14 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     if not digest.events:
         raise NoEvents(f"no events in week {week.id} ({week_label(week)}): nothing to send")
     email = render_email(digest, settings)
-    message = build_message(email, settings, week.id, now or datetime.now(timezone.utc))
+    now = now or datetime.now(timezone.utc)
+    message = build_message(email, settings, week.id, now)
     outputs = {
         "digest.html": email.html.encode("utf-8"),
         "digest.txt": email.text.encode("utf-8"),
         "digest.eml": to_bytes(message),
         "digest.json": to_json(digest_summary(digest, email, settings)).encode("utf-8"),
+        "events.ics": to_ics(list(digest.events), settings, now, name=f"{settings.name}: {week_label(week)}"),
     }
     result = Build(settings, week, digest, email, outputs)
     if result.html_bytes > GMAIL_CLIP_BYTES:

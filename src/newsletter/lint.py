@@ -85,8 +85,10 @@ def _links(document, settings: Settings) -> list[Finding]:
         elif words.lower().strip(".!:") in VAGUE_LINK_TEXT:
             found.append(Finding("warning", f"link text '{words}' does not say where it goes",
                                  "name the destination, such as 'the petition' or 'RSVP for the rally'"))
-        if words:
-            targets_by_text[words.lower()].add(href)
+        # Screen readers announce aria-label in place of the words, so it names the link.
+        name = " ".join((anchor.get("aria-label") or words).split())
+        if name:
+            targets_by_text[name.lower()].add(href)
     for words, targets in targets_by_text.items():
         if len(targets) > 1:
             found.append(Finding("warning", f"{len(targets)} different links all say '{words}'",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsletter import body
+from newsletter import body, calendars
 from newsletter.colors import DARK_BACKGROUND, DARK_TEXT, legible_on, readable_on
 from newsletter.dates import format_day, format_moment, format_through, format_when, week_label
 from newsletter.models import Digest, Event, Settings
@@ -26,6 +26,7 @@ class EventView:
     body_html: str
     body_text: str
     location: dict[str, Any] | None
+    calendar: dict[str, str | None] | None = None
 
     def __getattr__(self, name: str) -> Any:
         # Templates read the event's own fields (title, rsvp, links...) straight through.
@@ -77,7 +78,7 @@ def digest_view(digest: Digest, settings: Settings) -> DigestView:
         reply_to=settings.reply_to or settings.sender,
         archive_url=settings.archive_url,
         unsubscribe=settings.unsubscribe,
-        view_online=settings.view_online,
+        view_online=settings.view_online or (f"{settings.archive_url}{digest.week.id}/" if settings.archive_url else None),
         list_address=settings.provider.is_list,
         service_footer=settings.provider.adds_footer,
         language=settings.language,
@@ -111,6 +112,11 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         location = {"name": place.name, "address": place.address, "url": place.url,
                     "notes": place.notes, "tbd": place.tbd}
     labels = [label for label in ("Draft" if event.draft else None, STATUS_LABELS.get(event.status)) if label]
+    calendar = None
+    if event.status != "cancelled":
+        page = calendars.event_page(event, settings)
+        calendar = {"google": calendars.google_link(event, page), "outlook": calendars.outlook_link(event, page),
+                    "ics": calendars.event_ics_url(event, settings)}
     return EventView(
         event=event,
         when=when,
@@ -122,6 +128,7 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         body_html=body.to_html(event.body) if event.body.strip() else "",
         body_text=body.to_text(event.body) if event.body.strip() else "",
         location=location,
+        calendar=calendar,
     )
 
 
