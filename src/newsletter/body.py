@@ -77,13 +77,13 @@ def _bad_link(target: str) -> str:
     return f"link '{target}' is not a full address: write it with https://"
 
 
-def to_html(source: str) -> str:
-    """The body as HTML; headings become <h4> so they sit under the event's <h3>."""
+def to_html(source: str, heading: str = "h4") -> str:
+    """The body as HTML; headings become `heading` (<h4>, under an event's <h3>) so none skips a level."""
     md = _parser()
     tokens = md.parse(source)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
-            token.tag = "h4"
+            token.tag = heading
     return md.renderer.render(tokens, md.options, {})
 
 

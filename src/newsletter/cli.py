@@ -7,6 +7,7 @@ Rendering libraries are imported inside the commands that use them, so that
 from __future__ import annotations
 
 import functools
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -292,6 +293,40 @@ def send(week, recipients, proof, dry_run, yes, drafts, today, config, events_di
             click.echo(f"The message is saved in {saved}", err=True)
         raise SystemExit(1) from None
     click.echo(f"Sent \"{message['Subject']}\" to {', '.join(delivery.accepted)}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
+              help="Folder to write the website into.")
+@today_option
+@project_options
+@reports_errors
+def archive(out, today, config, events_dir):
+    """Build a static website of every digest, with an Atom feed and calendars.
+
+    Writes an index of all digests, a page per week and per event, one .ics
+    per event, calendar.ics and feed.xml, linked under archive_url. Files
+    that have not changed are left as they are.
+
+    \b
+    Example:
+        newsletter archive --out site/
+    """
+    from newsletter.archive import site_files, write_site
+    from newsletter.build import load_project, today_in
+
+    project = load_project(config, _events_dir(config, events_dir))
+    files = site_files(project, today or today_in(project.settings))
+
+    def progress(items):
+        with click.progressbar(items, label="Building the archive", file=sys.stderr,
+                               show_pos=True) as bar:
+            yield from bar
+
+    report = write_site(files, out, progress)
+    click.echo(f"{report.weeks} weeks, {report.events} events: wrote {len(report.written)} files, "
+               f"{report.unchanged} unchanged, in {out}")
+    click.echo(f"Publish {out}/ at {project.settings.archive_url}")
 
 
 @main.command()

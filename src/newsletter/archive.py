@@ -1,0 +1,167 @@
+"""`newsletter archive`: a static website of every digest, with an Atom feed and calendars.
+
+Layout under the output folder, all linked absolutely under `archive_url`:
+
+    index.html                    every digest, newest first
+    2018-W04/index.html           one week, as a web page
+    events/<id>/index.html        one event, with its calendar links
+    events/<id>.ics               one event's calendar file
+    calendar.ics                  upcoming events and the last few weeks
+    feed.xml                      an Atom feed of the digests
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+from xml.etree import ElementTree
+
+from newsletter import body, calendars
+from newsletter.build import Project
+from newsletter.dates import week_label
+from newsletter.digest import digest_for_week, weeks_with_events
+from newsletter.errors import NewsletterError
+from newsletter.models import Digest, Settings
+from newsletter.present import digest_view, event_view
+from newsletter.templates import builtin_dir
+
+RECENT_WEEKS = 4  # how far back calendar.ics reaches
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+@dataclass
+class SiteReport:
+    written: list[Path] = field(default_factory=list)
+    unchanged: int = 0
+    weeks: int = 0
+    events: int = 0
+
+
+def site_files(project: Project, today: date) -> Iterable[tuple[str, Callable[[], bytes]]]:
+    """(relative path, renderer) for every file of the site; rendering is deferred for the progress bar."""
+    settings = project.settings
+    if not settings.archive_url:
+        raise NewsletterError(f"{settings.path}: archive_url: set the address the archive will be published at, "
+                              "such as archive_url = \"https://example.org/news/\"")
+    stamp = datetime.combine(today, time(0), tzinfo=timezone.utc)
+    weeks = sorted(weeks_with_events(project.events, settings), key=lambda w: w.id, reverse=True)
+    digests = [digest_for_week(project.events, week, settings) for week in weeks]
+    digests = [d for d in digests if d.events]
+    yield "index.html", lambda: _page("index.html", settings, digests=[_summary(d) for d in digests])
+    for digest in digests:
+        yield f"{digest.week.id}/index.html", (lambda d=digest: _week_page(d, settings))
+    shown = [e for e in project.events if not e.draft]
+    for event in shown:
+        yield f"events/{event.id}/index.html", (lambda e=event: _event_page(e, settings))
+        yield f"events/{event.id}.ics", (lambda e=event: calendars.to_ics([e], settings, stamp, name=e.title))
+    since = datetime.combine(today - timedelta(weeks=RECENT_WEEKS), time(0), tzinfo=settings.timezone)
+    current = sorted((e for e in shown if e.ends_at >= since), key=lambda e: (e.start, e.id))
+    yield "calendar.ics", lambda: calendars.to_ics(current, settings, stamp)
+    yield "feed.xml", lambda: atom_feed(digests, settings, stamp)
+
+
+def _summary(digest: Digest) -> dict:
+    return {"id": digest.week.id, "label": week_label(digest.week), "count": len(digest.events),
+            "titles": [e.title for e in digest.events]}
+
+
+def _week_page(digest: Digest, settings: Settings) -> bytes:
+    view = digest_view(digest, settings)
+    return _page("week.html", settings, view=view, week=digest.week, label=week_label(digest.week))
+
+
+def _event_page(event, settings: Settings) -> bytes:
+    view = event_view(event, settings, event.start.year)
+    view.body_html = body.to_html(event.body, heading="h2")  # under the page's <h1>
+    return _page("event.html", settings, event=view, page=calendars.event_page(event, settings))
+
+
+def _page(name: str, settings: Settings, **context) -> bytes:
+    env = _environment()
+    html = env.get_template(name).render(site=settings, base=settings.archive_url, **context)
+    return html.encode("utf-8")
+
+
+_ENV = None
+
+
+def _environment():
+    global _ENV
+    if _ENV is None:
+        import jinja2
+        from markupsafe import Markup
+
+        _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(builtin_dir("archive"))),
+                                  autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                                  undefined=jinja2.StrictUndefined)
+        _ENV.filters["markup"] = Markup
+    return _ENV
+
+
+def atom_feed(digests: list[Digest], settings: Settings, stamp: datetime) -> bytes:
+    """An Atom (RFC 4287) feed: one entry per digest, newest first."""
+    ElementTree.register_namespace("", ATOM)
+
+    def add(parent, tag, text=None, **attributes):
+        element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+        if text is not None:
+            element.text = text
+        return element
+
+    feed = ElementTree.Element(f"{{{ATOM}}}feed")
+    add(feed, "title", settings.name)
+    add(feed, "id", settings.archive_url)
+    add(feed, "link", href=settings.archive_url, rel="alternate", type="text/html")
+    add(feed, "link", href=f"{settings.archive_url}feed.xml", rel="self", type="application/atom+xml")
+    newest = max((_published(d, settings) for d in digests), default=stamp)
+    add(feed, "updated", newest.isoformat())
+    add(add(feed, "author"), "name", settings.organization or settings.name)
+    for digest in digests:
+        entry = add(feed, "entry")
+        url = f"{settings.archive_url}{digest.week.id}/"
+        add(entry, "title", f"{settings.name}: {week_label(digest.week)}")
+        add(entry, "id", url)
+        add(entry, "link", href=url, rel="alternate", type="text/html")
+        add(entry, "updated", _published(digest, settings).isoformat())
+        add(entry, "published", _published(digest, settings).isoformat())
+        titles = "; ".join(e.title for e in digest.events)
+        add(entry, "summary", f"{len(digest.events)} event{'s' if len(digest.events) != 1 else ''}: {titles}")
+    return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _published(digest: Digest, settings: Settings) -> datetime:
+    """A digest counts as published on the Monday (or Sunday) its week starts, at 8 am."""
+    return datetime.combine(digest.week.first_day, time(8), tzinfo=settings.timezone)
+
+
+def write_site(files: Iterable[tuple[str, Callable[[], bytes]]], out: Path,
+               progress: Callable[[Iterable], Iterable] = lambda items: items) -> SiteReport:
+    """Write each file atomically; a file whose bytes have not changed is left alone."""
+    report = SiteReport()
+    items = list(files)
+    for relative, render in progress(items):
+        data = render()
+        path = out / relative
+        if relative.endswith("/index.html") and relative.count("/") == 1:
+            report.weeks += 1
+        if relative.endswith(".ics") and relative.startswith("events/"):
+            report.events += 1
+        if path.exists() and path.read_bytes() == data:
+            report.unchanged += 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.chmod(temp, 0o644)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        report.written.append(path)
+    return report

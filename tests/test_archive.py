@@ -1,0 +1,143 @@
+"""The static archive: its pages, feed and calendars, parsed and validated."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import feedparser
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+from icalendar import Calendar
+
+from newsletter.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+BASE = "https://example.org/iso-boston/"
+
+
+def archive(*args):
+    return CliRunner().invoke(main, ["archive", "--today", "2018-01-18", *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def site(sample) -> Path:
+    result = archive("--out", "site")
+    assert result.exit_code == 0, result.output
+    return sample / "site"
+
+
+def test_archive_writes_every_page_feed_and_calendar(site):
+    files = sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file())
+    assert files[:3] == ["2018-W02/index.html", "2018-W03/index.html", "2018-W04/index.html"]
+    assert {"index.html", "feed.xml", "calendar.ics",
+            "events/2018-01-27-justice-for-siham-and-naseem-rally/index.html",
+            "events/2018-01-27-justice-for-siham-and-naseem-rally.ics"} <= set(files)
+    assert not [f for f in files if f.endswith(".tmp")]
+
+
+def test_index_lists_digests_newest_first_with_counts(site):
+    soup = BeautifulSoup((site / "index.html").read_text(), "html.parser")
+    items = soup.select("ol.digests li")
+    assert [li.a["href"] for li in items] == [f"{BASE}2018-W04/", f"{BASE}2018-W03/", f"{BASE}2018-W02/"]
+    assert items[0].a.get_text() == "January 22–28, 2018"
+    assert "4 events:" in items[0].get_text()
+
+
+def test_every_link_is_absolute(site):
+    for page in site.rglob("*.html"):
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for tag in soup.find_all(["a", "link", "img"]):
+            target = tag.get("href") or tag.get("src")
+            assert target.startswith(("https://", "mailto:")), (page, target)
+
+
+def test_week_page_is_the_web_version_of_the_email(site):
+    soup = BeautifulSoup((site / "2018-W04" / "index.html").read_text(), "html.parser")
+    assert soup.find("h1").get_text() == "ISO Boston Events"
+    assert [h.get_text() for h in soup.find_all("h2")] == ["Rallies & actions", "Meetings", "Panels & talks", "Ongoing"]
+    rally = soup.find("a", string="#Justice4Siham & #Justice4Naseem Rally")
+    assert rally["href"] == f"{BASE}events/2018-01-27-justice-for-siham-and-naseem-rally/"
+    assert soup.find("script") is None  # works without JavaScript
+
+
+def test_event_page_has_its_details_and_calendar_links(site):
+    page = site / "events" / "2018-01-25-metoo-fight-against-sexism" / "index.html"
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    assert soup.find("h1").get_text() == "#MeToo: The Fight Against Sexism in the Era of Trump"
+    text = soup.get_text(" ", strip=True)
+    assert "When: Thursday, January 25 · 7:00–9:00 pm" in text and "Sharon Smith" in text
+    assert [h.name for h in soup.find_all(["h1", "h2", "h3"])] == ["h1", "h2"]  # the reading list heading
+    calendar = {a.get_text(): a["href"] for a in soup.select(".calendar a")}
+    assert calendar["Apple and others (.ics)"] == f"{BASE}events/2018-01-25-metoo-fight-against-sexism.ics"
+    assert calendar["Google Calendar"].startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
+
+
+def test_feed_parses_with_a_real_feed_parser(site):
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10"
+    assert feed.feed.title == "ISO Boston Events"
+    assert [e.link for e in feed.entries] == [f"{BASE}2018-W04/", f"{BASE}2018-W03/", f"{BASE}2018-W02/"]
+    first = feed.entries[0]
+    assert first.title == "ISO Boston Events: January 22–28, 2018"
+    assert first.summary.startswith("4 events: ")
+    published = datetime(*first.published_parsed[:6], tzinfo=timezone.utc)
+    assert published == datetime(2018, 1, 22, 13, 0, tzinfo=timezone.utc)  # Monday 8 am in Boston
+
+
+def test_calendar_has_upcoming_and_recent_events_only(sample):
+    (sample / "events" / "2017-11-02-old.md").write_text("---\ntitle: Old meeting\nkind: meeting\nstart: 2017-11-02 19:00\n---\n")
+    assert archive("--out", "site").exit_code == 0
+    calendar = Calendar.from_ical((sample / "site" / "calendar.ics").read_bytes())
+    titles = {str(e["SUMMARY"]) for e in calendar.walk("VEVENT")}
+    assert "Old meeting" not in titles
+    assert "#Justice4Siham & #Justice4Naseem Rally" in titles
+    assert (sample / "site" / "events" / "2017-11-02-old" / "index.html").exists()
+
+
+def test_each_event_calendar_file_parses_back(site):
+    for path in (site / "events").glob("*.ics"):
+        [entry] = Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+        assert str(entry["UID"]) == f"{path.stem}@example.org"
+
+
+def test_unchanged_pages_are_not_rewritten(site, sample):
+    before = {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
+    again = archive("--out", "site")
+    assert f"wrote 0 files, {len(before)} unchanged" in again.stdout
+    path = sample / "events" / "2018-01-24-socialists-in-solidarity-with-syria.md"
+    path.write_text(path.read_text().replace("Two speakers open", "Our two speakers open"))
+    changed = archive("--out", "site")
+    rewritten = {str(p.relative_to(site)) for p in site.rglob("*") if p.is_file() and p.stat().st_mtime_ns != before[p]}
+    assert rewritten == {"2018-W04/index.html", "events/2018-01-24-socialists-in-solidarity-with-syria/index.html"}
+    assert "wrote 2 files" in changed.stdout
+
+
+def test_archive_needs_an_archive_url(project):
+    project.event("a.md", "---\ntitle: T\nkind: rally\nstart: 2018-01-24 18:00\n---\n")
+    result = CliRunner().invoke(main, ["archive"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("newsletter.toml: archive_url: set the address the archive will be published at")
+
+
+def vnu_jar() -> str | None:
+    for candidate in (os.environ.get("VNU_JAR"), REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"):
+        if candidate and Path(candidate).exists() and shutil.which("java"):
+            return str(candidate)
+    if os.environ.get("CI"):
+        pytest.fail("the Nu HTML Checker must run in CI: npm install vnu-jar, and Java")
+    pytest.skip("needs the Nu HTML Checker: `npm install --no-save vnu-jar` here, and Java (apt-get install default-jre-headless)")
+
+
+def test_pages_pass_the_nu_html_checker(site):
+    jar = vnu_jar()
+    pages = [str(p) for p in site.rglob("*.html")]
+    done = subprocess.run(["java", "-jar", jar, "--format", "json", *pages], capture_output=True, text=True, timeout=300)
+    messages = json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"]
+    assert [m for m in messages if m["type"] == "error"] == []
