@@ -47,7 +47,19 @@ def main() -> None:
                 page.close()
                 print(f"wrote docs/{name}")
             preview(browser, root)
+            archive(browser, root)
             browser.close()
+
+
+def archive(browser, root: Path) -> None:
+    """The archive's index on a phone."""
+    subprocess.run([sys.executable, "-m", "newsletter", "archive", "--today", "2018-01-18", "--out", "site"],
+                   cwd=root, check=True, capture_output=True)
+    page = browser.new_page(viewport={"width": 375, "height": 700}, device_scale_factor=1)
+    page.goto((root / "site" / "index.html").as_uri())
+    page.screenshot(path=str(DOCS / "archive-phone.png"))
+    page.close()
+    print("wrote docs/archive-phone.png")
 
 
 def preview(browser, root: Path) -> None:

@@ -82,3 +82,28 @@ def test_body_text_is_16px_and_readable_in_light_and_dark(browser, digest_url):
         backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
         page.close()
     assert backgrounds["light"] != backgrounds["dark"]
+
+
+def test_archive_pages_read_well_on_a_phone(browser, tmp_path_factory):
+    from click.testing import CliRunner
+    import os
+    import shutil
+    from pathlib import Path
+
+    from newsletter.cli import main
+
+    repo = Path(__file__).resolve().parents[1]
+    root = tmp_path_factory.mktemp("archive")
+    shutil.copy(repo / "newsletter.toml", root / "newsletter.toml")
+    shutil.copytree(repo / "events", root / "events")
+    here = os.getcwd()
+    os.chdir(root)
+    try:
+        assert CliRunner().invoke(main, ["archive", "--today", "2018-01-18"]).exit_code == 0
+    finally:
+        os.chdir(here)
+    for page in ("index.html", "2018-W04/index.html", "events/2018-01-25-metoo-fight-against-sexism/index.html"):
+        view = open_page(browser, (root / "site" / page).as_uri(), 375)
+        assert view.evaluate("document.documentElement.scrollWidth") <= 375, page
+        assert view.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 16
+        view.close()
