@@ -140,3 +140,22 @@ def test_email_links_to_calendars_and_the_archive(archived):
     text = result.outputs["digest.txt"].decode()
     assert "Calendar file (.ics): https://example.org/news/events/2018-01-24-assembly.ics" in text
     assert text.count("Add to Google Calendar: ") == 3
+
+
+def test_ics_instants_on_the_days_the_clocks_change(project):
+    # New York springs forward on March 11, 2018; Berlin on March 25.
+    project.event("ny.md", "---\ntitle: NY\nkind: rally\nstart: 2018-03-11 10:00\nend: 12:00\n---\n")
+    project.event("berlin.md", "---\ntitle: Berlin\nkind: rally\nstart: 2018-03-25 10:00\nend: 11:00\n"
+                  "timezone: Europe/Berlin\n---\n")
+    project.event("early.md", "---\ntitle: Before the change\nkind: rally\nstart: 2018-03-25 01:30\nend: 03:30\n"
+                  "timezone: Europe/Berlin\n---\n")
+    ny = calendar_of(build(project.config, project.events, week="2018-W10"))
+    [entry] = ny.walk("VEVENT")
+    assert entry.decoded("DTSTART").astimezone(UTC) == datetime(2018, 3, 11, 14, 0, tzinfo=UTC)
+    assert entry.decoded("DTEND").astimezone(UTC) == datetime(2018, 3, 11, 16, 0, tzinfo=UTC)
+    berlin = {str(e["SUMMARY"]): e for e in calendar_of(build(project.config, project.events, week="2018-W12")).walk("VEVENT")}
+    assert berlin["Berlin"].decoded("DTSTART").astimezone(UTC) == datetime(2018, 3, 25, 8, 0, tzinfo=UTC)
+    # 01:30 is still winter time (UTC+1); 03:30 is summer time (UTC+2): one hour apart, not two.
+    early = berlin["Before the change"]
+    assert early.decoded("DTSTART").astimezone(UTC) == datetime(2018, 3, 25, 0, 30, tzinfo=UTC)
+    assert early.decoded("DTEND").astimezone(UTC) == datetime(2018, 3, 25, 1, 30, tzinfo=UTC)
