@@ -137,6 +137,8 @@ def test_email_links_to_calendars_and_the_archive(archived):
     google = [a for a in soup.find_all("a") if a["href"].startswith("https://calendar.google.com/")]
     assert [a["aria-label"] for a in google] == ["Add Assembly to Google Calendar", "Add Call with Berlin to Google Calendar",
                                                  "Add Drive to Google Calendar"]
+    line = soup.find("p", class_="nl-calendar").get_text()
+    assert line == "Add to calendar: Google · Outlook · Apple and others (.ics)"
     text = result.outputs["digest.txt"].decode()
     assert "Calendar file (.ics): https://example.org/news/events/2018-01-24-assembly.ics" in text
     assert text.count("Add to Google Calendar: ") == 3
