@@ -79,7 +79,7 @@ def sample(tmp_path, monkeypatch) -> Path:
 # Headless Chromium, driven by Playwright with the system's browser ---------------
 
 INSTALL_HINT = (
-    "needs Chromium and Playwright: `sudo apt-get install chromium` and "
+    "Chromium and Playwright: `sudo apt-get install chromium` and "
     "`pip install -e '.[test]'` (set NEWSLETTER_CHROMIUM to another browser binary)"
 )
 
@@ -92,18 +92,24 @@ def chromium_path() -> str | None:
     return None
 
 
+def require(available: bool, what: str) -> None:
+    """Skip, saying how to install `what`, on a developer's machine; on CI a missing tool fails."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"this test must run in CI, which needs {what}")
+    pytest.skip(f"needs {what}")
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """A Chromium browser; on CI a missing browser fails the run instead of skipping."""
+    """A Chromium browser driven by Playwright."""
     executable = chromium_path()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         executable = None
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run in CI: {INSTALL_HINT}")
-        pytest.skip(INSTALL_HINT)
+    require(executable is not None, INSTALL_HINT)
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=executable,

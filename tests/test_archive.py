@@ -126,13 +126,14 @@ def test_archive_needs_an_archive_url(project):
     assert result.stderr.startswith("newsletter.toml: archive_url: set the address the archive will be published at")
 
 
-def vnu_jar() -> str | None:
-    for candidate in (os.environ.get("VNU_JAR"), REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"):
-        if candidate and Path(candidate).exists() and shutil.which("java"):
-            return str(candidate)
-    if os.environ.get("CI"):
-        pytest.fail("the Nu HTML Checker must run in CI: npm install vnu-jar, and Java")
-    pytest.skip("needs the Nu HTML Checker: `npm install --no-save vnu-jar` here, and Java (apt-get install default-jre-headless)")
+def vnu_jar() -> str:
+    from conftest import require
+
+    candidates = (os.environ.get("VNU_JAR"), REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar")
+    found = next((str(c) for c in candidates if c and Path(c).exists()), None)
+    require(found is not None and shutil.which("java") is not None,
+            "the Nu HTML Checker: `npm install --no-save vnu-jar` here, and Java (apt-get install default-jre-headless)")
+    return found
 
 
 def test_pages_pass_the_nu_html_checker(site):

@@ -109,12 +109,9 @@ def test_theme_contrast_is_refused_in_the_settings(project):
 
 
 def _spamassassin():
-    import os
+    from conftest import require
 
-    if shutil.which("spamassassin") is None:
-        if os.environ.get("CI"):
-            pytest.fail("SpamAssassin must run in CI: apt-get install spamassassin")
-        pytest.skip("needs SpamAssassin: sudo apt-get install spamassassin")
+    require(shutil.which("spamassassin") is not None, "SpamAssassin: sudo apt-get install spamassassin")
 
 
 def test_spam_score_of_the_sample_is_low_and_the_parts_agree(sample):
