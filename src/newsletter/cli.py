@@ -105,7 +105,7 @@ def build(week, out, drafts, today, config, events_dir):
     \b
     Example:
         newsletter build --week 2018-W04
-        newsletter build --today 2018-01-20 --out /tmp/preview
+        newsletter build --today 2018-01-20 --out preview/
     """
     from newsletter.build import build as build_digest
     from newsletter.dates import week_label
