@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from newsletter.cli import main
 from newsletter.lint import lint
-from newsletter.models import RenderedEmail, Theme
+from newsletter.models import RenderedEmail
 from newsletter.providers import PRESETS
 
 FOOTER = '<p><a href="*|UNSUB|*">Unsubscribe from Tenants Weekly</a></p>'

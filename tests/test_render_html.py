@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from bs4 import BeautifulSoup, Comment, NavigableString
+from bs4 import BeautifulSoup, Comment
 
 from newsletter.build import build
 from newsletter.colors import contrast

@@ -153,12 +153,3 @@ def _background(element) -> str | None:
             if value and HEX.match(value.strip()):
                 return value.strip()
     return None
-
-
-def _count(findings: list[Finding], severity: str) -> int:
-    return sum(1 for f in findings if f.severity == severity)
-
-
-def summary(findings: list[Finding]) -> str:
-    errors, warnings = _count(findings, "error"), _count(findings, "warning")
-    return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
