@@ -26,8 +26,10 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_contains_every_template(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = {p.name for p in (REPO / "templates" / "email").iterdir()}
-    assert shipped and {f"newsletter/templates/email/{n}" for n in shipped} <= names
+    root = REPO / "templates"
+    shipped = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    assert "email/parts/facts.mjml" in shipped
+    assert {f"newsletter/templates/{n}" for n in shipped} <= names
 
 
 def test_installed_copy_builds_from_another_folder(wheel, sample, tmp_path_factory):

@@ -87,6 +87,16 @@ def to_html(source: str, heading: str = "h4") -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
+def first_paragraph(source: str) -> str:
+    """The Markdown of the body's first paragraph, for a short version of the description."""
+    lines = source.split("\n")
+    blocks = [t for t in _parser().parse(source) if t.level == 0 and t.map and t.nesting >= 0]
+    chosen = next((t for t in blocks if t.type == "paragraph_open"), blocks[0] if blocks else None)
+    if chosen is None:
+        return source
+    return "\n".join(lines[chosen.map[0] : chosen.map[1]])
+
+
 def to_text(source: str, width: int = WIDTH, indent: str = "") -> str:
     """The body as plain text: lists kept, emphasis gone, each link's URL in brackets."""
     return _TextWriter(width, indent).write(_parser().parse(source))

@@ -18,7 +18,7 @@ from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
     "name", "organization", "language", "timezone", "week_start", "from", "reply_to",
-    "to", "subject", "coming_up_weeks", "archive_url", "unsubscribe", "address",
+    "to", "subject", "announce_subject", "coming_up_weeks", "archive_url", "unsubscribe", "address",
     "kinds", "theme", "provider", "smtp",
 )
 SMTP_KEYS = ("host", "port", "security", "username", "timeout")
@@ -65,7 +65,7 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
     except (ZoneInfoNotFoundError, ValueError):
         r.problem("timezone", f"unknown time zone '{tz_name}' (use an IANA name such as America/New_York)")
         tz, tz_name = ZoneInfo("UTC"), "UTC"
-    for key in ("organization", "language", "subject", "address"):
+    for key in ("organization", "language", "subject", "announce_subject", "address"):
         if (value := _string(r, data, key)) is not None:
             values[key] = value
     week_start = _string(r, data, "week_start") or "monday"
@@ -178,10 +178,12 @@ def _kinds(r: FieldReader, tables: Any) -> tuple[Kind, ...]:
         if not isinstance(table, dict):
             r.problem(field, "must be a [[kinds]] table with id, heading and color")
             continue
-        r.unknown(table, ("id", "heading", "color"), prefix=f"{field}.")
+        r.unknown(table, ("id", "heading", "color", "label"), prefix=f"{field}.")
         kind_id = r.text(table, "id", f"{field}.id", required=True)
         heading = r.text(table, "heading", f"{field}.heading", required=True)
         color = _color(r, table, "color", f"{field}.color") or "#57606a"
+        builtin = next((k for k in DEFAULT_KINDS if k.id == kind_id), None)
+        label = r.text(table, "label", f"{field}.label") or (builtin.label if builtin else "")
         if kind_id and not KIND_ID.match(kind_id):
             r.problem(f"{field}.id", f"'{kind_id}' must be lowercase letters, digits and dashes")
         elif kind_id in ("ongoing", "coming-up"):
@@ -189,7 +191,7 @@ def _kinds(r: FieldReader, tables: Any) -> tuple[Kind, ...]:
         elif kind_id and any(k.id == kind_id for k in kinds):
             r.problem(f"{field}.id", f"'{kind_id}' is listed twice")
         elif kind_id and heading:
-            kinds.append(Kind(kind_id, heading, color))
+            kinds.append(Kind(kind_id, heading, color, label))
     return tuple(kinds) or DEFAULT_KINDS
 
 

@@ -127,6 +127,23 @@ def format_short_day(day: date) -> str:
     return f"{day:%a} {day:%b} {day.day:>2}"
 
 
+def format_numeric_day(day: date) -> str:
+    """'1/27': month/day without leading zeros, as announcement subjects write it."""
+    return f"{day.month}/{day.day}"
+
+
+def relative_day(day: date, today: date) -> str | None:
+    """'Today', 'Tomorrow' or 'This Saturday' for a day in the coming week; None otherwise."""
+    ahead = (day - today).days
+    if ahead == 0:
+        return "Today"
+    if ahead == 1:
+        return "Tomorrow"
+    if 1 < ahead < 7:
+        return f"This {day:%A}"
+    return None
+
+
 def format_time(clock: time, meridiem: bool = True) -> str:
     hour = clock.hour % 12 or 12
     text = f"{hour}:{clock.minute:02d}"

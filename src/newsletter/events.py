@@ -17,7 +17,7 @@ from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, 
 FIELDS = (
     "title", "kind", "start", "end", "timezone", "location", "online", "hosts",
     "speakers", "links", "rsvp", "donate", "accessibility", "image", "summary",
-    "draft", "status", "rescheduled_from",
+    "draft", "status", "rescheduled_from", "status_note",
 )
 LOCATION_FIELDS = ("name", "address", "url", "notes")
 
@@ -92,6 +92,7 @@ class _EventReader:
         end, end_is_date = self._end(start, all_day, tz)
         status = self._status()
         moved_from, moved_is_date = self._rescheduled_from(status, tz)
+        status_note = self._status_note(status)
         fields = dict(
             location=self._location(),
             online=r.url(data, "online"),
@@ -110,7 +111,7 @@ class _EventReader:
         return Event(
             id=event_id, path=r.path, title=title, kind=kind, start=start, tz=tz,
             all_day=all_day, end=end, end_is_date=end_is_date, status=status,
-            rescheduled_from=moved_from, rescheduled_from_is_date=moved_is_date,
+            rescheduled_from=moved_from, rescheduled_from_is_date=moved_is_date, status_note=status_note,
             body=body.strip("\n"), **fields,
         )
 
@@ -184,6 +185,14 @@ class _EventReader:
         except BadDate as exc:
             self.r.problem("rescheduled_from", str(exc))
             return None, False
+
+    def _status_note(self, status: str) -> str | None:
+        note = _one_line(self.r.text(self.data, "status_note"))
+        if note and status == "scheduled":
+            self.r.problem("status_note", "only goes with status: rescheduled, postponed or cancelled "
+                           "(it says why the plan changed)")
+            return None
+        return note
 
     def _location(self) -> Location | None:
         value = self.data.get("location")

@@ -13,11 +13,21 @@ STATUSES = ("scheduled", "rescheduled", "postponed", "cancelled")
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of event and the digest section it goes in."""
+    """A kind of event: the digest section it goes in (`heading`) and what one is called (`label`)."""
 
     id: str
     heading: str
     color: str
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", default_label(self.id))
+
+
+def default_label(kind_id: str) -> str:
+    """'phone-bank' -> 'Phone Bank': a singular name for a group's own kind."""
+    return " ".join(word.capitalize() for word in kind_id.split("-"))
 
 
 @dataclass(frozen=True)
@@ -35,12 +45,12 @@ class Theme:
 
 
 DEFAULT_KINDS = (
-    Kind("rally", "Rallies & actions", "#c0392b"),
-    Kind("meeting", "Meetings", "#1d5fb4"),
-    Kind("panel", "Panels & talks", "#7b3fa0"),
-    Kind("study-group", "Study groups", "#1e7b4f"),
-    Kind("fund-drive", "Fund drives", "#b35900"),
-    Kind("other", "Also this week", "#57606a"),
+    Kind("rally", "Rallies & actions", "#c0392b", "Rally"),
+    Kind("meeting", "Meetings", "#1d5fb4", "Meeting"),
+    Kind("panel", "Panels & talks", "#7b3fa0", "Panel"),
+    Kind("study-group", "Study groups", "#1e7b4f", "Study Group"),
+    Kind("fund-drive", "Fund drives", "#b35900", "Fund Drive"),
+    Kind("other", "Also this week", "#57606a", "Event"),
 )
 
 
@@ -69,6 +79,7 @@ class Settings:
     reply_to: str | None = None
     to: str | None = None
     subject: str = "{{ name }}: {{ week.label }}"
+    announce_subject: str = "{{ event.short_date }} {{ event.headline }}"
     coming_up_weeks: int = 2
     archive_url: str | None = None
     unsubscribe: str | None = None
@@ -151,6 +162,7 @@ class Event:
     status: str = "scheduled"
     rescheduled_from: datetime | None = None
     rescheduled_from_is_date: bool = False
+    status_note: str | None = None
     body: str = ""
 
     @property
@@ -181,6 +193,21 @@ class Event:
     def is_off(self) -> bool:
         """Cancelled or postponed: shown, but not happening at the listed time."""
         return self.status in ("cancelled", "postponed")
+
+    @property
+    def changed(self) -> bool:
+        """Moved, postponed or cancelled: people who heard of it need a change notice."""
+        return self.status != "scheduled"
+
+    @property
+    def sequence(self) -> int:
+        """The iCalendar SEQUENCE: each change of status outranks the one it usually follows.
+
+        A calendar keeps the version with the highest SEQUENCE for the same UID
+        (RFC 5546), so a reschedule replaces the original, and a cancellation
+        replaces either; ties are broken by DTSTAMP, the time of the build.
+        """
+        return {"scheduled": 0, "postponed": 1, "rescheduled": 2, "cancelled": 3}[self.status]
 
 
 def next_midnight(moment: datetime) -> datetime:

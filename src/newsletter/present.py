@@ -1,13 +1,15 @@
-"""Turns a Digest into the words and values the templates show, once for every output."""
+"""Turns a Digest, or one event, into the words and values the templates show, once for every output."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from newsletter import body, calendars
 from newsletter.colors import DARK_BACKGROUND, DARK_TEXT, legible_on, readable_on
-from newsletter.dates import format_day, format_moment, format_through, format_when, week_label
+from newsletter.dates import (format_day, format_moment, format_numeric_day, format_through, format_when,
+                              relative_day, week_label)
 from newsletter.models import Digest, Event, Settings
 
 STATUS_LABELS = {"cancelled": "Cancelled", "postponed": "Postponed", "rescheduled": "Rescheduled"}
@@ -19,7 +21,8 @@ class EventView:
     event: Event
     when: str
     status_label: str | None
-    status_note: str | None
+    change_note: str | None  # "Moved from Thursday, January 4, 7:00 pm"
+    status_note: str | None  # the organizers' reason: "called off for the storm"
     ongoing: bool
     hosts: str | None
     speakers: list[dict[str, str | None]]
@@ -27,14 +30,21 @@ class EventView:
     body_text: str
     location: dict[str, Any] | None
     calendar: dict[str, str | None] | None = None
+    label: str = "Event"  # the kind's singular name: "Rally"
+    headline: str = ""  # "Rally: #Justice4Siham…", or the title alone when it already starts with the label
+    short_date: str = ""  # "1/27", or "1/15–2/10" for a run of days
+    rsvp_label: str = "RSVP"
+    donate_label: str = "Donate"
 
     def __getattr__(self, name: str) -> Any:
         # Templates read the event's own fields (title, rsvp, links...) straight through.
         return getattr(self.event, name)
 
 
-@dataclass
-class DigestView:
+@dataclass(kw_only=True)
+class EmailView:
+    """What every email of the group carries around its content: names, theme, footer and links."""
+
     name: str
     organization: str | None
     address: str | None
@@ -43,19 +53,55 @@ class DigestView:
     unsubscribe: str | None
     language: str
     direction: str
-    week: dict[str, Any]
-    sections: list[dict[str, Any]]
-    coming_up: list[dict[str, Any]]
     theme: dict[str, Any]
     view_online: str | None = None
     list_address: bool = False
     service_footer: bool = False
     preheader: str = ""
     subject: str = ""
-    events: list[EventView] = field(default_factory=list)
+    events: list[EventView] = field(default_factory=list)  # every event shown in full
 
     def context(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+@dataclass(kw_only=True)
+class DigestView(EmailView):
+    week: dict[str, Any]
+    sections: list[dict[str, Any]]
+    coming_up: list[dict[str, Any]]
+
+
+@dataclass(kw_only=True)
+class AnnouncementView(EmailView):
+    """One event alone: a call to action, a change notice or a reminder."""
+
+    event: EventView
+    reminder: bool
+    kicker: str  # the line above the title: "Rally", "Reminder: tomorrow"
+    subject_prefix: str  # "RESCHEDULED: ", "Tomorrow: " or ""
+    notice: dict[str, Any] | None  # the change, for a rescheduled, postponed or cancelled event
+    appeal: dict[str, Any] | None  # a fund drive's deadline, shown first with its donate button
+    event_page: str | None
+    also_coming_up: list[dict[str, Any]]
+
+
+def email_frame(settings: Settings, view_online: str | None) -> dict[str, Any]:
+    """The values every email of the group shares, digest or announcement."""
+    return dict(
+        name=settings.name,
+        organization=settings.organization,
+        address=settings.address,
+        reply_to=settings.reply_to or settings.sender,
+        archive_url=settings.archive_url,
+        unsubscribe=settings.unsubscribe,
+        view_online=view_online,
+        list_address=settings.provider.is_list,
+        service_footer=settings.provider.adds_footer,
+        language=settings.language,
+        direction=settings.direction,
+        theme=theme_view(settings),
+    )
 
 
 def digest_view(digest: Digest, settings: Settings) -> DigestView:
@@ -66,35 +112,29 @@ def digest_view(digest: Digest, settings: Settings) -> DigestView:
         views = [event_view(e, settings, year, ongoing) for e in section.events]
         sections.append({"id": section.id, "heading": section.heading,
                          "color": section.color, "ongoing": ongoing, "events": views})
-    coming_up = [
-        {"title": e.title, "when": format_day(e.start.date(), year),
-         "status_label": STATUS_LABELS.get(e.status) if e.is_off else None, "event": e}
-        for e in digest.coming_up
-    ]
+    archived = f"{settings.archive_url}{digest.week.id}/" if settings.archive_url else None
     view = DigestView(
-        name=settings.name,
-        organization=settings.organization,
-        address=settings.address,
-        reply_to=settings.reply_to or settings.sender,
-        archive_url=settings.archive_url,
-        unsubscribe=settings.unsubscribe,
-        view_online=settings.view_online or (f"{settings.archive_url}{digest.week.id}/" if settings.archive_url else None),
-        list_address=settings.provider.is_list,
-        service_footer=settings.provider.adds_footer,
-        language=settings.language,
-        direction=settings.direction,
+        **email_frame(settings, settings.view_online or archived),
         week={"id": digest.week.id, "label": week_label(digest.week),
               "first_day": digest.week.first_day, "last_day": digest.week.last_day},
         sections=sections,
-        coming_up=coming_up,
-        theme=theme_view(settings),
+        coming_up=[_listed(e, settings, year) for e in digest.coming_up],
         events=[v for s in sections for v in s["events"]],
     )
     view.preheader = preheader(view)
     return view
 
 
-def event_view(event: Event, settings: Settings, year: int, ongoing: bool = False) -> EventView:
+def _listed(event: Event, settings: Settings, year: int) -> dict[str, Any]:
+    """An event as one line of a list: its day and title, and its page in the archive."""
+    return {"title": event.title, "when": format_day(event.start.date(), year),
+            "status_label": STATUS_LABELS.get(event.status) if event.is_off else None,
+            "url": calendars.event_page(event, settings), "event": event}
+
+
+def event_view(event: Event, settings: Settings, year: int, ongoing: bool = False,
+               heading: str = "h4", alone: bool = False) -> EventView:
+    """An event as the templates show it; `alone` when it is the whole email, not one of a digest's."""
     when = format_when(event, settings.timezone, year)
     if ongoing:
         through = format_through(event, year)
@@ -117,19 +157,123 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         page = calendars.event_page(event, settings)
         calendar = {"google": calendars.google_link(event, page), "outlook": calendars.outlook_link(event, page),
                     "ics": calendars.event_ics_url(event, settings)}
+    kind = settings.kind(event.kind)
+    label = kind.label if kind else "Event"
+    if alone:
+        rsvp, donate = f"RSVP for this {label.lower()}", f"Donate to this {label.lower()}"
+    else:
+        rsvp, donate = f"RSVP: {_shorten(event.title)}", f"Donate: {_shorten(event.title)}"
     return EventView(
         event=event,
         when=when,
         status_label=" · ".join(labels) or None,
-        status_note=note,
+        change_note=note,
+        status_note=event.status_note,
         ongoing=ongoing,
         hosts=", ".join(event.hosts) or None,
         speakers=[{"name": s.name, "bio": s.bio} for s in event.speakers],
-        body_html=body.to_html(event.body) if event.body.strip() else "",
+        body_html=body.to_html(event.body, heading=heading) if event.body.strip() else "",
         body_text=body.to_text(event.body) if event.body.strip() else "",
         location=location,
         calendar=calendar,
+        label=label,
+        headline=_headline(label, event.title),
+        short_date=_short_date(event),
+        rsvp_label=rsvp,
+        donate_label=donate,
     )
+
+
+def _shorten(title: str, limit: int = 34) -> str:
+    """The title cut at a word to fit a button, with an ellipsis when cut."""
+    if len(title) <= limit:
+        return title
+    return title[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _headline(label: str, title: str) -> str:
+    """'Rally: Reunite Siham', but 'Fund drive: CERSC' stays as written rather than doubling the label."""
+    if title.casefold().startswith(label.casefold() + ":"):
+        return title
+    return f"{label}: {title}"
+
+
+def _short_date(event: Event) -> str:
+    first = format_numeric_day(event.start.date())
+    return f"{first}–{format_numeric_day(event.last_day)}" if event.multi_day else first
+
+
+def announcement_view(event: Event, settings: Settings, today: date, reminder: bool = False,
+                      upcoming: tuple[Event, ...] = ()) -> AnnouncementView:
+    """One event as a whole email, as of `today`; `upcoming` fills "Also coming up"."""
+    year = event.start.year
+    view = event_view(event, settings, year, heading="h2", alone=True)
+    page = calendars.event_page(event, settings)
+    notice = None
+    if event.changed and not reminder:
+        notice = {"status": event.status, "label": STATUS_LABELS[event.status],
+                  "when": view.when if event.status == "rescheduled" else None,
+                  "change": view.change_note, "reason": event.status_note}
+        # The notice at the top says it all; the event below it does not repeat it.
+        view.change_note = view.status_note = None
+        view.status_label = "Draft" if event.draft else None
+    appeal = None
+    if event.donate and not event.is_off and (event.kind == "fund-drive" or event.multi_day):
+        started = event.start.astimezone(settings.timezone).date() <= today
+        deadline = format_through(event, year) if started else view.when
+        appeal = {"deadline": deadline[0].upper() + deadline[1:]}
+    if reminder:
+        relative = _reminder_day(event, settings, today)
+        kicker = f"Reminder: {relative[0].lower() + relative[1:]}" if relative else "Reminder"
+        prefix = f"{relative or 'Reminder'}: "
+        if event.summary:
+            view.body_html = view.body_text = ""
+        elif event.body.strip():
+            opening = body.first_paragraph(event.body)
+            view.body_html, view.body_text = body.to_html(opening, heading="h2"), body.to_text(opening)
+    else:
+        kicker = view.label
+        prefix = f"{STATUS_LABELS[event.status].upper()}: " if event.changed else ""
+    result = AnnouncementView(
+        **email_frame(settings, page or settings.view_online),
+        event=view,
+        events=[view],
+        reminder=reminder,
+        kicker=kicker,
+        subject_prefix=prefix,
+        notice=notice,
+        appeal=appeal,
+        event_page=page,
+        also_coming_up=[] if reminder else [_listed(e, settings, year) for e in upcoming],
+    )
+    result.preheader = _announcement_preheader(result)
+    return result
+
+
+def _reminder_day(event: Event, settings: Settings, today: date) -> str | None:
+    """'Tomorrow', 'This Saturday'; for a drive already under way, when it ends: 'Ends tomorrow'."""
+    start = event.start.astimezone(settings.timezone).date()
+    if start >= today:
+        return relative_day(start, today)
+    ends = relative_day(event.last_day, today)
+    return f"Ends {ends[0].lower() + ends[1:]}" if ends else None
+
+
+def _announcement_preheader(view: AnnouncementView) -> str:
+    event = view.event
+    place = None
+    if event.location and not event.location["tbd"]:
+        place = event.location["name"] or event.location["address"]
+    when_where = " · ".join(part for part in (event.when, place) if part)
+    if view.notice:
+        notice = view.notice
+        lead = f"Now {notice['when']}." if notice["when"] else notice["change"]
+        text = " ".join(part for part in (lead, notice["reason"]) if part)
+    elif view.reminder or not event.summary:
+        text = when_where
+    else:
+        text = event.summary
+    return _clip(text)
 
 
 def theme_view(settings: Settings) -> dict[str, Any]:
@@ -160,6 +304,10 @@ def preheader(view: DigestView) -> str:
         own.sort(key=lambda v: v.start)
         parts = [f"{v.start:%a}: {v.title}" for v in own]
         text = "This week: " + "; ".join(parts)
+    return _clip(text)
+
+
+def _clip(text: str) -> str:
     if len(text) <= PREHEADER_LIMIT:
         return text
     return text[: PREHEADER_LIMIT - 1].rsplit(" ", 1)[0].rstrip(";,: ") + "…"

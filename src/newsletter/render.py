@@ -1,4 +1,8 @@
-"""Renders a Digest: Jinja2 → MJML → HTML (mjml-python) → inlined CSS (premailer); and the text part."""
+"""Renders an email view: Jinja2 → MJML → HTML (mjml-python) → inlined CSS (premailer); and the text part.
+
+The weekly digest and the announcements of single events go through the same
+functions; only the view and the template's name differ.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ from markupsafe import Markup
 
 from newsletter import templates
 from newsletter.errors import TemplateProblem
-from newsletter.models import Digest, RenderedEmail, Settings
-from newsletter.present import DigestView, digest_view
+from newsletter.models import Digest, Event, RenderedEmail, Settings
+from newsletter.present import AnnouncementView, EmailView, announcement_view, digest_view
 
 GMAIL_CLIP_BYTES = 102_000
 _TOKEN = "newsletter-merge-tag-{}"
@@ -44,33 +48,48 @@ class MergeTags:
 def render_email(digest: Digest, settings: Settings) -> RenderedEmail:
     """Subject, preheader, HTML and text of one week's digest."""
     view = digest_view(digest, settings)
-    view.subject = templates.render_subject(settings, view.context())
-    return RenderedEmail(view.subject, view.preheader, render_html(view, settings), render_text(view, settings))
+    view.subject = templates.render_subject(settings, settings.subject, "subject", view.context())
+    return render_view(view, settings, "digest")
 
 
-def render_html(view: DigestView, settings: Settings) -> str:
+def render_announcement(event: Event, settings: Settings, today, reminder: bool = False,
+                        upcoming: tuple[Event, ...] = ()) -> tuple[AnnouncementView, RenderedEmail]:
+    """One event's email as of `today`: a call to action, a change notice, or with `reminder` the short version."""
+    view = announcement_view(event, settings, today, reminder, upcoming)
+    subject = templates.render_subject(settings, settings.announce_subject, "announce_subject", view.context())
+    view.subject = view.subject_prefix + subject
+    return view, render_view(view, settings, "announcement")
+
+
+def render_view(view: EmailView, settings: Settings, name: str) -> RenderedEmail:
+    """The email for a view from the templates `name`.mjml and `name`.txt."""
+    return RenderedEmail(view.subject, view.preheader, render_html(view, settings, f"{name}.mjml"),
+                         render_text(view, settings, f"{name}.txt"))
+
+
+def render_html(view: EmailView, settings: Settings, template: str) -> str:
     tags = MergeTags()
     context = view.context()
     context["unsubscribe_href"] = tags.protect(view.unsubscribe)
     context["view_online_href"] = tags.protect(view.view_online)
     for event_view in view.events:
         event_view.body_html = Markup(event_view.body_html)
-    source = templates.render(settings, "digest.mjml", context)
-    html = compile_mjml(source)
+    source = templates.render(settings, template, context)
+    html = compile_mjml(source, template)
     html = inline_css(html, templates.render(settings, "email.css", context))
     dark = templates.render(settings, "dark.css", context)
     html = html.replace("</head>", f'<style type="text/css">\n{dark.strip()}\n</style>\n</head>', 1)
     return tags.restore(html).rstrip("\n") + "\n"
 
 
-def compile_mjml(source: str) -> str:
+def compile_mjml(source: str, template: str = "digest.mjml") -> str:
     import mjml
 
     try:
         # fonts={} keeps MRML from adding a web-font <link>: the email uses system fonts.
         return mjml.mjml2html(source, disable_comments=True, fonts={})
     except ValueError as exc:
-        raise TemplateProblem(f"digest.mjml: the template does not compile as MJML: {exc}") from None
+        raise TemplateProblem(f"{template}: the template does not compile as MJML: {exc}") from None
 
 
 def inline_css(html: str, css: str) -> str:
@@ -99,8 +118,8 @@ def inline_css(html: str, css: str) -> str:
     return out
 
 
-def render_text(view: DigestView, settings: Settings) -> str:
-    text = templates.render(settings, "digest.txt", view.context())
+def render_text(view: EmailView, settings: Settings, template: str) -> str:
+    text = templates.render(settings, template, view.context())
     lines = [line.rstrip() for line in text.split("\n")]
     out: list[str] = []
     for line in lines:

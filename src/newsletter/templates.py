@@ -77,14 +77,14 @@ def render(settings: Settings, name: str, context: dict[str, Any]) -> str:
         raise TemplateProblem(f"template '{name}': {exc.message}") from None
 
 
-def render_subject(settings: Settings, context: dict[str, Any]) -> str:
-    """The subject line from the `subject` setting, a Jinja template over the week."""
+def render_subject(settings: Settings, template: str, key: str, context: dict[str, Any]) -> str:
+    """A subject line from the setting `key` (`subject`, `announce_subject`), a Jinja template."""
     import jinja2
 
     env = _environment(tuple(search_path(settings)))
     try:
-        subject = env.from_string(settings.subject).render(context)
+        subject = env.from_string(template).render(context)
     except jinja2.TemplateError as exc:
-        line = settings.lines.get("subject")
-        raise InvalidInput([Problem(settings.path, line, "subject", f"template: {exc.message}")]) from None
+        line = settings.lines.get(key)
+        raise InvalidInput([Problem(settings.path, line, key, f"template: {exc.message}")]) from None
     return " ".join(subject.split())
