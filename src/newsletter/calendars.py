@@ -109,6 +109,7 @@ def to_ics(events: list[Event], settings: Settings, stamp: datetime, name: str |
     for event in events:
         entry = CalendarEvent()
         entry.add("uid", uid(event, settings))
+        entry.add("sequence", event.sequence)
         entry.add("dtstamp", stamp.astimezone(timezone.utc))
         start, end = span(event)
         if isinstance(start, datetime):

@@ -20,6 +20,7 @@ def event_summary(event: Event) -> dict[str, Any]:
         "all_day": event.all_day,
         "last_day": event.last_day.isoformat(),
         "rescheduled_from": event.rescheduled_from.isoformat() if event.rescheduled_from else None,
+        "status_note": event.status_note,
         "location": None if place is None else {
             "name": place.name, "address": place.address, "url": place.url, "notes": place.notes,
         },
