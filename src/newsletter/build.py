@@ -40,6 +40,10 @@ class Build:
     def html_bytes(self) -> int:
         return len(self.outputs["digest.html"])
 
+    @property
+    def eml_name(self) -> str:
+        return "digest.eml"
+
 
 def load_project(config: Path, events_dir: Path) -> Project:
     """Read settings and events; raise InvalidInput with every problem in any file."""

@@ -124,6 +124,40 @@ def build(week, out, drafts, today, config, events_dir):
         click.echo(f"warning: {warning}", err=True)
 
 
+@main.command()
+@click.argument("event")
+@click.option("--reminder", is_flag=True, help="The short reminder for the day before or the day of.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder to write into.  [default: dist/announce/<event id>/, and reminder/ in it]")
+@today_option
+@project_options
+@reports_errors
+def announce(event, reminder, out, today, config, events_dir):
+    """Write one event's own email: an announcement, a change notice or a reminder.
+
+    EVENT is the event's file or its id, the file name without .md. An event
+    that is rescheduled, postponed or cancelled gets a change notice, whose
+    subject starts with RESCHEDULED:, POSTPONED: or CANCELLED:. Writes
+    announcement.html, .txt, .eml and .json and the event's event.ics.
+
+    \b
+    Example:
+        newsletter announce events/2018-01-27-justice-for-siham-and-naseem-rally.md
+        newsletter announce 2018-01-27-justice-for-siham-and-naseem-rally --reminder --today 2018-01-26
+    """
+    from newsletter.announce import announce as announce_event
+    from newsletter.render import GMAIL_CLIP_BYTES
+
+    result = announce_event(config, _events_dir(config, events_dir), event, reminder=reminder, out=out, today=today)
+    click.echo(f"{result.kind.capitalize()}: {result.event.title} ({result.event.id})")
+    click.echo(f"Subject: {result.email.subject}")
+    click.echo(f"HTML size: {result.html_bytes / 1000:.1f} KB (Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
+    for path in result.written:
+        click.echo(f"Wrote {path}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
 @main.command(name="list")
 @week_option
 @click.option("--drafts", is_flag=True, help="Include events marked draft: true.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Iterable
 
 from newsletter.models import Digest, Event, Section, Settings, Week
@@ -26,6 +26,12 @@ def digest_for_week(events: Iterable[Event], week: Week, settings: Settings, dra
     horizon = ends + timedelta(days=7 * settings.coming_up_weeks)
     coming_up = sorted((e for e in shown if ends <= e.start < horizon), key=_order)
     return Digest(week, tuple(sections), tuple(ongoing), tuple(coming_up))
+
+
+def next_events(events: Iterable[Event], since: datetime, limit: int, leave_out: str | None = None) -> list[Event]:
+    """The first `limit` events that start at or after `since`, drafts left out."""
+    found = (e for e in events if not e.draft and e.id != leave_out and e.start >= since)
+    return sorted(found, key=_order)[:limit]
 
 
 def weeks_with_events(events: Iterable[Event], settings: Settings, drafts: bool = False) -> list[Week]:

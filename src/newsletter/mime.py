@@ -1,4 +1,4 @@
-"""The digest as a standard email message, built with Python's `email` package."""
+"""An email (digest or announcement) as a standard message, built with Python's `email` package."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ from newsletter.fields import is_url
 from newsletter.models import RenderedEmail, Settings
 
 
-def build_message(email: RenderedEmail, settings: Settings, week_id: str, now: datetime) -> EmailMessage:
-    """multipart/alternative: the text part first, the HTML part second, both UTF-8."""
+def build_message(email: RenderedEmail, settings: Settings, ident: str, now: datetime) -> EmailMessage:
+    """multipart/alternative: the text part first, the HTML part second, both UTF-8.
+
+    `ident` names what the message is, such as the week '2018-W04' or
+    'announce.<event id>'; it goes into the Message-ID.
+    """
     message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = email.subject
     message["From"] = settings.sender
@@ -21,7 +25,7 @@ def build_message(email: RenderedEmail, settings: Settings, week_id: str, now: d
     if settings.reply_to:
         message["Reply-To"] = settings.reply_to
     message["Date"] = format_datetime(now.astimezone(settings.timezone))
-    message["Message-ID"] = message_id(email, settings, week_id)
+    message["Message-ID"] = message_id(email, settings, ident)
     if settings.unsubscribe and is_url(settings.unsubscribe, ("http", "https", "mailto")):
         message["List-Unsubscribe"] = f"<{settings.unsubscribe}>"
         if settings.unsubscribe.lower().startswith("https://"):
@@ -32,11 +36,11 @@ def build_message(email: RenderedEmail, settings: Settings, week_id: str, now: d
     return message
 
 
-def message_id(email: RenderedEmail, settings: Settings, week_id: str) -> str:
-    """Stable for the same content, new when anything in the digest changes."""
+def message_id(email: RenderedEmail, settings: Settings, ident: str) -> str:
+    """Stable for the same content, new when anything in the email changes."""
     digest = hashlib.sha256((email.subject + email.text + email.html).encode()).hexdigest()[:16]
     domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
-    return f"<newsletter.{week_id}.{digest}@{domain}>"
+    return f"<newsletter.{ident}.{digest}@{domain}>"
 
 
 def to_bytes(message: EmailMessage) -> bytes:

@@ -1,4 +1,4 @@
-"""The digest as JSON, for scripts and mailing-service APIs."""
+"""Digests and announcements as JSON, for scripts and mailing-service APIs."""
 
 from __future__ import annotations
 
@@ -53,6 +53,20 @@ def digest_summary(digest: Digest, email: RenderedEmail, settings: Settings) -> 
             for s in digest.all_sections
         ],
         "coming_up": [event_summary(e) for e in digest.coming_up],
+        "html_bytes": len(email.html.encode()),
+    }
+
+
+def announcement_summary(kind: str, event: Event, upcoming: list[Event], email: RenderedEmail,
+                         settings: Settings) -> dict[str, Any]:
+    """announcement.json: what was written about one event, and the events listed after it."""
+    return {
+        "newsletter": settings.name,
+        "type": kind,
+        "subject": email.subject,
+        "preheader": email.preheader,
+        "event": event_summary(event),
+        "also_coming_up": [event_summary(e) for e in upcoming],
         "html_bytes": len(email.html.encode()),
     }
 

@@ -81,7 +81,8 @@ def render_subject(settings: Settings, template: str, key: str, context: dict[st
     """A subject line from the setting `key` (`subject`, `announce_subject`), a Jinja template."""
     import jinja2
 
-    env = _environment(tuple(search_path(settings)))
+    # A subject is plain text, not HTML: '&' stays '&'.
+    env = _environment(tuple(search_path(settings))).overlay(autoescape=False)
     try:
         subject = env.from_string(template).render(context)
     except jinja2.TemplateError as exc:

@@ -1,0 +1,143 @@
+"""`newsletter announce`: one event, one email — a call to action, a change notice or a reminder.
+
+Made from the same pieces as the digest: the group's events and settings, the
+presenter, the templates (layout.mjml and parts/), the .eml and the calendars.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+from newsletter.build import Project, load_project, today_in, write_atomically
+from newsletter.dates import format_day
+from newsletter.digest import next_events
+from newsletter.errors import NewsletterError
+from newsletter.models import Event, RenderedEmail, Settings
+
+ALSO_COMING_UP = 5  # how many of the group's next events an announcement lists
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+@dataclass
+class Announcement:
+    """One event's email, rendered in memory, and where it was written."""
+
+    settings: Settings
+    event: Event
+    reminder: bool
+    email: RenderedEmail
+    outputs: dict[str, bytes]
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        if self.reminder:
+            return "reminder"
+        return "change notice" if self.event.changed else "announcement"
+
+    @property
+    def html_bytes(self) -> int:
+        return len(self.outputs["announcement.html"])
+
+    @property
+    def eml_name(self) -> str:
+        return "announcement.eml"
+
+
+def find_event(project: Project, ref: str, events_dir: Path) -> Event:
+    """The event a user named by its file's path or its id (the file name without .md)."""
+    by_id = {e.id: e for e in project.events}
+    wanted = ref.strip()
+    candidate = Path(wanted)
+    if candidate.suffix == ".md" and candidate.exists():
+        try:
+            wanted = candidate.resolve().relative_to(events_dir.resolve()).with_suffix("").as_posix()
+        except ValueError:
+            raise NewsletterError(f"{wanted}: not in the events folder {events_dir}") from None
+    wanted = wanted.removesuffix(".md")
+    if wanted in by_id:
+        return by_id[wanted]
+    raise NewsletterError(f"no event '{ref}'{_did_you_mean(wanted, list(by_id))}")
+
+
+def _did_you_mean(wanted: str, ids: list[str]) -> str:
+    """": did you mean 'x'?", from near misses of the whole id or of its name after the date."""
+    bare = {_DATE_PREFIX.sub("", i.rsplit("/", 1)[-1]): i for i in ids}
+    key = _DATE_PREFIX.sub("", wanted.rsplit("/", 1)[-1]).lower()
+    close = [i for i in ids if key and key in i.lower()]
+    close += difflib.get_close_matches(wanted, ids, n=3, cutoff=0.6)
+    close += [bare[b] for b in difflib.get_close_matches(key, list(bare), n=3, cutoff=0.6)]
+    unique = list(dict.fromkeys(close))[:3]
+    if not unique:
+        return " (`newsletter list` shows the events; an event's id is its file name without .md)"
+    return ": did you mean " + " or ".join(f"'{i}'" for i in unique) + "?"
+
+
+def render_announcement_files(project: Project, event: Event, today: date, reminder: bool = False,
+                              now: datetime | None = None, exact_time: bool = False) -> Announcement:
+    """Every file of one event's email, in memory; raises NewsletterError for a reminder that makes no sense.
+
+    `exact_time` says `now` is the real time, not just the start of `today`.
+    """
+    from newsletter.calendars import to_ics
+    from newsletter.mime import build_message, to_bytes
+    from newsletter.render import GMAIL_CLIP_BYTES, render_announcement
+    from newsletter.summary import announcement_summary, to_json
+
+    settings = project.settings
+    now = now or datetime.now(timezone.utc)
+    as_of = now if exact_time else datetime.combine(today, time(0), tzinfo=settings.timezone)
+    over = event.ends_at <= as_of
+    warnings = []
+    if reminder and event.is_off:
+        raise NewsletterError(f"{event.path}: the event is {event.status}, so there is nothing to remind people of: "
+                              f"send the change notice instead (newsletter announce {event.id})")
+    if over:
+        ended = f"the event ended on {format_day(event.last_day, today.year)}"
+        if reminder:
+            raise NewsletterError(f"{event.path}: {ended}: a reminder is only for an event still to come")
+        warnings.append(f"{ended}: nobody can come to it any more")
+    if event.draft:
+        warnings.append(f"{event.path} is a draft (draft: true): remove that line before sending this")
+    since = datetime.combine(today, time(0), tzinfo=settings.timezone)
+    upcoming = () if reminder else tuple(next_events(project.events, since, ALSO_COMING_UP, leave_out=event.id))
+    view, email = render_announcement(event, settings, today, reminder, upcoming)
+    ident = f"{'reminder' if reminder else 'announce'}.{event.id.replace('/', '.')}"
+    message = build_message(email, settings, ident, now)
+    result = Announcement(settings, event, reminder, email, outputs={}, warnings=warnings)
+    result.outputs = {
+        "announcement.html": email.html.encode("utf-8"),
+        "announcement.txt": email.text.encode("utf-8"),
+        "announcement.eml": to_bytes(message),
+        "announcement.json": to_json(announcement_summary(result.kind, event, list(upcoming), email, settings)).encode("utf-8"),
+        "event.ics": to_ics([event], settings, now, name=event.title),
+    }
+    if result.html_bytes > GMAIL_CLIP_BYTES:
+        warnings.append(f"announcement.html is {result.html_bytes / 1000:.1f} KB: Gmail clips messages over 102 KB")
+    return result
+
+
+def default_folder(event: Event, reminder: bool) -> Path:
+    """dist/announce/<event id>/, and its reminder/ subfolder for the reminder."""
+    folder = Path("dist") / "announce" / event.id
+    return folder / "reminder" if reminder else folder
+
+
+def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, out: Path | None = None,
+             today: date | None = None) -> Announcement:
+    """`newsletter announce`: render one event's email and write its files, all or none."""
+    project = load_project(config, events_dir)
+    event = find_event(project, ref, events_dir)
+    result = render_announcement_files(project, event, today or today_in(project.settings), reminder,
+                                       exact_time=today is None)
+    target = out if out is not None else default_folder(event, reminder)
+    try:
+        result.written = write_atomically(target, result.outputs)
+    except OSError as exc:
+        raise NewsletterError(f"{target}: cannot write the announcement: {exc.strerror or exc}") from None
+    return result
