@@ -16,7 +16,7 @@ from newsletter.build import Project, load_project, today_in, write_atomically
 from newsletter.dates import format_day
 from newsletter.digest import next_events
 from newsletter.errors import NewsletterError
-from newsletter.models import Event, RenderedEmail, Settings
+from newsletter.models import Event, Finding, RenderedEmail, Settings
 
 ALSO_COMING_UP = 5  # how many of the group's next events an announcement lists
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
@@ -32,7 +32,7 @@ class Announcement:
     email: RenderedEmail
     outputs: dict[str, bytes]
     written: list[Path] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -86,27 +86,24 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
     """
     from newsletter.calendars import to_ics
     from newsletter.mime import build_message, to_bytes
-    from newsletter.render import GMAIL_CLIP_BYTES, render_announcement
+    from newsletter.render import render_announcement
     from newsletter.summary import announcement_summary, to_json
 
     settings = project.settings
     now = now or datetime.now(timezone.utc)
     as_of = now if exact_time else datetime.combine(today, time(0), tzinfo=settings.timezone)
-    over = event.ends_at <= as_of
     warnings = []
-    if reminder and event.is_off:
-        raise NewsletterError(f"{event.path}: the event is {event.status}, so there is nothing to remind people of: "
-                              f"send the change notice instead (newsletter announce {event.id})")
-    if over:
-        ended = f"the event ended on {format_day(event.last_day, today.year)}"
-        if reminder:
-            raise NewsletterError(f"{event.path}: {ended}: a reminder is only for an event still to come")
-        warnings.append(f"{ended}: nobody can come to it any more")
+    if reminder and (problem := reminder_problem(event, as_of)):
+        raise NewsletterError(f"{event.path}: {problem}")
+    if event.ends_at <= as_of:
+        warnings.append(Finding("warning", f"the event ended on {format_day(event.last_day, today.year)}, so nobody "
+                                "can come to it any more", "check its date, or pass --today to write it as of an earlier day"))
     if event.draft:
-        warnings.append(f"{event.path} is a draft (draft: true): remove that line before sending this")
+        warnings.append(Finding("warning", f"{event.path} is a draft (draft: true)",
+                                "remove that line once the event is final"))
     since = datetime.combine(today, time(0), tzinfo=settings.timezone)
     upcoming = () if reminder else tuple(next_events(project.events, since, ALSO_COMING_UP, leave_out=event.id))
-    view, email = render_announcement(event, settings, today, reminder, upcoming)
+    _, email = render_announcement(event, settings, today, reminder, upcoming)
     ident = f"{'reminder' if reminder else 'announce'}.{event.id.replace('/', '.')}"
     message = build_message(email, settings, ident, now)
     result = Announcement(settings, event, reminder, email, outputs={}, warnings=warnings)
@@ -117,9 +114,18 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
         "announcement.json": to_json(announcement_summary(result.kind, event, list(upcoming), email, settings)).encode("utf-8"),
         "event.ics": to_ics([event], settings, now, name=event.title),
     }
-    if result.html_bytes > GMAIL_CLIP_BYTES:
-        warnings.append(f"announcement.html is {result.html_bytes / 1000:.1f} KB: Gmail clips messages over 102 KB")
     return result
+
+
+def reminder_problem(event: Event, as_of: datetime) -> str | None:
+    """Why `event` can have no reminder at `as_of`, or None when it can."""
+    if event.is_off:
+        return (f"the event is {event.status}, so there is nothing to remind people of: "
+                f"send the change notice instead (newsletter announce {event.id})")
+    if event.ends_at <= as_of:
+        return (f"the event ended on {format_day(event.last_day, as_of.year)}: "
+                "a reminder is only for an event still to come")
+    return None
 
 
 def default_folder(event: Event, reminder: bool) -> Path:
@@ -135,6 +141,11 @@ def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, o
     event = find_event(project, ref, events_dir)
     result = render_announcement_files(project, event, today or today_in(project.settings), reminder,
                                        exact_time=today is None)
+    from newsletter.render import GMAIL_CLIP_BYTES
+
+    if result.html_bytes > GMAIL_CLIP_BYTES:
+        result.warnings.append(Finding("warning", f"announcement.html is {result.html_bytes / 1000:.1f} KB: Gmail "
+                                       "clips messages over 102 KB", "shorten the event's description"))
     target = out if out is not None else default_folder(event, reminder)
     try:
         result.written = write_atomically(target, result.outputs)

@@ -1,4 +1,4 @@
-"""`newsletter check`: every problem in every file at once, then a trial build of the week."""
+"""`newsletter check`: every problem in every file at once, then a trial build of the week or of one event's email."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from newsletter.build import Project, choose_week, render_week
 from newsletter.config import load_settings
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.events import event_files, load_events
-from newsletter.models import Week
+from newsletter.models import Finding, Week
 
 
 @dataclass
@@ -20,6 +20,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     files: int = 0
     week: Week | None = None
+    target: str = ""  # what was rendered: the week's id, or the event's
+    html_name: str = "digest.html"
     html_bytes: int | None = None
     spam: object | None = None  # spam.SpamReport with --spam
 
@@ -36,9 +38,9 @@ class Report:
 
 
 def check(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
-          spam: bool = False) -> Report:
-    """Validate settings and events, then render the week in memory and lint it."""
-    from newsletter.lint import Finding, lint
+          spam: bool = False, event: str | None = None, reminder: bool = False) -> Report:
+    """Validate settings and events, then render the week (or `event`'s email) in memory and lint it."""
+    from newsletter.lint import lint
 
     report = Report()
     try:
@@ -52,8 +54,14 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
     if problems:
         return report
     try:
-        report.week = choose_week(settings, week, today)
-        result = render_week(Project(settings, events), report.week)
+        if event is None:
+            report.week = choose_week(settings, week, today)
+            report.target = report.week.id
+            result = render_week(Project(settings, events), report.week)
+        else:
+            result = _announcement(Project(settings, events), events_dir, event, reminder, today)
+            report.target, report.html_name = result.event.id, "announcement.html"
+            report.findings.extend(result.warnings)
     except NoEvents as exc:
         report.notes.append(str(exc))
         return report
@@ -64,11 +72,12 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
         report.problems.append(str(exc))
         return report
     report.html_bytes = result.html_bytes
-    report.findings = lint(result.email, settings)
+    subject_fix = "shorten the event's title, or the announce_subject setting" if event else "shorten the subject setting"
+    report.findings = lint(result.email, settings, subject_fix) + report.findings
     if spam:
         from newsletter.spam import spam_report
 
-        report.spam = verdict = spam_report(result.outputs["digest.eml"])
+        report.spam = verdict = spam_report(result.outputs[result.eml_name])
         if verdict.score >= verdict.required:
             report.findings.insert(0, Finding("error", f"SpamAssassin scores the message {verdict.score:g}, "
                                               f"at or over its {verdict.required:g} spam threshold",
@@ -77,6 +86,16 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
             report.findings.append(Finding("warning", f"SpamAssassin scores the message {verdict.score:g}",
                                            "see the rules below; well-behaved newsletters score under 1"))
         if "MPART_ALT_DIFF" in verdict.names:
+            stem = report.html_name.removesuffix(".html")
             report.findings.append(Finding("warning", "SpamAssassin finds the text and HTML parts say different things",
-                                           "keep digest.txt and digest.mjml in step"))
+                                           f"keep {stem}.txt and {stem}.mjml in step"))
     return report
+
+
+def _announcement(project: Project, events_dir: Path, ref: str, reminder: bool, today: date | None):
+    from newsletter.announce import find_event, render_announcement_files
+    from newsletter.build import today_in
+
+    event = find_event(project, ref, events_dir)
+    return render_announcement_files(project, event, today or today_in(project.settings), reminder,
+                                     exact_time=today is None)

@@ -155,7 +155,7 @@ def announce(event, reminder, out, today, config, events_dir):
     for path in result.written:
         click.echo(f"Wrote {path}")
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(str(warning), err=True)
 
 
 @main.command(name="list")
@@ -167,43 +167,52 @@ def announce(event, reminder, out, today, config, events_dir):
 def list_events(week, drafts, today, config, events_dir):
     """Show the week's events by section, one line each.
 
+    Then lists the rescheduled, postponed and cancelled events of the coming
+    weeks, with the command that writes each one's change notice.
+
     \b
     Example:
         newsletter list --week 2018-01-24
     """
-    from newsletter.build import choose_week, load_project
+    from newsletter.build import choose_week, load_project, today_in
     from newsletter.listing import week_listing
 
     project = load_project(config, _events_dir(config, events_dir))
     chosen = choose_week(project.settings, week, today)
-    click.echo(week_listing(project, chosen, drafts=drafts))
+    click.echo(week_listing(project, chosen, drafts=drafts, today=today or today_in(project.settings)))
 
 
 @main.command()
 @week_option
+@click.option("--event", metavar="EVENT", help="Check this event's announcement (its file or id) instead of the digest.")
+@click.option("--reminder", is_flag=True, help="With --event: check its reminder.")
 @click.option("--spam", is_flag=True, help="Also score the message with SpamAssassin, offline.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 on warnings too.")
 @today_option
 @project_options
-def check(week, spam, strict, today, config, events_dir):
+def check(week, event, reminder, spam, strict, today, config, events_dir):
     """Check every file, then lint the week's digest before it is sent.
 
     Reports every problem in the settings and event files as
-    path:line: field: message, then renders the week's digest in memory and
-    reports each finding as an error or a warning with a fix: size against
-    Gmail's 102 KB, alt text, links, subject and preheader, unsubscribe
-    link, postal address and colour contrast. Exit status 1 on any error,
-    or on warnings with --strict.
+    path:line: field: message, then renders the week's digest (or, with
+    --event, that event's announcement) in memory and reports each finding
+    as an error or a warning with a fix: size against Gmail's 102 KB, alt
+    text, links, subject and preheader, unsubscribe link, postal address and
+    colour contrast. Exit status 1 on any error, or on warnings with --strict.
 
     \b
     Example:
         newsletter check
         newsletter check --week 2018-W04 --spam --strict
+        newsletter check --event 2018-01-27-justice-for-siham-and-naseem-rally --reminder
     """
     from newsletter.check import check as check_project
 
+    if reminder and not event:
+        raise click.UsageError("--reminder goes with --event")
     try:
-        report = check_project(config, _events_dir(config, events_dir), week=week, today=today, spam=spam)
+        report = check_project(config, _events_dir(config, events_dir), week=week, today=today, spam=spam,
+                               event=event, reminder=reminder)
     except NewsletterError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
@@ -212,7 +221,7 @@ def check(week, spam, strict, today, config, events_dir):
     for note in report.notes:
         click.echo(note)
     if report.html_bytes is not None:
-        click.echo(f"{report.week.id}: digest.html is {report.html_bytes / 1000:.1f} KB of Gmail's 102 KB")
+        click.echo(f"{report.target}: {report.html_name} is {report.html_bytes / 1000:.1f} KB of Gmail's 102 KB")
     for finding in report.findings:
         click.echo(str(finding))
     if report.spam is not None:
@@ -272,6 +281,8 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
 
 @main.command()
 @week_option
+@click.option("--event", metavar="EVENT", help="Send this event's announcement (its file or id) instead of the digest.")
+@click.option("--reminder", is_flag=True, help="With --event: send its reminder.")
 @click.option("--to", "recipients", multiple=True, required=True, metavar="ADDRESS",
               help="Who gets it; repeat for more than one.")
 @click.option("--proof", is_flag=True, help="A test send: the subject starts with [PROOF]; no confirmation asked.")
@@ -281,8 +292,8 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
 @today_option
 @project_options
 @reports_errors
-def send(week, recipients, proof, dry_run, yes, drafts, today, config, events_dir):
-    """Build the week's digest and send it through the [smtp] server.
+def send(week, event, reminder, recipients, proof, dry_run, yes, drafts, today, config, events_dir):
+    """Build the week's digest, or one event's email, and send it through the [smtp] server.
 
     The password comes from the NEWSLETTER_SMTP_PASSWORD environment
     variable, never from a file. The message is written to dist/ first,
@@ -292,19 +303,36 @@ def send(week, recipients, proof, dry_run, yes, drafts, today, config, events_di
     Example:
         newsletter send --week 2018-W04 --to me@example.org --proof
         newsletter send --week 2018-W04 --to announce@lists.example.org
+        newsletter send --event 2018-01-27-justice-for-siham-and-naseem-rally --reminder --to announce@lists.example.org
     """
     import os
 
-    from newsletter.build import build as build_digest
     from newsletter.send import (PASSWORD_VARIABLE, SendFailed, check_recipients, outgoing_message,
                                  require_smtp, send_message, summary_lines)
 
+    if reminder and not event:
+        raise click.UsageError("--reminder goes with --event")
     addresses = check_recipients(list(recipients))
-    result = build_digest(config, _events_dir(config, events_dir), week=week, today=today, drafts=drafts)
+    events_dir = _events_dir(config, events_dir)
+    if event:
+        from newsletter.announce import announce as announce_event
+
+        result = announce_event(config, events_dir, event, reminder=reminder, today=today)
+        if result.event.draft and not proof:
+            raise NewsletterError(f"{result.event.path} is a draft (draft: true): remove that line before "
+                                  "sending it to the list (a --proof is fine)")
+        for warning in result.warnings:
+            click.echo(str(warning), err=True)
+        about = f"Event: {result.event.title} ({result.kind})"
+    else:
+        from newsletter.build import build as build_digest
+
+        result = build_digest(config, events_dir, week=week, today=today, drafts=drafts)
+        about = f"Events: {len(result.digest.events)}"
     settings = result.settings
     smtp = None if dry_run else require_smtp(settings)
-    message = outgoing_message(result.outputs["digest.eml"], addresses, proof)
-    saved = next((p for p in result.written if p.name == "digest.eml"), None)
+    message = outgoing_message(result.outputs[result.eml_name], addresses, proof)
+    saved = next((p for p in result.written if p.name == result.eml_name), None)
     if dry_run:
         click.echo("Dry run: nothing sent.")
         for line in summary_lines(message, addresses):
@@ -313,7 +341,7 @@ def send(week, recipients, proof, dry_run, yes, drafts, today, config, events_di
     if not proof and not yes:
         for line in summary_lines(message, addresses):
             click.echo(line)
-        click.echo(f"Events: {len(result.digest.events)}")
+        click.echo(about)
         click.confirm("Send this to everyone above?", abort=True)
     try:
         delivery = send_message(message, addresses, smtp, settings.sender, os.environ.get(PASSWORD_VARIABLE))

@@ -7,35 +7,24 @@ with what to do about it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from newsletter.colors import AA, HEX, contrast
 from newsletter.config import MERGE_TAG
-from newsletter.models import RenderedEmail, Settings
+from newsletter.models import Finding, RenderedEmail, Settings
 from newsletter.render import GMAIL_CLIP_BYTES
 
 SUBJECT_LIMIT = 70
 VAGUE_LINK_TEXT = {"click here", "here", "click", "link", "this link", "read more", "more", "learn more", "this"}
 
 
-@dataclass(frozen=True)
-class Finding:
-    severity: str  # "error" or "warning"
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.severity}: {self.message} (fix: {self.fix})"
-
-
-def lint(email: RenderedEmail, settings: Settings) -> list[Finding]:
-    """Every finding for one rendered digest, errors first."""
+def lint(email: RenderedEmail, settings: Settings, subject_fix: str = "shorten the subject setting") -> list[Finding]:
+    """Every finding for one rendered email (digest or announcement), errors first."""
     import lxml.html
 
     document = lxml.html.document_fromstring(email.html)
     findings = (
-        _size(email) + _images(document) + _links(document, settings) + _subject(email)
+        _size(email) + _images(document) + _links(document, settings) + _subject(email, subject_fix)
         + _unsubscribe(document, email, settings) + _address(settings) + _contrast(document, settings)
     )
     return sorted(findings, key=lambda f: f.severity != "error")
@@ -96,11 +85,11 @@ def _links(document, settings: Settings) -> list[Finding]:
     return found
 
 
-def _subject(email: RenderedEmail) -> list[Finding]:
+def _subject(email: RenderedEmail, fix: str) -> list[Finding]:
     found = []
     if len(email.subject) > SUBJECT_LIMIT:
         found.append(Finding("warning", f"the subject is {len(email.subject)} characters; inboxes cut it off after about {SUBJECT_LIMIT}",
-                             "shorten the subject setting"))
+                             fix))
     if not email.preheader.strip():
         found.append(Finding("warning", "there is no preheader, so inboxes show the first words of the email instead",
                              "give events a summary, or keep the preheader in the template"))

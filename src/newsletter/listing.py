@@ -1,11 +1,13 @@
-"""`newsletter list`: the week's events, one line each, for the terminal."""
+"""`newsletter list`: the week's events, one line each, and the change notices still to send."""
 
 from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
 
 from newsletter.build import Project
 from newsletter.dates import format_short_day, format_through, format_time, format_time_range, week_label
 from newsletter.digest import digest_for_week
-from newsletter.models import Event, Week
+from newsletter.models import Event, Settings, Week
 
 
 def _clock(event: Event) -> str:
@@ -31,7 +33,15 @@ def _line(event: Event, ongoing: bool) -> str:
     return f"  {when:<30} {marks}{event.title}{where}"
 
 
-def week_listing(project: Project, week: Week, drafts: bool = False) -> str:
+def change_notices(events: list[Event], settings: Settings, today: date) -> list[Event]:
+    """Rescheduled, postponed and cancelled events not yet over, up to the end of "Coming up" from today."""
+    since = datetime.combine(today, time(0), tzinfo=settings.timezone)
+    horizon = since + timedelta(weeks=settings.coming_up_weeks + 1)
+    found = (e for e in events if e.changed and not e.draft and e.ends_at > since and e.start < horizon)
+    return sorted(found, key=lambda e: (e.start, e.id))
+
+
+def week_listing(project: Project, week: Week, drafts: bool = False, today: date | None = None) -> str:
     digest = digest_for_week(project.events, week, project.settings, drafts=drafts)
     lines = [f"{week.id} · {week_label(week)}"]
     if not digest.events:
@@ -44,4 +54,11 @@ def week_listing(project: Project, week: Week, drafts: bool = False) -> str:
         lines.append("")
         lines.append("Coming up")
         lines.extend(f"  {format_short_day(e.start.date())}  {e.title}" for e in digest.coming_up)
+    notices = change_notices(project.events, project.settings, today) if today else []
+    if notices:
+        lines.append("")
+        lines.append("Change notices to send")
+        for event in notices:
+            lines.append(f"  {format_short_day(event.start.date())}  [{event.status}] {event.title}")
+            lines.append(f"              newsletter announce {event.id}")
     return "\n".join(lines)

@@ -270,6 +270,18 @@ class Digest:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """Something to look at before sending, with what to do about it."""
+
+    severity: str  # "error" or "warning"
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.message} (fix: {self.fix})"
+
+
+@dataclass(frozen=True)
 class RenderedEmail:
     subject: str
     preheader: str

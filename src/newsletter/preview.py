@@ -1,4 +1,4 @@
-"""`newsletter preview`: the pages of the local preview, built from the same pipeline as `build`.
+"""`newsletter preview`: the pages of the local preview, built from the same pipeline as `build` and `announce`.
 
 Everything is rendered in memory on request and cached until a watched file
 changes; nothing is read from disk by URL and nothing is written.
@@ -10,9 +10,10 @@ import re
 import threading
 from email.utils import parseaddr
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
+from newsletter.announce import Announcement, reminder_problem, render_announcement_files
 from newsletter.build import Build, Project, load_project, render_week, today_in
 from newsletter.dates import BadDate, coming_week, parse_week, week_containing, week_label
 from newsletter.digest import digest_for_week, weeks_with_events
@@ -29,6 +30,8 @@ _ROUTES = {
     "email": re.compile(rf"^/week/{_WEEK}/email\.html$"),
     "dark": re.compile(rf"^/week/{_WEEK}/email-dark\.html$"),
     "text": re.compile(rf"^/week/{_WEEK}/digest\.txt$"),
+    # An event's id may hold slashes (events in subfolders): the shortest id that leaves a valid ending.
+    "announce": re.compile(r"^/announce/(.+?)/(reminder/)?(email\.html|email-dark\.html|announcement\.txt)?$"),
 }
 _DARK_QUERY = re.compile(r"@media\s*\(prefers-color-scheme:\s*dark\)")
 
@@ -51,7 +54,7 @@ class PreviewSite:
         self.drafts = drafts
         self._lock = threading.Lock()
         self._project: Project | None = None
-        self._builds: dict[str, Build | NewsletterError] = {}
+        self._builds: dict[str, Build | Announcement | NewsletterError] = {}
 
     # What to watch ---------------------------------------------------------------
 
@@ -99,31 +102,58 @@ class PreviewSite:
                               name=project.settings.name, nav=self._neighbours(project, week), drafts=self.drafts)
         except NewsletterError as exc:
             return self._error_page(exc, version)
-        size = result.html_bytes
-        settings = project.settings
         return self._html(
-            "week.html", version=version, week=week, label=week_label(week), result=result, empty=None,
-            name=settings.name, sender=parseaddr(settings.sender), size=size, limit=GMAIL_CLIP_BYTES,
-            over=size > GMAIL_CLIP_BYTES, text=result.email.text, drafts=self.drafts,
-            draft_count=sum(1 for e in result.digest.events if e.draft),
+            "week.html", version=version, week=week, label=week_label(week), empty=None,
+            drafts=self.drafts, draft_count=sum(1 for e in result.digest.events if e.draft),
             nav=self._neighbours(project, week),
+            announcements=[self._announcement_entry(project, e) for e in result.digest.events],
+            **self._message(project, result),
         )
 
     def _email(self, version: int, week_id: str) -> Page | None:
-        result = self._built(week_id)
-        return None if result is None else Page(result.outputs["digest.html"])
+        return _files(self._built(week_id), "digest.html")
 
     def _dark(self, version: int, week_id: str) -> Page | None:
-        result = self._built(week_id)
-        if result is None:
-            return None
-        # Apply the dark rules unconditionally, whatever the viewer's own setting.
-        html = _DARK_QUERY.sub("@media all", result.email.html)
-        return Page(html.encode("utf-8"))
+        return _files(self._built(week_id), "dark")
 
     def _text(self, version: int, week_id: str) -> Page | None:
-        result = self._built(week_id)
-        return None if result is None else Page(result.outputs["digest.txt"], "text/plain; charset=utf-8")
+        return _files(self._built(week_id), "digest.txt")
+
+    def _announce(self, version: int, event_id: str, reminder: str | None, name: str | None) -> Page | None:
+        try:
+            project = self._load()
+        except NewsletterError as exc:
+            return None if name else self._error_page(exc, version)
+        event = next((e for e in project.events if e.id == event_id), None)
+        if event is None:
+            return None
+        try:
+            result = self._announcement(project, event, bool(reminder))
+        except NewsletterError as exc:
+            return None if name else self._error_page(exc, version, "reminder" if reminder else "announcement")
+        if name:
+            return _files(result, {"email.html": "announcement.html", "email-dark.html": "dark",
+                                   "announcement.txt": "announcement.txt"}[name])
+        settings = project.settings
+        week = week_containing(event.start.astimezone(settings.timezone).date(), settings.week_start, settings.timezone)
+        return self._html("announce.html", version=version, event=event, reminder=bool(reminder), week_id=week.id,
+                          can_remind=self._announcement_entry(project, event)["reminder"],
+                          **self._message(project, result))
+
+    def _message(self, project: Project, result: Build | Announcement) -> dict:
+        """What message.html shows of any email: the inbox line, size and text."""
+        settings = project.settings
+        size = result.html_bytes
+        return dict(result=result, email=result.email, name=settings.name, sender=parseaddr(settings.sender),
+                    size=size, limit=GMAIL_CLIP_BYTES, over=size > GMAIL_CLIP_BYTES, text=result.email.text)
+
+    def _announcement_entry(self, project: Project, event) -> dict:
+        """One line of the week page's list of events: can it have a reminder today, and if not, why."""
+        as_of = datetime.combine(self.today(project), time(0), tzinfo=project.settings.timezone)
+        why = reminder_problem(event, as_of)
+        short = None if why is None else ("already over" if event.ends_at <= as_of else event.status)
+        return {"id": event.id, "title": event.title, "status": event.status if event.changed else None,
+                "reminder": why is None, "why_no_reminder": f"no reminder: {short}" if short else None}
 
     # Building --------------------------------------------------------------------
 
@@ -147,6 +177,19 @@ class PreviewSite:
             except NewsletterError as exc:
                 cached = exc
             self._builds[week.id] = cached
+        if isinstance(cached, NewsletterError):
+            raise cached
+        return cached
+
+    def _announcement(self, project: Project, event, reminder: bool) -> Announcement:
+        key = f"{'reminder' if reminder else 'announce'}:{event.id}"
+        cached = self._builds.get(key)
+        if cached is None:
+            try:
+                cached = render_announcement_files(project, event, self.today(project), reminder)
+            except NewsletterError as exc:
+                cached = exc
+            self._builds[key] = cached
         if isinstance(cached, NewsletterError):
             raise cached
         return cached
@@ -186,12 +229,24 @@ class PreviewSite:
 
     # Rendering the preview's own pages --------------------------------------------
 
-    def _error_page(self, exc: NewsletterError, version: int) -> Page:
+    def _error_page(self, exc: NewsletterError, version: int, what: str = "digest") -> Page:
         problems = [str(p) for p in exc.problems] if isinstance(exc, InvalidInput) else [str(exc)]
-        return self._html("error.html", version=version, problems=problems)
+        return self._html("error.html", version=version, problems=problems, what=what)
 
     def _html(self, template: str, **context) -> Page:
         return Page(render_page(template, context).encode("utf-8"))
+
+
+def _files(result: Build | Announcement | None, name: str) -> Page | None:
+    """One of an email's files as the preview serves it; "dark" is the HTML with its dark rules always on."""
+    if result is None:
+        return None
+    if name == "dark":
+        # Apply the dark rules unconditionally, whatever the viewer's own setting.
+        return Page(_DARK_QUERY.sub("@media all", result.email.html).encode("utf-8"))
+    if name.endswith(".txt"):
+        return Page(result.outputs[name], "text/plain; charset=utf-8")
+    return Page(result.outputs[name])
 
 
 def render_page(name: str, context: dict) -> str:
