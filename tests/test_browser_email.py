@@ -62,8 +62,7 @@ def test_buttons_are_at_least_44px_square(browser, digest_url):
     page.close()
 
 
-def test_body_text_is_16px_and_readable_in_light_and_dark(browser, digest_url):
-    script = """els => els.filter(e => e.innerText.trim()).map(e => {
+TEXT_STYLES = """els => els.filter(e => e.innerText.trim()).map(e => {
         const s = getComputedStyle(e);
         let bg = 'rgba(0, 0, 0, 0)', node = e;
         while (node && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
@@ -72,6 +71,10 @@ def test_body_text_is_16px_and_readable_in_light_and_dark(browser, digest_url):
         if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
         return [e.tagName, parseFloat(s.fontSize), s.color, bg];
     })"""
+
+
+def test_body_text_is_16px_and_readable_in_light_and_dark(browser, digest_url):
+    script = TEXT_STYLES
     backgrounds = {}
     for scheme in ("light", "dark"):
         page = open_page(browser, digest_url, 375, scheme)
@@ -107,3 +110,35 @@ def test_archive_pages_read_well_on_a_phone(browser, tmp_path_factory):
         assert view.evaluate("document.documentElement.scrollWidth") <= 375, page
         assert view.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 16
         view.close()
+
+
+@pytest.fixture(scope="module")
+def notice_url(tmp_path_factory):
+    """The seed's rescheduled study group, as its change notice."""
+    import shutil
+    from datetime import date
+    from pathlib import Path
+
+    from newsletter.announce import find_event, render_announcement_files
+    from newsletter.build import load_project
+
+    repo = Path(__file__).resolve().parents[1]
+    root = tmp_path_factory.mktemp("notice")
+    project = load_project(repo / "newsletter.toml", repo / "events")
+    event = find_event(project, "2018-01-11-united-front-study-group", repo / "events")
+    files = render_announcement_files(project, event, date(2018, 1, 9))
+    (root / "notice.html").write_bytes(files.outputs["announcement.html"])
+    return (root / "notice.html").as_uri()
+
+
+def test_change_notice_on_a_phone_opens_with_the_change_and_reads_in_both_schemes(browser, notice_url):
+    for scheme in ("light", "dark"):
+        page = open_page(browser, notice_url, 375, scheme)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        notice = page.eval_on_selector(".nl-notice", "e => e.getBoundingClientRect().top")
+        title = page.eval_on_selector("h1", "e => e.getBoundingClientRect().top")
+        assert notice < title < 800, (notice, title)  # the change is above the title, both on the first screen
+        for tag, size, color, background in page.eval_on_selector_all(".nl-text p, .nl-text li, .nl-text a, .nl-text h1", TEXT_STYLES):
+            assert size >= 16, (scheme, tag, size)
+            assert contrast(rgb_to_hex(color), rgb_to_hex(background)) >= 4.5, (scheme, tag, color, background)
+        page.close()

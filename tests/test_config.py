@@ -122,3 +122,40 @@ def test_missing_settings_file(project):
     with pytest.raises(InvalidInput) as caught:
         load_settings(project.config)
     assert str(caught.value).startswith("newsletter.toml: settings file not found")
+
+
+def test_kinds_have_singular_labels_built_in_given_or_derived(project):
+    assert [k.label for k in load_settings(project.config).kinds] == [
+        "Rally", "Meeting", "Panel", "Study Group", "Fund Drive", "Event"]
+    project.settings('''
+        name = "N"
+        announce_subject = "{{ event.label }}: {{ event.title }}"
+
+        [[kinds]]
+        id = "phone-bank"
+        heading = "Phone banks"
+
+        [[kinds]]
+        id = "rally"
+        heading = "Actions"
+
+        [[kinds]]
+        id = "teach-in"
+        heading = "Teach-ins"
+        label = "Teach-In"
+    ''')
+    s = load_settings(project.config)
+    assert [(k.id, k.label) for k in s.kinds] == [("phone-bank", "Phone Bank"), ("rally", "Rally"), ("teach-in", "Teach-In")]
+    assert s.announce_subject == "{{ event.label }}: {{ event.title }}"
+
+
+def test_a_broken_announce_subject_names_its_line(project):
+    project.settings('name = "N"\nannounce_subject = "{{ event.title"\n')
+    project.event("a.md", "---\ntitle: T\nkind: rally\nstart: 2018-01-24 18:00\n---\n")
+    from click.testing import CliRunner
+
+    from newsletter.cli import main
+
+    result = CliRunner().invoke(main, ["announce", "a", "--today", "2018-01-20"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("newsletter.toml:2: announce_subject: template: ")

@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from newsletter.build import build
+from newsletter.build import build, load_project
 from newsletter.cli import main
 from newsletter.server import is_loopback
 
@@ -263,3 +263,53 @@ def test_template_edits_renames_and_deletions_reload(sample):
         assert "Justice4Siham" not in running.get("/week/2018-W04/digest.txt")[1]
     finally:
         running.close()
+
+
+RALLY = "2018-01-27-justice-for-siham-and-naseem-rally"
+
+
+def test_week_page_links_each_events_announcement_and_reminder(preview):
+    soup = BeautifulSoup(preview.get("/week/2018-W04/")[1], "html.parser")
+    items = {li["data-event"]: li for li in soup.select("#announcements li[data-event]")}
+    assert list(items) == [RALLY, "2018-01-25-metoo-fight-against-sexism",
+                           "2018-01-24-socialists-in-solidarity-with-syria", "2018-01-15-cersc-fund-drive"]
+    assert [a["href"] for a in items[RALLY].find_all("a")] == [f"/announce/{RALLY}/", f"/announce/{RALLY}/reminder/"]
+    past = BeautifulSoup(preview.get("/week/2018-W02/")[1], "html.parser").select_one("#announcements li")
+    assert [a.get_text() for a in past.find_all("a")] == ["change notice"]  # rescheduled, and over by Jan 18
+    assert "no reminder: already over" in past.get_text()
+
+
+def test_announcement_pages_show_what_announce_writes(preview, sample):
+    from newsletter.announce import render_announcement_files
+
+    project = load_project(sample / "newsletter.toml", sample / "events")
+    event = next(e for e in project.events if e.id == RALLY)
+    for suffix, reminder in (("", False), ("reminder/", True)):
+        status, body = preview.get(f"/announce/{RALLY}/{suffix}")
+        assert status == 200
+        soup = BeautifulSoup(body, "html.parser")
+        expected = render_announcement_files(project, event, TODAY, reminder)
+        assert soup.find(id="subject").get_text() == expected.email.subject
+        assert [f["src"] for f in soup.find_all("iframe")] == ["email.html", "email.html", "email-dark.html"]
+        assert preview.get(f"/announce/{RALLY}/{suffix}email.html")[1] == expected.outputs["announcement.html"].decode()
+        assert preview.get(f"/announce/{RALLY}/{suffix}announcement.txt")[1] == expected.outputs["announcement.txt"].decode()
+        assert "@media all" in preview.get(f"/announce/{RALLY}/{suffix}email-dark.html")[1]
+    assert BeautifulSoup(preview.get(f"/announce/{RALLY}/reminder/")[1], "html.parser").find(id="subject").get_text() \
+        == "Reminder: 1/27 Rally: #Justice4Siham & #Justice4Naseem Rally"
+
+
+def test_unknown_events_are_not_found_and_impossible_reminders_say_why(preview):
+    assert preview.get("/announce/no-such-event/")[0] == 404
+    assert preview.get("/announce/no-such-event/email.html")[0] == 404
+    status, body = preview.get("/announce/2018-01-11-united-front-study-group/reminder/")
+    assert status == 200 and "The reminder cannot be built" in body
+    assert "the event ended on Thursday, January 11" in body
+    assert preview.get("/announce/2018-01-11-united-front-study-group/reminder/email.html")[0] == 404
+
+
+def test_announcement_page_reloads_after_an_edit(preview, sample):
+    seen = preview.server.version.number
+    path = sample / "events" / f"{RALLY}.md"
+    path.write_text(path.read_text().replace('title: "#Justice4Siham & #Justice4Naseem Rally"', 'title: "Bring Siham home"'))
+    preview.wait_for_version_after(seen)
+    assert "Bring Siham home" in preview.get(f"/announce/{RALLY}/announcement.txt")[1]

@@ -132,3 +132,19 @@ def test_text_and_html_describe_the_same_events(sample):
     for heading in soup.find_all(["h2", "h3"]):
         words = heading.get_text(strip=True)
         assert (words.upper() if heading.name == "h2" else words) in text
+
+
+def test_the_reason_for_a_change_shows_in_the_digest(sample):
+    result = build(sample / "newsletter.toml", sample / "events", week="2018-W02")
+    text = result.outputs["digest.txt"].decode().split("\n")
+    start = text.index("When: Thursday, January 11 · 7:00–9:00 pm")
+    assert text[start:start + 3] == [
+        "When: Thursday, January 11 · 7:00–9:00 pm",
+        "      Moved from Thursday, January 4, 7:00 pm",
+        "      The January 4 meeting was called off because of the winter storm.",
+    ]
+    from bs4 import BeautifulSoup
+
+    notes = BeautifulSoup(result.outputs["digest.html"].decode(), "html.parser").find_all(class_="nl-status-note")
+    assert [n.get_text() for n in notes] == ["Moved from Thursday, January 4, 7:00 pm",
+                                             "The January 4 meeting was called off because of the winter storm."]

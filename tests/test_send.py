@@ -259,3 +259,55 @@ def test_implicit_tls_on_the_ssl_port(sample, certificates, monkeypatch):
     assert result.exit_code == 0, result.output
     [(_, recipients, raw)] = mailbox.received
     assert recipients == ["me@example.org"] and b"[PROOF]" in raw
+
+
+def test_an_events_change_notice_goes_out_through_the_same_path(project_with_smtp, smtp_server):
+    _, mailbox = smtp_server
+    event = "2018-01-11-united-front-study-group"
+    declined = run("send", "--event", event, "--today", "2018-01-09", "--to", "announce@example.org", input="n\n")
+    assert declined.exit_code == 1 and mailbox.received == []
+    subject = "RESCHEDULED: 1/11 Study Group: Left Organizing Tactics in the Age of Trump: The United Front"
+    assert f"Subject: {subject}" in declined.stdout
+    assert "Event: Left Organizing Tactics in the Age of Trump: The United Front (change notice)" in declined.stdout
+    proof = run("send", "--event", event, "--today", "2018-01-09", "--to", "me@example.org", "--proof")
+    assert proof.exit_code == 0, proof.output
+    assert proof.stdout == f'Sent "[PROOF] {subject}" to me@example.org\n'
+    [(_, recipients, raw)] = mailbox.received
+    message = message_from_bytes(raw, policy=policy.default)
+    assert recipients == ["me@example.org"] and message["Subject"] == f"[PROOF] {subject}"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert "RESCHEDULED" in message.get_body(("plain",)).get_content()
+    saved = project_with_smtp / "dist" / "announce" / event / "announcement.eml"
+    assert message_from_bytes(saved.read_bytes(), policy=policy.default)["Subject"] == subject
+
+
+def test_a_reminder_is_sent_with_yes(project_with_smtp, smtp_server):
+    _, mailbox = smtp_server
+    result = run("send", "--event", "2018-01-27-justice-for-siham-and-naseem-rally", "--reminder",
+                 "--today", "2018-01-26", "--to", "announce@example.org", "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == 'Sent "Tomorrow: 1/27 Rally: #Justice4Siham & #Justice4Naseem Rally" to announce@example.org\n'
+    [(_, _, raw)] = mailbox.received
+    assert message_from_bytes(raw, policy=policy.default)["To"] == "ISO Boston announcements <announce@example.org>"
+
+
+def test_a_draft_event_goes_out_only_as_a_proof(project_with_smtp, smtp_server):
+    _, mailbox = smtp_server
+    path = project_with_smtp / "events" / "2018-01-25-metoo-fight-against-sexism.md"
+    path.write_text(path.read_text().replace("kind: meeting", "kind: meeting\ndraft: true"))
+    result = run("send", "--event", path.stem, "--today", "2018-01-20", "--to", "announce@example.org", "--yes")
+    assert result.exit_code == 1 and mailbox.received == []
+    assert result.stderr == ("events/2018-01-25-metoo-fight-against-sexism.md is a draft (draft: true): remove that "
+                             "line before sending it to the list (a --proof is fine)\n")
+    proof = run("send", "--event", path.stem, "--today", "2018-01-20", "--to", "me@example.org", "--proof")
+    assert proof.exit_code == 0 and len(mailbox.received) == 1
+    assert "is a draft" in proof.stderr
+
+
+def test_a_failed_announcement_send_says_where_the_message_is(project_with_smtp, monkeypatch):
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "wrong")
+    result = run("send", "--event", "2018-01-27-justice-for-siham-and-naseem-rally", "--today", "2018-01-20",
+                 "--to", "me@example.org", "--proof")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Not sent: 127.0.0.1:")
+    assert result.stderr.endswith("The message is saved in dist/announce/2018-01-27-justice-for-siham-and-naseem-rally/announcement.eml\n")
