@@ -56,6 +56,8 @@ def main() -> None:
             "newsletter --help": newsletter + ["--help"],
             "newsletter list --week 2018-W04": newsletter + ["list", "--week", "2018-W04"],
             "newsletter build --week 2018-W04": newsletter + ["build", "--week", "2018-W04", "--out", "out"],
+            "newsletter announce <rally>": newsletter + ["announce", "2018-01-27-justice-for-siham-and-naseem-rally",
+                                                         "--today", "2018-01-20", "--out", "announce"],
         }
         print(f"{'command':<36} {'fastest':>9} {'median':>9} {'slowest':>9}   ({args.runs} runs each)")
         for label, command in cases.items():
@@ -64,6 +66,20 @@ def main() -> None:
                   f"{max(times) * 1000:>7.0f}ms")
     heavy = imported_by_help()
     print(f"heavy libraries imported by --help: {', '.join(heavy) if heavy else 'none'}")
+    print(f"Python {sys.version.split()[0]}; " + ", ".join(versions()))
+
+
+def versions() -> list[str]:
+    """The versions the figures were measured with: they change under us."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("mjml-python", "premailer", "cssutils", "Jinja2", "icalendar", "markdown-it-py", "lxml"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            pass
+    return found
 
 
 if __name__ == "__main__":

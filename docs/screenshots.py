@@ -1,4 +1,4 @@
-"""Renders the README's screenshots of the sample digest with headless Chromium.
+"""Renders the README's screenshots of the sample digest, preview, archive and a change notice with headless Chromium.
 
     python docs/screenshots.py
 
@@ -48,6 +48,7 @@ def main() -> None:
                 print(f"wrote docs/{name}")
             preview(browser, root)
             archive(browser, root)
+            notice(browser, root)
             browser.close()
 
 
@@ -60,6 +61,17 @@ def archive(browser, root: Path) -> None:
     page.screenshot(path=str(DOCS / "archive-phone.png"))
     page.close()
     print("wrote docs/archive-phone.png")
+
+
+def notice(browser, root: Path) -> None:
+    """The seed's rescheduled study group as its change notice, on a phone."""
+    subprocess.run([sys.executable, "-m", "newsletter", "announce", "2018-01-11-united-front-study-group",
+                    "--today", "2018-01-09", "--out", "notice"], cwd=root, check=True, capture_output=True)
+    page = browser.new_page(viewport={"width": 375, "height": 900}, device_scale_factor=1)
+    page.goto((root / "notice" / "announcement.html").as_uri())
+    page.screenshot(path=str(DOCS / "notice-phone.png"))
+    page.close()
+    print("wrote docs/notice-phone.png")
 
 
 def preview(browser, root: Path) -> None:

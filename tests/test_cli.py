@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,7 +13,7 @@ from newsletter import __version__
 from newsletter.cli import main
 from newsletter.events import read_event
 
-COMMANDS = ["build", "list", "check", "new", "preview", "send"]
+COMMANDS = ["build", "announce", "list", "check", "new", "preview", "send", "archive"]
 
 
 def run(*args: str):
@@ -168,6 +169,12 @@ def test_every_command_has_help_with_an_example(command):
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.stdout and f"newsletter {command}" in result.stdout
+
+
+def test_every_command_has_a_section_in_the_readme():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for name in main.commands:
+        assert f"### `newsletter {name}" in readme, name
 
 
 def test_version():
