@@ -134,7 +134,7 @@ def test_new_writes_a_scaffold_that_reads_back_as_a_valid_event(sample):
     assert result.stdout == "Created events/2018-02-03-rent-strike-rally.md\n"
     text = path.read_text()
     for field in ("summary", "hosts", "speakers", "links", "rsvp", "donate", "accessibility", "image",
-                  "status", "rescheduled_from", "draft", "online", "timezone"):
+                  "status", "rescheduled_from", "status_note", "draft", "online", "timezone"):
         assert f"# {field}:" in text
     from newsletter.config import load_settings
 

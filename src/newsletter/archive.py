@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 from xml.etree import ElementTree
 
-from newsletter import body, calendars
+from newsletter import calendars
 from newsletter.build import Project
 from newsletter.dates import week_label
 from newsletter.digest import digest_for_week, weeks_with_events
@@ -75,8 +75,7 @@ def _week_page(digest: Digest, settings: Settings) -> bytes:
 
 
 def _event_page(event, settings: Settings) -> bytes:
-    view = event_view(event, settings, event.start.year)
-    view.body_html = body.to_html(event.body, heading="h2")  # under the page's <h1>
+    view = event_view(event, settings, event.start.year, heading="h2")  # under the page's <h1>
     return _page("event.html", settings, event=view, page=calendars.event_page(event, settings))
 
 

@@ -37,6 +37,7 @@ start: {start}
 #   alt: What the image shows
 # status: scheduled                # rescheduled, postponed or cancelled
 # rescheduled_from: 2018-01-04 19:00
+# status_note: Moved because of the storm  # with a status: why the plan changed
 # draft: true                      # kept out of the digest until removed
 ---
 
