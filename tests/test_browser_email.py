@@ -115,7 +115,6 @@ def test_archive_pages_read_well_on_a_phone(browser, tmp_path_factory):
 @pytest.fixture(scope="module")
 def notice_url(tmp_path_factory):
     """The seed's rescheduled study group, as its change notice."""
-    import shutil
     from datetime import date
     from pathlib import Path
 

@@ -12,26 +12,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
-from newsletter.build import Project, load_project, today_in, write_atomically
+from newsletter.build import Project, Rendered, load_project, today_in, write_atomically
 from newsletter.dates import format_day
 from newsletter.digest import next_events
 from newsletter.errors import NewsletterError
-from newsletter.models import Event, Finding, RenderedEmail, Settings
+from newsletter.models import Event, Finding
 
 ALSO_COMING_UP = 5  # how many of the group's next events an announcement lists
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
-@dataclass
-class Announcement:
-    """One event's email, rendered in memory, and where it was written."""
+@dataclass(kw_only=True)
+class Announcement(Rendered):
+    """One event's own email: an announcement, a change notice or a reminder."""
 
-    settings: Settings
+    stem = "announcement"
     event: Event
     reminder: bool
-    email: RenderedEmail
-    outputs: dict[str, bytes]
-    written: list[Path] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
 
     @property
@@ -39,14 +36,6 @@ class Announcement:
         if self.reminder:
             return "reminder"
         return "change notice" if self.event.changed else "announcement"
-
-    @property
-    def html_bytes(self) -> int:
-        return len(self.outputs["announcement.html"])
-
-    @property
-    def eml_name(self) -> str:
-        return "announcement.eml"
 
 
 def find_event(project: Project, ref: str, events_dir: Path) -> Event:
@@ -106,7 +95,7 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
     _, email = render_announcement(event, settings, today, reminder, upcoming)
     ident = f"{'reminder' if reminder else 'announce'}.{event.id.replace('/', '.')}"
     message = build_message(email, settings, ident, now)
-    result = Announcement(settings, event, reminder, email, outputs={}, warnings=warnings)
+    result = Announcement(settings=settings, event=event, reminder=reminder, email=email, warnings=warnings)
     result.outputs = {
         "announcement.html": email.html.encode("utf-8"),
         "announcement.txt": email.text.encode("utf-8"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
+from typing import ClassVar
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -26,23 +27,33 @@ class Project:
     events: list[Event]
 
 
-@dataclass
-class Build:
+@dataclass(kw_only=True)
+class Rendered:
+    """An email rendered to its files in memory (`<stem>.html`, `.txt`, `.eml`...), and where they were written."""
+
+    stem: ClassVar[str]
     settings: Settings
-    week: Week
-    digest: Digest
     email: RenderedEmail
-    outputs: dict[str, bytes]
+    outputs: dict[str, bytes] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def html_bytes(self) -> int:
-        return len(self.outputs["digest.html"])
+        return len(self.outputs[f"{self.stem}.html"])
 
     @property
     def eml_name(self) -> str:
-        return "digest.eml"
+        return f"{self.stem}.eml"
+
+
+@dataclass(kw_only=True)
+class Build(Rendered):
+    """One week's digest."""
+
+    stem = "digest"
+    week: Week
+    digest: Digest
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_project(config: Path, events_dir: Path) -> Project:
@@ -89,7 +100,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
         "digest.json": to_json(digest_summary(digest, email, settings)).encode("utf-8"),
         "events.ics": to_ics(list(digest.events), settings, now, name=f"{settings.name}: {week_label(week)}"),
     }
-    result = Build(settings, week, digest, email, outputs)
+    result = Build(settings=settings, week=week, digest=digest, email=email, outputs=outputs)
     if result.html_bytes > GMAIL_CLIP_BYTES:
         result.warnings.append(
             f"digest.html is {result.html_bytes / 1000:.1f} KB: Gmail clips messages over 102 KB"

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from newsletter.announce import Announcement, reminder_problem, render_announcement_files
-from newsletter.build import Build, Project, load_project, render_week, today_in
+from newsletter.build import Build, Project, Rendered, load_project, render_week, today_in
 from newsletter.dates import BadDate, coming_week, parse_week, week_containing, week_label
 from newsletter.digest import digest_for_week, weeks_with_events
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
@@ -140,7 +140,7 @@ class PreviewSite:
                           can_remind=self._announcement_entry(project, event)["reminder"],
                           **self._message(project, result))
 
-    def _message(self, project: Project, result: Build | Announcement) -> dict:
+    def _message(self, project: Project, result: Rendered) -> dict:
         """What message.html shows of any email: the inbox line, size and text."""
         settings = project.settings
         size = result.html_bytes
@@ -237,7 +237,7 @@ class PreviewSite:
         return Page(render_page(template, context).encode("utf-8"))
 
 
-def _files(result: Build | Announcement | None, name: str) -> Page | None:
+def _files(result: Rendered | None, name: str) -> Page | None:
     """One of an email's files as the preview serves it; "dark" is the HTML with its dark rules always on."""
     if result is None:
         return None
