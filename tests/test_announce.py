@@ -187,7 +187,31 @@ def test_postponed_subject(project):
     project.event("canvass.md", CANCELLED.replace("status: cancelled", "status: postponed"))
     files = announce("canvass", "--today", "2018-01-25")
     assert json.loads(files["announcement.json"])["subject"] == "POSTPONED: 1/27 Event: Canvass on Elm Street"
-    assert "This event is postponed; a new date will follow." in files["announcement.txt"].decode()
+    text = files["announcement.txt"].decode()
+    assert "This event is postponed; a new date will follow." in text
+    assert "RSVP" not in text and "Add to Google Calendar" not in text  # no date to come to yet
+    [entry] = Calendar.from_ical(files["event.ics"]).walk("VEVENT")
+    assert str(entry["STATUS"]) == "TENTATIVE" and int(entry["SEQUENCE"]) == 1
+
+
+def test_an_image_is_shown_with_its_alt_text_but_not_in_the_reminder(project):
+    project.event("a.md", """
+        ---
+        title: Poster talk
+        kind: panel
+        start: 2018-01-24 18:00
+        image:
+          src: https://example.org/poster.png
+          alt: A poster of the panel's three speakers
+        ---
+        ![The march route](https://example.org/route.png)
+    """)
+    images = soup_of(announce("a", "--today", "2018-01-20")).find_all("img")
+    assert [(i["src"], i["alt"]) for i in images] == [
+        ("https://example.org/poster.png", "A poster of the panel's three speakers"),
+        ("https://example.org/route.png", "The march route")]
+    reminder = soup_of(announce("a", "--reminder", "--today", "2018-01-23")).find_all("img")
+    assert [i["alt"] for i in reminder] == ["The march route"]  # the first paragraph only
 
 
 def test_a_change_notice_calendar_updates_the_one_people_imported(sample):

@@ -153,7 +153,7 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
                     "notes": place.notes, "tbd": place.tbd}
     labels = [label for label in ("Draft" if event.draft else None, STATUS_LABELS.get(event.status)) if label]
     calendar = None
-    if event.status != "cancelled":
+    if not event.is_off:  # a cancelled or postponed event has no time to put in a calendar
         page = calendars.event_page(event, settings)
         calendar = {"google": calendars.google_link(event, page), "outlook": calendars.outlook_link(event, page),
                     "ics": calendars.event_ics_url(event, settings)}
