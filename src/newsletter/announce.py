@@ -123,15 +123,21 @@ def default_folder(event: Event, reminder: bool) -> Path:
     return folder / "reminder" if reminder else folder
 
 
+def announcement_for(project: Project, events_dir: Path, ref: str, reminder: bool = False,
+                     today: date | None = None) -> Announcement:
+    """The email of the event named `ref`, as of `today` (by default the real date and time)."""
+    event = find_event(project, ref, events_dir)
+    return render_announcement_files(project, event, today or today_in(project.settings), reminder,
+                                     exact_time=today is None)
+
+
 def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, out: Path | None = None,
              today: date | None = None) -> Announcement:
     """`newsletter announce`: render one event's email and write its files, all or none."""
-    project = load_project(config, events_dir)
-    event = find_event(project, ref, events_dir)
-    result = render_announcement_files(project, event, today or today_in(project.settings), reminder,
-                                       exact_time=today is None)
     from newsletter.render import GMAIL_CLIP_BYTES
 
+    result = announcement_for(load_project(config, events_dir), events_dir, ref, reminder, today)
+    event = result.event
     if result.html_bytes > GMAIL_CLIP_BYTES:
         result.warnings.append(Finding("warning", f"announcement.html is {result.html_bytes / 1000:.1f} KB: Gmail "
                                        "clips messages over 102 KB", "shorten the event's description"))

@@ -59,7 +59,9 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
             report.target = report.week.id
             result = render_week(Project(settings, events), report.week)
         else:
-            result = _announcement(Project(settings, events), events_dir, event, reminder, today)
+            from newsletter.announce import announcement_for
+
+            result = announcement_for(Project(settings, events), events_dir, event, reminder, today)
             report.target, report.html_name = result.event.id, "announcement.html"
             report.findings.extend(result.warnings)
     except NoEvents as exc:
@@ -90,12 +92,3 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
             report.findings.append(Finding("warning", "SpamAssassin finds the text and HTML parts say different things",
                                            f"keep {stem}.txt and {stem}.mjml in step"))
     return report
-
-
-def _announcement(project: Project, events_dir: Path, ref: str, reminder: bool, today: date | None):
-    from newsletter.announce import find_event, render_announcement_files
-    from newsletter.build import today_in
-
-    event = find_event(project, ref, events_dir)
-    return render_announcement_files(project, event, today or today_in(project.settings), reminder,
-                                     exact_time=today is None)
