@@ -78,6 +78,13 @@ def test_event_page_has_its_details_and_calendar_links(site):
     assert calendar["Google Calendar"].startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
 
 
+def test_a_rescheduled_events_page_says_where_it_moved_from_and_why(site):
+    page = site / "events" / "2018-01-11-united-front-study-group" / "index.html"
+    notes = [em.get_text() for em in BeautifulSoup(page.read_text(), "html.parser").select(".meta em")]
+    assert notes == ["Moved from Thursday, January 4, 7:00 pm",
+                     "The January 4 meeting was called off because of the winter storm."]
+
+
 def test_feed_parses_with_a_real_feed_parser(site):
     feed = feedparser.parse((site / "feed.xml").read_bytes())
     assert not feed.bozo, feed.bozo_exception
