@@ -233,6 +233,44 @@ def test_a_change_notice_calendar_updates_the_one_people_imported(sample):
     assert str(moved["STATUS"]) == "CONFIRMED" and str(called_off["STATUS"]) == "CANCELLED"
 
 
+def read_with_ical_js(*paths) -> list[dict]:
+    """What Mozilla's ical.js (Thunderbird's parser) reads from .ics files."""
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    require(shutil.which("node") is not None and (repo / "node_modules" / "ical.js").is_dir(),
+            "Node.js and ical.js: `npm install --no-save ical.js` here")
+    done = subprocess.run(["node", str(repo / "tests" / "read_ics.mjs"), *map(str, paths)], cwd=repo,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_ical_js_sees_the_change_notices_as_updates_of_one_event(sample):
+    path = sample / "events" / f"{STUDY}.md"
+    original = path.read_text()
+    versions = {}
+    for name, text in (
+        ("moved", original),
+        ("postponed", original.replace("status: rescheduled", "status: postponed").replace("rescheduled_from: 2018-01-04 19:00\n", "")),
+        ("called-off", original.replace("status: rescheduled", "status: cancelled").replace("rescheduled_from: 2018-01-04 19:00\n", "")),
+    ):
+        path.write_text(text)
+        files = announce(STUDY, "--today", "2018-01-09")
+        (sample / f"{name}.ics").write_bytes(files["event.ics"])
+        versions[name] = json.loads(files["announcement.json"])["event"]["start"]
+    moved, postponed, called_off = read_with_ical_js(*(sample / f"{n}.ics" for n in ("moved", "postponed", "called-off")))
+    assert moved["uid"] == postponed["uid"] == called_off["uid"] == f"{STUDY}@example.org"
+    assert postponed["sequence"] < moved["sequence"] < called_off["sequence"]
+    assert (moved["status"], postponed["status"], called_off["status"]) == ("CONFIRMED", "TENTATIVE", "CANCELLED")
+    from datetime import datetime
+
+    # The same instant as announcement.json says: 7 pm in Boston is midnight UTC.
+    assert moved["start"] == datetime.fromisoformat(versions["moved"]).timestamp() == 1515715200
+    assert moved["end"] - moved["start"] == 2 * 3600
+
+
 def test_fund_drive_puts_its_deadline_and_donate_button_first(sample):
     files = announce(DRIVE, "--today", "2018-01-15")
     soup = soup_of(files)
