@@ -80,15 +80,18 @@ def _events_dir(config: Path, events_dir: Path | None) -> Path:
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="newsletter")
 def main():
-    """Turn a folder of event files into a weekly email digest.
+    """Turn a folder of event files into a weekly email digest and event announcements.
 
     Each event is a Markdown file with YAML front matter in events/; the
     settings are in newsletter.toml. `newsletter build` writes the week's
-    digest as HTML, plain text, .eml and JSON into dist/<week>/.
+    digest as HTML, plain text, .eml and JSON into dist/<week>/;
+    `newsletter announce` writes one event's announcement, change notice or
+    reminder into dist/announce/<event id>/.
 
     \b
     Example:
         newsletter build --week 2018-W04
+        newsletter announce 2018-01-11-united-front-study-group
     """
 
 
