@@ -96,3 +96,18 @@ def test_broken_yaml_shows_the_error_and_fixing_it_recovers(served, sample, page
     path.write_text(good)
     page.wait_for_selector("#subject", timeout=WAIT_MS)
     assert page.inner_text("#subject") == "ISO Boston Events: January 22–28, 2018"
+
+
+def test_from_the_week_to_an_events_reminder_and_its_live_reload(served, sample, page):
+    page.goto(served.url + "week/2018-W04/")
+    page.click(f"#announcements a[href='/announce/{RALLY[:-3]}/reminder/']")
+    page.wait_for_selector("#subject")
+    assert page.inner_text("#subject") == "Reminder: 1/27 Rally: #Justice4Siham & #Justice4Naseem Rally"
+    page.click('[data-view="phone"]')
+    phone = frame(page, "frame-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert phone.inner_text("h1") == "#Justice4Siham & #Justice4Naseem Rally"
+    path = sample / "events" / RALLY
+    path.write_text(path.read_text().replace('title: "#Justice4Siham & #Justice4Naseem Rally"', 'title: "Bring Siham home"'))
+    page.wait_for_function("document.getElementById('subject').textContent.includes('Bring Siham home')", timeout=WAIT_MS)
+    assert page.url.endswith("#phone") and page.is_visible("#view-phone")
