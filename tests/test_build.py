@@ -38,7 +38,7 @@ def test_json_summary(sample):
 def test_rescheduled_event_says_what_it_moved_from(sample):
     result = build(sample / "newsletter.toml", sample / "events", week="2018-W02")
     text = result.outputs["digest.txt"].decode()
-    assert "[RESCHEDULED] Left Organizing Tactics in the Age of Trump: The United" in text
+    assert "[1] [RESCHEDULED] Left Organizing Tactics in the Age of Trump: The" in text
     assert "Moved from Thursday, January 4, 7:00 pm" in text
     assert "Rescheduled" in result.outputs["digest.html"].decode()
 

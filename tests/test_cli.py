@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -213,7 +214,9 @@ def test_build_warns_when_gmail_would_clip_the_digest(project):
     project.event("long.md", f"---\ntitle: Long\nkind: rally\nstart: 2018-01-24 18:00\n---\n{body}\n")
     result = run("build", "--week", "2018-W04")
     assert result.exit_code == 0
-    assert result.stderr.startswith("warning: digest.html is ")
-    assert result.stderr.endswith("KB: Gmail clips messages over 102 KB\n")
+    size, clipped, loud = result.stderr.splitlines()
+    assert re.fullmatch(r"warning: digest.html is \d+\.\d KB, over max_html_kb \(80 KB\) \(fix: set archive_url .*\)", size)
+    assert re.fullmatch(r"warning: digest.html is \d+\.\d KB: Gmail clips messages over 102 KB, .*", clipped)
+    assert loud == "DO NOT SEND: Gmail will clip this digest at 102 KB; see the warnings above"
     check = run("check", "--week", "2018-W04")
     assert check.exit_code == 1 and "Gmail clips messages over 102 KB" in check.stdout

@@ -45,20 +45,26 @@ EXPECTED = """\
 Tenants Weekly
 January 22–28, 2018
 
-This week: Wed: Rent strike assembly; Sat: Canvass on Elm Street
+
+THIS WEEK
+
+1. Wed 1/24 · 6:30 pm · Rent strike assembly
+2. Sat 1/27 · 10:00 am · CANCELLED: Canvass on Elm Street
 
 
 ========================================================================
 MEETINGS
 ========================================================================
 
-Rent strike assembly
+[1] Rent strike assembly
 
 When: Wednesday, January 24 · 6:30–8:00 pm
 Where: Union Hall, 12 Example St, Boston
 Hosted by: Eastside Tenants Union
 Speaker:
 - Ana Ruiz, building captain
+
+RSVP: https://example.org/rsvp
 
 We will vote on the strike. Read the proposal
 (https://example.org/proposal) first.
@@ -68,7 +74,6 @@ We will vote on the strike. Read the proposal
 
 Accessibility: Step-free entrance on Example St; childcare on site.
 
-RSVP: https://example.org/rsvp
 Our demands: https://example.org/demands
 
 Add to Google Calendar: https://calendar.google.com/calendar/render?action=TEMPLATE&text=Rent+strike+assembly&dates=20180124T233000Z/20180125T010000Z&details=We+will+vote+on+the+strike.+Read+the+proposal+%28https://example.org/proposal%29+first.+-+bring+a+neighbour+-+bring+your+lease%0A%0Ahttps://example.org/rsvp&location=Union+Hall%2C+12+Example+St%2C+Boston
@@ -79,7 +84,7 @@ Add to Outlook.com: https://outlook.live.com/calendar/0/deeplink/compose?path=/c
 ALSO THIS WEEK
 ========================================================================
 
-[CANCELLED] Canvass on Elm Street
+[2] [CANCELLED] Canvass on Elm Street
 
 When: Saturday, January 27 · 10:00 am
       This event will not take place.

@@ -7,6 +7,7 @@ links become links.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -95,6 +96,28 @@ def first_paragraph(source: str) -> str:
     if chosen is None:
         return source
     return "\n".join(lines[chosen.map[0] : chosen.map[1]])
+
+
+def teaser(source: str, limit: int = 280) -> str:
+    """The first paragraph as plain words, cut after the last whole sentence that fits in `limit` characters."""
+    words: list[str] = []
+    for token in _parser().parse(first_paragraph(source)):
+        for child in token.children or ():
+            if child.type in ("text", "code_inline"):
+                words.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+    text = " ".join("".join(words).split())
+    if len(text) <= limit:
+        return text
+    # A sentence shorter than a third of the room is more likely "Dr." than a sentence.
+    ends = [m.end() for m in _SENTENCE_END.finditer(text) if limit // 3 <= m.end() <= limit]
+    if ends:
+        return text[: ends[-1]]
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
 
 
 def to_text(source: str, width: int = WIDTH, indent: str = "") -> str:

@@ -14,7 +14,7 @@ from newsletter.dates import BadDate, coming_week, parse_week, week_label
 from newsletter.digest import digest_for_week
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.events import load_events
-from newsletter.models import Digest, Event, RenderedEmail, Settings, Week
+from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings, Week
 
 OUTPUT_NAMES = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
 
@@ -42,6 +42,13 @@ class Rendered:
         return len(self.outputs[f"{self.stem}.html"])
 
     @property
+    def clipped(self) -> bool:
+        """Over the size at which Gmail hides the rest of a message behind "View entire message"."""
+        from newsletter.render import GMAIL_CLIP_BYTES
+
+        return self.html_bytes > GMAIL_CLIP_BYTES
+
+    @property
     def eml_name(self) -> str:
         return f"{self.stem}.eml"
 
@@ -53,7 +60,9 @@ class Build(Rendered):
     stem = "digest"
     week: Week
     digest: Digest
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    shortened: list[Event] = field(default_factory=list)  # entries shown compact, linking to their page
+    fit_warnings: list[Finding] = field(default_factory=list)  # what [digest] layout could not do
 
 
 def load_project(config: Path, events_dir: Path) -> Project:
@@ -83,28 +92,31 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     """Everything for one week, in memory; raises NoEvents for an empty week."""
     from newsletter.calendars import to_ics
     from newsletter.mime import build_message, to_bytes
-    from newsletter.render import GMAIL_CLIP_BYTES, render_email
+    from newsletter.fit import fit_digest
     from newsletter.summary import digest_summary, to_json
 
     settings = project.settings
     digest = digest_for_week(project.events, week, settings, drafts=drafts)
     if not digest.events:
         raise NoEvents(f"no events in week {week.id} ({week_label(week)}): nothing to send")
-    email = render_email(digest, settings)
+    fitted = fit_digest(digest, settings)
+    email = fitted.email
     now = now or datetime.now(timezone.utc)
     message = build_message(email, settings, week.id, now)
     outputs = {
         "digest.html": email.html.encode("utf-8"),
         "digest.txt": email.text.encode("utf-8"),
         "digest.eml": to_bytes(message),
-        "digest.json": to_json(digest_summary(digest, email, settings)).encode("utf-8"),
+        "digest.json": to_json(digest_summary(digest, email, settings, fitted.shortened)).encode("utf-8"),
         "events.ics": to_ics(list(digest.events), settings, now, name=f"{settings.name}: {week_label(week)}"),
     }
-    result = Build(settings=settings, week=week, digest=digest, email=email, outputs=outputs)
-    if result.html_bytes > GMAIL_CLIP_BYTES:
-        result.warnings.append(
-            f"digest.html is {result.html_bytes / 1000:.1f} KB: Gmail clips messages over 102 KB"
-        )
+    result = Build(settings=settings, week=week, digest=digest, email=email, outputs=outputs,
+                   shortened=fitted.shortened, fit_warnings=fitted.warnings)
+    result.warnings.extend(fitted.warnings)
+    if result.clipped:
+        result.warnings.append(Finding(
+            "warning", f"digest.html is {result.html_bytes / 1000:.1f} KB: Gmail clips messages over 102 KB, "
+            "and its readers will not see the end of this digest", "shorten the longest descriptions"))
     return result
 
 

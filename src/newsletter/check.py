@@ -58,6 +58,7 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
             report.week = choose_week(settings, week, today)
             report.target = report.week.id
             result = render_week(Project(settings, events), report.week)
+            report.findings.extend(result.fit_warnings)
         else:
             from newsletter.announce import announcement_for
 

@@ -121,10 +121,19 @@ def build(week, out, drafts, today, config, events_dir):
         count = len(section.events)
         click.echo(f"  {section.heading}: {count} event{'s' if count != 1 else ''}")
     click.echo(f"HTML size: {result.html_bytes / 1000:.1f} KB (Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
+    if result.shortened:
+        options = result.settings.digest
+        why = "as layout is compact" if options.layout == "compact" else f"to fit {options.max_html_kb:g} KB"
+        click.echo(f"Shortened {why}, each linking to its page for the rest:")
+        for event in result.shortened:
+            click.echo(f"  {event.title}")
     for path in result.written:
         click.echo(f"Wrote {path}")
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(str(warning), err=True)
+    if result.clipped:
+        click.secho("DO NOT SEND: Gmail will clip this digest at 102 KB; see the warnings above", err=True,
+                    fg="red", bold=True)
 
 
 @main.command()

@@ -13,14 +13,16 @@ from newsletter.colors import AA, HEX, contrast, readable_on
 from newsletter.errors import InvalidInput, Problem
 from newsletter.events import display_path
 from newsletter.fields import FieldReader, is_url, suggest
-from newsletter.models import DEFAULT_KINDS, Image, Kind, Settings, SmtpSettings, Theme
+from newsletter.images import read_image
+from newsletter.models import DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Settings, SmtpSettings, Theme
 from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
     "name", "organization", "language", "timezone", "week_start", "from", "reply_to",
     "to", "subject", "announce_subject", "coming_up_weeks", "archive_url", "unsubscribe", "address",
-    "kinds", "theme", "provider", "smtp",
+    "kinds", "theme", "digest", "provider", "smtp",
 )
+DIGEST_KEYS = ("layout", "max_html_kb")
 SMTP_KEYS = ("host", "port", "security", "username", "timeout")
 SECURITY = ("starttls", "ssl", "none")
 THEME_KEYS = ("accent", "background", "text", "logo")
@@ -101,7 +103,9 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
     if "kinds" in data:
         values["kinds"] = _kinds(r, data["kinds"])
     if "theme" in data:
-        values["theme"] = _theme(r, data["theme"])
+        values["theme"] = _theme(r, data["theme"], root, values.get("archive_url"))
+    if "digest" in data:
+        values["digest"] = _digest(r, data["digest"])
     return Settings(name=name or "", timezone=tz, timezone_name=tz_name, week_start=week_start,
                     root=root, path=shown, lines=lines.lines, **values)
 
@@ -158,6 +162,23 @@ def _smtp(r: FieldReader, table: Any) -> SmtpSettings | None:
     return SmtpSettings(host or "", port, security, username, float(timeout)) if host else None
 
 
+def _digest(r: FieldReader, table: Any) -> DigestOptions:
+    if not isinstance(table, dict):
+        r.problem("digest", "must be a [digest] table with layout and max_html_kb")
+        return DigestOptions()
+    r.unknown(table, DIGEST_KEYS, prefix="digest.")
+    defaults = DigestOptions()
+    layout = r.text(table, "layout", "digest.layout") or defaults.layout
+    if layout not in LAYOUTS:
+        r.problem("digest.layout", f"'{layout}' must be one of: {', '.join(LAYOUTS)}{suggest(layout, LAYOUTS)}")
+        layout = defaults.layout
+    limit = table.get("max_html_kb", defaults.max_html_kb)
+    if not isinstance(limit, (int, float)) or isinstance(limit, bool) or not 10 <= limit <= 102:
+        r.problem("digest.max_html_kb", "must be a number of kilobytes from 10 to 102 (Gmail clips messages over 102 KB)")
+        limit = defaults.max_html_kb
+    return DigestOptions(layout, limit)
+
+
 def _string(r: FieldReader, data: dict[str, Any], key: str) -> str | None:
     value = data.get(key)
     if value is None:
@@ -203,7 +224,7 @@ def _color(r: FieldReader, table: dict[str, Any], key: str, field: str) -> str |
     return value
 
 
-def _theme(r: FieldReader, table: Any) -> Theme:
+def _theme(r: FieldReader, table: Any, root: Path, archive_url: str | None) -> Theme:
     if not isinstance(table, dict):
         r.problem("theme", "must be a [theme] table")
         return Theme()
@@ -219,17 +240,8 @@ def _theme(r: FieldReader, table: Any) -> Theme:
     if contrast(readable_on(accent), accent) < AA:
         r.problem("theme.accent", f"no text colour reads well on buttons of {accent}: pick a darker or lighter accent")
     logo = None
-    if (spec := table.get("logo")) is not None:
-        if not isinstance(spec, dict):
-            r.problem("theme.logo", "must have src and alt, as logo = { src = \"https://...\", alt = \"...\" }")
-        else:
-            r.unknown(spec, ("src", "alt"), prefix="theme.logo.")
-            src = r.url(spec, "src", "theme.logo.src", required=True)
-            alt = r.text(spec, "alt", "theme.logo.alt")
-            if alt is None:
-                r.problem("theme.logo.alt", "is required: say what the logo shows, such as the group's name")
-            if src and alt:
-                logo = Image(src, alt)
+    if table.get("logo") is not None:
+        logo = read_image(r, table["logo"], "theme.logo", root, archive_url, "say what the logo shows, such as the group's name")
     return Theme(accent=accent, background=background, text=text, logo=logo)
 
 

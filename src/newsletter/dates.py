@@ -127,6 +127,26 @@ def format_short_day(day: date) -> str:
     return f"{day:%a} {day:%b} {day.day:>2}"
 
 
+def format_badge_day(day: date) -> str:
+    """'Sat 1/27': weekday and month/day, for the digest's agenda and the line above each entry."""
+    return f"{day:%a} {day.month}/{day.day}"
+
+
+def format_glance(event: Event, home: tzinfo) -> str:
+    """When, in a few characters: 'Sat 1/27 · 12:00 pm', 'Thu 1/25 · all day', 'Mon 1/15 – Sat 2/10'."""
+    day = format_badge_day(event.start.date())
+    if event.multi_day:
+        return f"{day} – {format_badge_day(event.last_day)}"
+    if event.all_day:
+        return f"{day} · all day"
+    return f"{day} · {format_time(event.start.time())}{_zone_note(event, home)}"
+
+
+def format_through_short(event: Event) -> str:
+    """'Through Sat 2/10', for an event already under way when the week starts."""
+    return f"Through {format_badge_day(event.last_day)}"
+
+
 def format_numeric_day(day: date) -> str:
     """'1/27': month/day without leading zeros, as announcement subjects write it."""
     return f"{day.month}/{day.day}"

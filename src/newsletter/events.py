@@ -17,7 +17,7 @@ from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, 
 FIELDS = (
     "title", "kind", "start", "end", "timezone", "location", "online", "hosts",
     "speakers", "links", "rsvp", "donate", "accessibility", "image", "summary",
-    "draft", "status", "rescheduled_from", "status_note",
+    "short_title", "draft", "status", "rescheduled_from", "status_note",
 )
 LOCATION_FIELDS = ("name", "address", "url", "notes")
 
@@ -104,6 +104,7 @@ class _EventReader:
             accessibility=r.text(data, "accessibility"),
             image=self._image(),
             summary=_one_line(r.text(data, "summary")),
+            short_title=_one_line(r.text(data, "short_title")),
             draft=r.flag(data, "draft"),
         )
         if r.problems or title is None or kind is None or start is None:
@@ -253,15 +254,12 @@ class _EventReader:
         return tuple(links)
 
     def _image(self) -> Image | None:
-        image = self.r.mapping(self.data, "image")
-        if image is None:
+        from newsletter.images import read_image
+
+        if self.data.get("image") is None:
             return None
-        self.r.unknown(image, ("src", "alt"), prefix="image.")
-        src = self.r.url(image, "src", "image.src", required=True)
-        alt = self.r.text(image, "alt", "image.alt")
-        if alt is None:
-            self.r.problem("image.alt", "is required: describe the image for people who cannot see it")
-        return Image(src, alt) if src and alt else None
+        return read_image(self.r, self.data["image"], "image", self.settings.root, self.settings.archive_url,
+                          "describe the image for people who cannot see it")
 
 
 def _one_line(text: str | None) -> str | None:

@@ -55,6 +55,7 @@ def _is_merge_tag(href: str, settings: Settings) -> bool:
 def _links(document, settings: Settings) -> list[Finding]:
     found = []
     targets_by_text: dict[str, set[str]] = defaultdict(set)
+    ids = {element.get("id") for element in document.iter() if isinstance(element.tag, str) and element.get("id")}
     for anchor in document.iter("a"):
         href = (anchor.get("href") or "").strip()
         words = " ".join(anchor.text_content().split())
@@ -62,6 +63,10 @@ def _links(document, settings: Settings) -> list[Finding]:
         scheme = urlsplit(href).scheme.lower()
         if not href:
             found.append(Finding("error", f"link '{label}' goes nowhere", "give it an https:// address"))
+        elif href.startswith("#"):  # to a part of this email, such as the agenda's links to entries
+            if href[1:] not in ids:
+                found.append(Finding("error", f"link '{label}' points to {href}, which is not in the email",
+                                     "link to the id of an element of the email, or to a full https:// address"))
         elif _is_merge_tag(href, settings) or scheme in ("mailto", "tel"):
             pass
         elif scheme == "http":

@@ -32,8 +32,21 @@ def default_label(kind_id: str) -> str:
 
 @dataclass(frozen=True)
 class Image:
+    """An image as the email links it: an https:// address, with its size in pixels when known."""
+
     src: str
     alt: str
+    width: int | None = None
+    height: int | None = None
+    file: str | None = None  # the project's own file, relative to newsletter.toml; the archive publishes it
+    bytes: int | None = None  # the file's size on disk, when it is the project's own
+
+    def shown(self, column: int) -> tuple[int, int | None]:
+        """The width and height to show it at in a column `column` pixels wide, never wider than the image."""
+        width = min(self.width, column) if self.width else column
+        if not (self.width and self.height):
+            return width, None
+        return width, round(self.height * width / self.width)
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,17 @@ DEFAULT_KINDS = (
     Kind("fund-drive", "Fund drives", "#b35900", "Fund Drive"),
     Kind("other", "Also this week", "#57606a", "Event"),
 )
+
+
+LAYOUTS = ("auto", "full", "compact")
+
+
+@dataclass(frozen=True)
+class DigestOptions:
+    """The [digest] table: how much of each description the digest shows."""
+
+    layout: str = "auto"  # "full", "compact", or "auto": full until the HTML passes max_html_kb
+    max_html_kb: float = 80
 
 
 @dataclass(frozen=True)
@@ -86,6 +110,7 @@ class Settings:
     address: str | None = None
     kinds: tuple[Kind, ...] = DEFAULT_KINDS
     theme: Theme = field(default_factory=Theme)
+    digest: DigestOptions = field(default_factory=DigestOptions)
     provider: Provider = NONE
     smtp: "SmtpSettings | None" = None
     root: Path = Path(".")
@@ -158,6 +183,7 @@ class Event:
     accessibility: str | None = None
     image: Image | None = None
     summary: str | None = None
+    short_title: str | None = None  # for buttons: "Donate to CERSC"
     draft: bool = False
     status: str = "scheduled"
     rescheduled_from: datetime | None = None

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from newsletter import body, calendars
 from newsletter.colors import DARK_BACKGROUND, DARK_TEXT, legible_on, readable_on
-from newsletter.dates import (format_day, format_moment, format_numeric_day, format_through, format_when,
-                              relative_day, week_label)
+from newsletter.dates import (format_day, format_glance, format_moment, format_numeric_day, format_through,
+                              format_through_short, format_when, relative_day, week_label)
 from newsletter.models import Digest, Event, Settings
 
+COLUMN_WIDTH = 552  # the 600 px body less 24 px each side: an image is shown this wide
+LOGO_WIDTH = 120
+BUTTON_NAME_LIMIT = 40  # longer titles make a button of three lines on a phone: "RSVP for this rally"
 STATUS_LABELS = {"cancelled": "Cancelled", "postponed": "Postponed", "rescheduled": "Rescheduled"}
 PREHEADER_LIMIT = 140
 
@@ -33,8 +37,17 @@ class EventView:
     label: str = "Event"  # the kind's singular name: "Rally"
     headline: str = ""  # "Rally: #Justice4Siham…", or the title alone when it already starts with the label
     short_date: str = ""  # "1/27", or "1/15–2/10" for a run of days
-    rsvp_label: str = "RSVP"
-    donate_label: str = "Donate"
+    glance: str = ""  # the line above the title: "Sat 1/27 · 12:00 pm"
+    anchor: str = ""  # the entry's id, for the digest's agenda to link to
+    number: int | None = None  # its number in the agenda, which the text part shows
+    buttons: list[dict[str, str | None]] = field(default_factory=list)  # RSVP, donate, join online
+    compact: bool = False  # shortened to fit a busy week: facts, summary or teaser, "Read more"
+    teaser: str | None = None  # when compact without a summary: the opening sentences
+    read_more: str | None = None  # when compact: the event's page in the archive
+
+    @property
+    def image_size(self) -> tuple[int, int | None]:
+        return self.event.image.shown(COLUMN_WIDTH) if self.event.image else (0, None)
 
     def __getattr__(self, name: str) -> Any:
         # Templates read the event's own fields (title, rsvp, links...) straight through.
@@ -68,8 +81,10 @@ class EmailView:
 @dataclass(kw_only=True)
 class DigestView(EmailView):
     week: dict[str, Any]
+    agenda: list[EventView]  # the week at a glance: its own events by start, then ongoing ones
     sections: list[dict[str, Any]]
     coming_up: list[dict[str, Any]]
+    shortened: list[EventView] = field(default_factory=list)  # the entries shown compact
 
 
 @dataclass(kw_only=True)
@@ -104,7 +119,8 @@ def email_frame(settings: Settings, view_online: str | None) -> dict[str, Any]:
     )
 
 
-def digest_view(digest: Digest, settings: Settings) -> DigestView:
+def digest_view(digest: Digest, settings: Settings, compact: frozenset[str] = frozenset()) -> DigestView:
+    """The week's digest; the events whose ids are in `compact` are shortened to link to their page."""
     year = digest.week.first_day.year
     sections = []
     for section in digest.all_sections:
@@ -112,17 +128,39 @@ def digest_view(digest: Digest, settings: Settings) -> DigestView:
         views = [event_view(e, settings, year, ongoing) for e in section.events]
         sections.append({"id": section.id, "heading": section.heading,
                          "color": section.color, "ongoing": ongoing, "events": views})
+    shown = [v for s in sections for v in s["events"]]
+    agenda = sorted((v for v in shown if not v.ongoing), key=lambda v: (v.start, v.title))
+    agenda += [v for v in shown if v.ongoing]
+    for number, entry in enumerate(agenda, start=1):
+        entry.number = number
+        if entry.id in compact:
+            shorten(entry, settings)
     archived = f"{settings.archive_url}{digest.week.id}/" if settings.archive_url else None
     view = DigestView(
         **email_frame(settings, settings.view_online or archived),
         week={"id": digest.week.id, "label": week_label(digest.week),
               "first_day": digest.week.first_day, "last_day": digest.week.last_day},
+        agenda=agenda,
         sections=sections,
         coming_up=[_listed(e, settings, year) for e in digest.coming_up],
-        events=[v for s in sections for v in s["events"]],
+        events=shown,
+        shortened=[v for v in agenda if v.compact],
     )
     view.preheader = preheader(view)
     return view
+
+
+def shorten(view: EventView, settings: Settings) -> None:
+    """Show `view` compact: its facts and summary (or opening sentences), then a link to its page.
+
+    Without an archive there is no page to link to, so the entry keeps its full text.
+    """
+    page = calendars.event_page(view.event, settings)
+    if page is None:
+        return
+    view.compact, view.read_more = True, page
+    view.teaser = None if view.summary or not view.event.body.strip() else body.teaser(view.event.body)
+    view.body_html = view.body_text = ""
 
 
 def _listed(event: Event, settings: Settings, year: int) -> dict[str, Any]:
@@ -159,10 +197,6 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
                     "ics": calendars.event_ics_url(event, settings)}
     kind = settings.kind(event.kind)
     label = kind.label if kind else "Event"
-    if alone:
-        rsvp, donate = f"RSVP for this {label.lower()}", f"Donate to this {label.lower()}"
-    else:
-        rsvp, donate = f"RSVP: {_shorten(event.title)}", f"Donate: {_shorten(event.title)}"
     return EventView(
         event=event,
         when=when,
@@ -179,16 +213,34 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         label=label,
         headline=_headline(label, event.title),
         short_date=_short_date(event),
-        rsvp_label=rsvp,
-        donate_label=donate,
+        glance=format_through_short(event) if ongoing else format_glance(event, settings.timezone),
+        anchor="event-" + re.sub(r"[^A-Za-z0-9_-]+", "-", event.id),
+        buttons=[] if event.is_off else _buttons(event, label, alone),
     )
 
 
-def _shorten(title: str, limit: int = 34) -> str:
-    """The title cut at a word to fit a button, with an ellipsis when cut."""
-    if len(title) <= limit:
-        return title
-    return title[: limit - 1].rsplit(" ", 1)[0] + "…"
+def _buttons(event: Event, label: str, alone: bool) -> list[dict[str, str | None]]:
+    """RSVP, donate and join-online buttons, each labelled in full; the screen-reader name adds the title."""
+    if alone:
+        name = f"this {label.lower()}"
+    else:
+        name = event.short_title or _without_label(label, event.title)
+        if len(name) > BUTTON_NAME_LIMIT:
+            name = f"this {label.lower()}"
+    buttons = []
+    for href, words in ((event.rsvp, f"RSVP for {name}"), (event.donate, f"Donate to {name}"),
+                        (event.online, "Join online")):
+        if href:
+            named = words if event.title in words or alone else f"{words}: {event.title}"
+            buttons.append({"href": href, "label": words, "name": None if named == words else named})
+    return buttons
+
+
+def _without_label(label: str, title: str) -> str:
+    """'Center for Economic…' from 'Fund drive: Center for Economic…', so a button says what to give to."""
+    if title.casefold().startswith(label.casefold() + ":"):
+        return title[len(label) + 1:].strip()
+    return title
 
 
 def _headline(label: str, title: str) -> str:
@@ -223,6 +275,8 @@ def announcement_view(event: Event, settings: Settings, today: date, reminder: b
         deadline = format_through(event, year) if started else view.when
         appeal = {"deadline": deadline[0].upper() + deadline[1:]}
     if reminder:
+        # On the day, the way in comes first.
+        view.buttons.sort(key=lambda button: button["label"] != "Join online")
         relative = _reminder_day(event, settings, today)
         kicker = f"Reminder: {relative[0].lower() + relative[1:]}" if relative else "Reminder"
         prefix = f"{relative or 'Reminder'}: "
@@ -286,6 +340,7 @@ def theme_view(settings: Settings) -> dict[str, Any]:
         "muted": theme.text,
         "button_text": readable_on(theme.accent),
         "logo": theme.logo,
+        "logo_size": theme.logo.shown(LOGO_WIDTH) if theme.logo else None,
         "dark_background": DARK_BACKGROUND,
         "dark_text": DARK_TEXT,
         "dark_accent": dark_accent,

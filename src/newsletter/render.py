@@ -15,7 +15,7 @@ from markupsafe import Markup
 from newsletter import templates
 from newsletter.errors import TemplateProblem
 from newsletter.models import Digest, Event, RenderedEmail, Settings
-from newsletter.present import AnnouncementView, EmailView, announcement_view, digest_view
+from newsletter.present import AnnouncementView, DigestView, EmailView, announcement_view, digest_view
 
 GMAIL_CLIP_BYTES = 102_000
 _TOKEN = "newsletter-merge-tag-{}"
@@ -45,11 +45,12 @@ class MergeTags:
         return html
 
 
-def render_email(digest: Digest, settings: Settings) -> RenderedEmail:
-    """Subject, preheader, HTML and text of one week's digest."""
-    view = digest_view(digest, settings)
+def render_digest(digest: Digest, settings: Settings,
+                  compact: frozenset[str] = frozenset()) -> tuple[DigestView, RenderedEmail]:
+    """Subject, preheader, HTML and text of one week's digest, with the events in `compact` shortened."""
+    view = digest_view(digest, settings, compact)
     view.subject = templates.render_subject(settings, settings.subject, "subject", view.context())
-    return render_view(view, settings, "digest")
+    return view, render_view(view, settings, "digest")
 
 
 def render_announcement(event: Event, settings: Settings, today, reminder: bool = False,

@@ -29,11 +29,12 @@ start: {start}
 # links:
 #   - label: Reading for the discussion
 #     url: https://example.org/reading
+# short_title: CERSC               # a short name for the buttons: "Donate to CERSC"
 # rsvp: https://example.org/rsvp
 # donate: https://example.org/donate
 # accessibility: Step-free entrance; ASL interpretation on request
 # image:
-#   src: https://example.org/poster.jpg
+#   src: images/poster.jpg         # a file in this folder, or an https:// address
 #   alt: What the image shows
 # status: scheduled                # rescheduled, postponed or cancelled
 # rescheduled_from: 2018-01-04 19:00

@@ -36,8 +36,10 @@ def event_summary(event: Event) -> dict[str, Any]:
     }
 
 
-def digest_summary(digest: Digest, email: RenderedEmail, settings: Settings) -> dict[str, Any]:
+def digest_summary(digest: Digest, email: RenderedEmail, settings: Settings,
+                   shortened: list[Event] = ()) -> dict[str, Any]:
     week = digest.week
+    compact = {e.id for e in shortened}
     return {
         "newsletter": settings.name,
         "subject": email.subject,
@@ -49,11 +51,13 @@ def digest_summary(digest: Digest, email: RenderedEmail, settings: Settings) -> 
             "timezone": settings.timezone_name,
         },
         "sections": [
-            {"id": s.id, "heading": s.heading, "events": [event_summary(e) for e in s.events]}
+            {"id": s.id, "heading": s.heading,
+             "events": [event_summary(e) | {"shortened": e.id in compact} for e in s.events]}
             for s in digest.all_sections
         ],
         "coming_up": [event_summary(e) for e in digest.coming_up],
         "html_bytes": len(email.html.encode()),
+        "layout": settings.digest.layout,
     }
 
 
