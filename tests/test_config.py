@@ -159,3 +159,22 @@ def test_a_broken_announce_subject_names_its_line(project):
     result = CliRunner().invoke(main, ["announce", "a", "--today", "2018-01-20"])
     assert result.exit_code == 1
     assert result.stderr.startswith("newsletter.toml:2: announce_subject: template: ")
+
+
+def test_digest_layout_defaults_to_auto_under_80_kb(project):
+    project.settings('name = "N"\n')
+    options = load_settings(project.config).digest
+    assert (options.layout, options.max_html_kb) == ("auto", 80)
+    project.settings('name = "N"\n[digest]\nlayout = "compact"\nmax_html_kb = 60\n')
+    options = load_settings(project.config).digest
+    assert (options.layout, options.max_html_kb) == ("compact", 60)
+
+
+def test_digest_table_mistakes_are_named_with_their_line(project):
+    found = problems(project, 'name = "N"\n[digest]\nlayout = "compat"\nmax_html_kb = 150\nmax_kb = 3\n')
+    assert found == [
+        "newsletter.toml:3: digest.layout: 'compat' must be one of: auto, full, compact: did you mean 'compact'?",
+        "newsletter.toml:4: digest.max_html_kb: must be a number of kilobytes from 10 to 102 "
+        "(Gmail clips messages over 102 KB)",
+        "newsletter.toml:5: digest.max_kb: unknown field 'max_kb': did you mean 'max_html_kb'?",
+    ]

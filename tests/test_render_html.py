@@ -221,3 +221,76 @@ def test_group_template_overrides_win_and_can_extend_the_builtin(project):
     assert soup.find("h3", class_="custom").get_text() == "T (ours)"
     assert "Our own footer" in soup.get_text()
     assert soup.find("h1").get_text() == "Tenants Weekly"  # the rest still comes from the built-in
+
+
+# The week at a glance -----------------------------------------------------------
+
+def agenda_of(soup):
+    heading = soup.find("h2", string="This week")
+    return heading.find_next("ul").find_all("li")
+
+
+def test_agenda_lists_the_week_by_start_with_ongoing_last(soup):
+    lines = [" ".join(li.get_text(" ", strip=True).split()) for li in agenda_of(soup)]
+    assert lines == [
+        "Wed 1/24 · 6:30 pm · Socialists in Solidarity with Syria: A Panel & Discussion",
+        "Thu 1/25 · 7:00 pm · #MeToo: The Fight Against Sexism in the Era of Trump",
+        "Sat 1/27 · 12:00 pm · #Justice4Siham & #Justice4Naseem Rally",
+        "Ongoing: Fund drive: Center for Economic Research & Social Change , through Sat 2/10",
+    ]
+
+
+def test_agenda_comes_right_after_the_masthead(soup):
+    headings = [h.get_text(strip=True) for h in soup.find_all(["h1", "h2"])]
+    assert headings[:2] == ["ISO Boston Events", "This week"]
+
+
+def test_each_agenda_link_lands_on_its_own_entry(soup):
+    for item in agenda_of(soup):
+        link = item.find("a")
+        target = soup.find(id=link["href"].removeprefix("#"))
+        assert link["href"].startswith("#") and target is not None
+        assert target.name == "h3" and target.get_text(strip=True) == link.get_text(strip=True)
+
+
+def test_each_entry_opens_with_its_day_and_time(soup):
+    rally = soup.find("h3", string="#Justice4Siham & #Justice4Naseem Rally")
+    assert rally.find_previous_sibling("p").get_text(strip=True) == "Sat 1/27 · 12:00 pm"
+    drive = soup.find("h3", string=re.compile("^Fund drive"))
+    assert drive.find_previous_sibling("p").get_text(strip=True) == "Through Sat 2/10"
+
+
+def test_cancelled_event_is_struck_through_and_said_so_in_the_agenda(project):
+    project.event("a.md", "---\ntitle: Canvass\nkind: other\nstart: 2018-01-27 10:00\nstatus: cancelled\n---\n")
+    project.event("b.md", "---\ntitle: Assembly\nkind: meeting\nstart: 2018-01-24 18:00\n---\n")
+    soup = BeautifulSoup(build(project.config, project.events, **W04).outputs["digest.html"], "html.parser")
+    first, second = agenda_of(soup)
+    assert first.find("s") is None and first.find("a").get_text() == "Assembly"
+    assert second.find(class_="nl-status").get_text() == "Cancelled:" and second.find("s").get_text() == "Canvass"
+
+
+def test_buttons_say_in_full_what_they_do(soup):
+    buttons = {a.get_text(strip=True): a for a in soup.select("table.nl-button a")}
+    assert list(buttons) == ["Donate to CERSC"]  # short_title; a label is never cut with "…"
+    assert buttons["Donate to CERSC"]["aria-label"] == (
+        "Donate to CERSC: Fund drive: Center for Economic Research & Social Change")
+
+
+def test_a_long_title_gives_a_button_that_names_the_kind_of_event(project):
+    project.event("a.md", """\
+        ---
+        title: "Tenants' assembly on the rent strike vote and the next steps"
+        kind: meeting
+        start: 2018-01-24 18:00
+        rsvp: https://example.org/rsvp
+        online: https://example.org/live
+        ---
+        """)
+    project.event("b.md", "---\ntitle: Picket\nkind: rally\nstart: 2018-01-25 18:00\nrsvp: https://example.org/r2\n---\n")
+    soup = BeautifulSoup(build(project.config, project.events, **W04).outputs["digest.html"], "html.parser")
+    labels = [(a.get_text(strip=True), a.get("aria-label")) for a in soup.select("table.nl-button a")]
+    assert labels == [
+        ("RSVP for Picket", None),
+        ("RSVP for this meeting", "RSVP for this meeting: Tenants' assembly on the rent strike vote and the next steps"),
+        ("Join online", "Join online: Tenants' assembly on the rent strike vote and the next steps"),
+    ]

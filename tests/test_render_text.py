@@ -153,3 +153,29 @@ def test_the_reason_for_a_change_shows_in_the_digest(sample):
     notes = BeautifulSoup(result.outputs["digest.html"].decode(), "html.parser").find_all(class_="nl-status-note")
     assert [n.get_text() for n in notes] == ["Moved from Thursday, January 4, 7:00 pm",
                                              "The January 4 meeting was called off because of the winter storm."]
+
+
+def test_sample_agenda_is_numbered_and_each_entry_carries_its_number(sample):
+    text = build(sample / "newsletter.toml", sample / "events", week="2018-W04").outputs["digest.txt"].decode()
+    lines = text.split("\n")
+    start = lines.index("THIS WEEK")
+    assert lines[start:start + 11] == [
+        "THIS WEEK",
+        "",
+        "1. Wed 1/24 · 6:30 pm · Socialists in Solidarity with Syria: A Panel &",
+        "   Discussion",
+        "2. Thu 1/25 · 7:00 pm · #MeToo: The Fight Against Sexism in the Era of",
+        "   Trump",
+        "3. Sat 1/27 · 12:00 pm · #Justice4Siham & #Justice4Naseem Rally",
+        "4. Ongoing: Fund drive: Center for Economic Research & Social Change,",
+        "   through Sat 2/10",
+        "",
+        "",
+    ]
+    # In the sections, by kind, each entry's title starts with its number in the agenda.
+    assert [line for line in lines if re.match(r"^\[\d\] ", line)] == [
+        "[3] #Justice4Siham & #Justice4Naseem Rally",
+        "[2] #MeToo: The Fight Against Sexism in the Era of Trump",
+        "[1] Socialists in Solidarity with Syria: A Panel & Discussion",
+        "[4] Fund drive: Center for Economic Research & Social Change",
+    ]

@@ -62,6 +62,14 @@ def site_files(project: Project, today: date) -> Iterable[tuple[str, Callable[[]
     current = sorted((e for e in shown if e.ends_at >= since), key=lambda e: (e.start, e.id))
     yield "calendar.ics", lambda: calendars.to_ics(current, settings, stamp)
     yield "feed.xml", lambda: atom_feed(digests, settings, stamp)
+    yield from _image_files([settings.theme.logo, *(e.image for e in shown)], settings)
+
+
+def _image_files(images: list, settings: Settings) -> Iterable[tuple[str, Callable[[], bytes]]]:
+    """The project's own image files, at the path under archive_url that the emails link to."""
+    files = sorted({image.file for image in images if image is not None and image.file})
+    for relative in files:
+        yield relative, (lambda path=settings.root / relative: path.read_bytes())
 
 
 def _summary(digest: Digest) -> dict:

@@ -40,7 +40,7 @@ class Report:
 def check(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
           spam: bool = False, event: str | None = None, reminder: bool = False) -> Report:
     """Validate settings and events, then render the week (or `event`'s email) in memory and lint it."""
-    from newsletter.lint import lint
+    from newsletter.lint import image_findings, lint
 
     report = Report()
     try:
@@ -75,6 +75,9 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
         report.problems.append(str(exc))
         return report
     report.html_bytes = result.html_bytes
+    shown = [result.event] if event is not None else list(result.digest.events)
+    images = [settings.theme.logo, *(e.image for e in shown)]
+    report.findings.extend(image_findings([i for i in dict.fromkeys(images) if i is not None]))
     subject_fix = "shorten the event's title, or the announce_subject setting" if event else "shorten the subject setting"
     report.findings = lint(result.email, settings, subject_fix) + report.findings
     if spam:

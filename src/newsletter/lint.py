@@ -47,6 +47,24 @@ def _images(document) -> list[Finding]:
     return found
 
 
+def image_findings(images) -> list[Finding]:
+    """Warnings about the images an email shows (models.Image): too heavy to load, or of unknown size."""
+    from newsletter.images import HEAVY_BYTES
+
+    found = []
+    for image in images:
+        name = image.file or image.src
+        if image.bytes is not None and image.bytes > HEAVY_BYTES:
+            found.append(Finding("warning", f"image {name} is {image.bytes / 1_000_000:.1f} MB; phones on a slow "
+                                 "connection wait for it, and some clients do not show it at all",
+                                 "save it about 1200 pixels wide as a JPEG, well under 1 MB"))
+        if image.height is None or image.width is None:
+            found.append(Finding("warning", f"image {name} has no width and height, so email clients cannot keep "
+                                 "its space while it loads and the text jumps",
+                                 "add its size in pixels under src and alt, as width: 1200 and height: 675"))
+    return found
+
+
 def _is_merge_tag(href: str, settings: Settings) -> bool:
     known = {settings.unsubscribe, settings.view_online} - {None}
     return href in known or bool(MERGE_TAG.fullmatch(href))

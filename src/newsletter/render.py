@@ -110,6 +110,9 @@ def inline_css(html: str, css: str) -> str:
             remove_classes=False,
             disable_link_rewrites=True,
             align_floating_images=False,
+            # An <img> keeps the width and height attributes the template gave it; copied from CSS,
+            # "height: auto" would become height="auto" and clients could no longer keep its space.
+            disable_basic_attributes=["width", "height"],
             cssutils_logging_level=logging.CRITICAL,
         )
         out = inliner.transform(html, pretty_print=False)

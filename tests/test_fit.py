@@ -1,0 +1,153 @@
+"""Busy weeks stay whole: [digest] layout = full, compact or auto, against Gmail's clipping size."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from busy_week import write_busy_week
+from conftest import SETTINGS
+from newsletter.build import build
+from newsletter.cli import main
+
+ARCHIVE = 'archive_url = "https://example.org/news/"\n'
+W04 = dict(week="2018-W04")
+LONG = "\n\n".join(["Words about the campaign and why it matters to every tenant in the building. " * 12] * 36)
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def settings(project, *lines: str) -> None:
+    project.settings(SETTINGS + "".join(lines))
+
+
+def soup_of(result) -> BeautifulSoup:
+    return BeautifulSoup(result.outputs["digest.html"], "html.parser")
+
+
+def test_auto_keeps_a_busy_week_under_80_kb_with_every_event_in_agenda_sections_and_text(project):
+    settings(project, ARCHIVE)
+    write_busy_week(project.events, 30)
+    result = build(project.config, project.events, **W04)
+    assert result.html_bytes < 80_000
+    assert result.shortened, "thirty long descriptions do not fit in full"
+    soup = soup_of(result)
+    titles = {e.title for e in result.digest.events}
+    agenda = soup.find("h2", string="This week").find_next("ul").find_all("a")
+    assert len(agenda) == 30 and {a.get_text() for a in agenda} == titles
+    for link in agenda:
+        target = soup.find(id=link["href"].removeprefix("#"))
+        assert target.name == "h3" and target.get_text() == link.get_text()
+    assert {h.get_text() for h in soup.find_all("h3")} == titles
+    text = result.outputs["digest.txt"].decode()
+    numbered = re.findall(r"^\[(\d+)\] (?:\[CANCELLED\] )?(.+)$", text, flags=re.M)
+    assert sorted(int(n) for n, _ in numbered) == list(range(1, 31))
+    for event in result.shortened:
+        page = f"https://example.org/news/events/{event.id}/"
+        assert f"Read more: {page}" in text
+        assert soup.find("a", href=page).get_text() == f"Read more: {event.title}"
+
+
+def test_auto_shortens_the_longest_description_first_and_no_more_than_it_needs(project):
+    settings(project, ARCHIVE, "[digest]\nmax_html_kb = 30\n")
+    project.event("long.md", f"---\ntitle: Long\nkind: meeting\nstart: 2018-01-24 18:00\n---\n{LONG}\n")
+    project.event("medium.md", f"---\ntitle: Medium\nkind: rally\nstart: 2018-01-25 18:00\n---\n{LONG[:3000]}\n")
+    project.event("short.md", "---\ntitle: Short\nkind: rally\nstart: 2018-01-26 18:00\n---\nSee you there.\n")
+    result = build(project.config, project.events, **W04)
+    assert [e.title for e in result.shortened] == ["Long"]
+    assert result.html_bytes <= 30_000 and not result.warnings
+    soup = soup_of(result)
+    assert len(soup.find_all(class_="nl-description")) == 2  # Medium and Short in full
+    summary = json.loads(result.outputs["digest.json"])
+    shortened = {e["title"]: e["shortened"] for s in summary["sections"] for e in s["events"]}
+    assert shortened == {"Long": True, "Medium": False, "Short": False}
+
+
+def test_build_says_which_events_it_shortened(project):
+    settings(project, ARCHIVE, "[digest]\nmax_html_kb = 30\n")
+    project.event("long.md", f"---\ntitle: Long\nkind: meeting\nstart: 2018-01-24 18:00\n---\n{LONG}\n")
+    result = run("build", "--week", "2018-W04")
+    assert result.exit_code == 0 and result.stderr == ""
+    lines = result.stdout.split("\n")
+    at = lines.index("Shortened to fit 30 KB, each linking to its page for the rest:")
+    assert lines[at + 1] == "  Long"
+
+
+def test_compact_shows_facts_summary_or_opening_sentences_and_read_more(project):
+    settings(project, ARCHIVE, '[digest]\nlayout = "compact"\n')
+    project.event("a.md", """\
+        ---
+        title: Assembly
+        kind: meeting
+        start: 2018-01-24 18:00
+        summary: Vote on the strike.
+        location: {name: Union Hall}
+        links: [{label: The proposal, url: "https://example.org/proposal"}]
+        rsvp: https://example.org/rsvp
+        ---
+        The full case for the strike, at length.
+        """)
+    opening = "We knock on every door on Elm Street. " * 4 + "Bring water and comfortable shoes! " * 6
+    project.event("b.md", f"---\ntitle: Canvass\nkind: other\nstart: 2018-01-27 10:00\n---\n{opening}\n\nMore.\n")
+    result = build(project.config, project.events, **W04)
+    soup = soup_of(result)
+    assert soup.find(class_="nl-description") is None and soup.find(class_="nl-calendar") is None
+    assert soup.find("a", string="The proposal") is None  # the event's page has its links
+    assert soup.find(class_="nl-summary").get_text() == "Vote on the strike."
+    teaser = soup.find(class_="nl-teaser").get_text()
+    assert teaser.endswith("shoes!") and len(teaser) <= 280 and "More." not in teaser
+    assert soup.find("a", string="Read more: Assembly")["href"] == "https://example.org/news/events/a/"
+    assert [a.get_text() for a in soup.select("table.nl-button a")] == ["RSVP for Assembly"]
+    text = result.outputs["digest.txt"].decode().split("\n")
+    entry = text[text.index("[1] Assembly"):]
+    assert entry[:8] == [
+        "[1] Assembly",
+        "Vote on the strike.",
+        "",
+        "When: Wednesday, January 24 · 6:00 pm",
+        "Where: Union Hall",
+        "",
+        "RSVP: https://example.org/rsvp",
+        "",
+    ]
+    assert entry[8] == "Read more: https://example.org/news/events/a/"
+    assert not any(line.startswith(("Add to Google", "The proposal")) for line in text)
+
+
+def test_full_layout_keeps_every_description_and_warns_over_the_limit(project):
+    settings(project, ARCHIVE, '[digest]\nlayout = "full"\nmax_html_kb = 20\n')
+    project.event("long.md", f"---\ntitle: Long\nkind: meeting\nstart: 2018-01-24 18:00\n---\n{LONG}\n")
+    result = build(project.config, project.events, **W04)
+    assert result.shortened == [] and soup_of(result).find(class_="nl-description") is not None
+    assert [w.message for w in result.warnings] == [
+        f"digest.html is {result.html_bytes / 1000:.1f} KB, over max_html_kb (20 KB)"]
+    assert "layout = \"auto\"" in result.warnings[0].fix
+
+
+def test_busy_week_without_archive_url_warns_in_build_and_check(project):
+    write_busy_week(project.events, 30)
+    built = run("build", "--week", "2018-W04")
+    assert built.exit_code == 0
+    assert "over max_html_kb (80 KB) (fix: set archive_url in newsletter.toml" in built.stderr
+    assert "DO NOT SEND: Gmail will clip this digest" in built.stderr
+    assert "Shortened" not in built.stdout
+    checked = run("check", "--week", "2018-W04")
+    assert checked.exit_code == 1
+    assert re.search(r"^error: the HTML is \d+\.\d KB; Gmail clips messages over 102 KB", checked.stdout, re.M)
+    assert re.search(r"^warning: digest.html is \d+\.\d KB, over max_html_kb \(80 KB\) \(fix: set archive_url",
+                     checked.stdout, re.M)
+
+
+def test_compact_without_archive_url_keeps_the_full_text_and_check_says_so(project):
+    settings(project, '[digest]\nlayout = "compact"\n')
+    project.event("a.md", "---\ntitle: Assembly\nkind: meeting\nstart: 2018-01-24 18:00\n---\nThe whole story.\n")
+    result = build(project.config, project.events, **W04)
+    assert soup_of(result).find(class_="nl-description").get_text(strip=True) == "The whole story."
+    checked = run("check", "--week", "2018-W04")
+    assert ('warning: layout is "compact", but without archive_url there are no event pages to link to, '
+            "so every description is shown in full (fix: set archive_url in newsletter.toml)") in checked.stdout
