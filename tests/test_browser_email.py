@@ -141,3 +141,73 @@ def test_change_notice_on_a_phone_opens_with_the_change_and_reads_in_both_scheme
             assert size >= 16, (scheme, tag, size)
             assert contrast(rgb_to_hex(color), rgb_to_hex(background)) >= 4.5, (scheme, tag, color, background)
         page.close()
+
+
+# Scanning a week: the agenda, the buttons, a busy week shortened to fit ----------------
+
+@pytest.fixture(scope="module")
+def busy_url(tmp_path_factory):
+    """A generated week of 30 events with long descriptions, and a button with a long label, shortened to fit."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from busy_week import write_busy_week
+    from conftest import SETTINGS
+
+    root = tmp_path_factory.mktemp("busy")
+    (root / "newsletter.toml").write_text(SETTINGS + 'archive_url = "https://example.org/news/"\n')
+    write_busy_week(root / "events", 30)
+    (root / "events" / "drive.md").write_text(
+        "---\ntitle: \"Fund drive: Emergency relief for the tenants of 88 Elm after the fire\"\nkind: fund-drive\n"
+        "start: 2018-01-24\nend: 2018-02-10\nshort_title: the 88 Elm Street fire relief fund for families\n"
+        "donate: https://example.org/give\n---\nEvery dollar goes to the families.\n")
+    result = build(root / "newsletter.toml", root / "events", week="2018-W04", out=root / "out")
+    assert result.html_bytes < 80_000
+    return (root / "out" / "digest.html").as_uri()
+
+
+@pytest.fixture(params=["sample", "busy"])
+def any_digest(request, digest_url, busy_url):
+    return {"sample": digest_url, "busy": busy_url}[request.param]
+
+
+@pytest.mark.parametrize("width", [375, 1024])
+def test_no_horizontal_scroll_and_every_button_label_shows_whole(browser, any_digest, width):
+    page = open_page(browser, any_digest, width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    buttons = page.eval_on_selector_all(
+        "table.nl-button a", "els => els.map(e => [e.innerText, e.scrollWidth, e.clientWidth, "
+                             "e.getBoundingClientRect().right])")
+    assert buttons
+    for label, scroll_width, client_width, right in buttons:
+        assert "…" not in label and scroll_width <= client_width and right <= min(width, 600 + (width - 600) / 2), label
+    page.close()
+
+
+def test_the_agenda_is_on_the_first_screen_of_a_phone(browser, any_digest):
+    page = browser.new_page(viewport={"width": 375, "height": 667})
+    page.goto(any_digest)
+    heading = page.eval_on_selector(".nl-agenda h2", "e => e.getBoundingClientRect().bottom")
+    first = page.eval_on_selector(".nl-agenda li", "e => e.getBoundingClientRect().bottom")
+    assert heading < first <= 667
+    page.close()
+
+
+def test_agenda_links_land_on_their_entries(browser, any_digest):
+    page = open_page(browser, any_digest, 375)
+    links = page.eval_on_selector_all(".nl-agenda a", "els => els.map(e => [e.getAttribute('href'), e.innerText])")
+    assert links
+    for href, title in links[:: max(1, len(links) // 6)]:  # a spread of them, top to bottom
+        page.evaluate("window.scrollTo(0, 0)")
+        page.click(f".nl-agenda a[href='{href}']")
+        page.wait_for_function(f"location.hash === '{href}'")
+        landed = page.evaluate(f"""() => {{
+            const target = document.getElementById({href[1:]!r});
+            return [target.tagName, target.innerText, target.getBoundingClientRect().top, window.scrollY];
+        }}""")
+        tag, text, top, scrolled = landed
+        assert tag == "H3" and text == title
+        assert scrolled > 0 and abs(top) <= 2 or top >= 0 and page.evaluate(
+            "window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 1"), landed
+    page.close()

@@ -224,9 +224,10 @@ def _buttons(event: Event, label: str, alone: bool) -> list[dict[str, str | None
     if alone:
         name = f"this {label.lower()}"
     else:
-        name = event.short_title or _without_label(label, event.title)
+        name = _without_label(label, event.title)
         if len(name) > BUTTON_NAME_LIMIT:
             name = f"this {label.lower()}"
+        name = event.short_title or name  # the organizers' own words, however long: the label wraps
     buttons = []
     for href, words in ((event.rsvp, f"RSVP for {name}"), (event.donate, f"Donate to {name}"),
                         (event.online, "Join online")):
