@@ -313,3 +313,22 @@ def test_announcement_page_reloads_after_an_edit(preview, sample):
     path.write_text(path.read_text().replace('title: "#Justice4Siham & #Justice4Naseem Rally"', 'title: "Bring Siham home"'))
     preview.wait_for_version_after(seen)
     assert "Bring Siham home" in preview.get(f"/announce/{RALLY}/announcement.txt")[1]
+
+
+def test_week_page_names_the_entries_shortened_to_fit(sample):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from busy_week import write_busy_week
+
+    with open(sample / "newsletter.toml", "a", encoding="utf-8") as settings:
+        settings.write("\n[digest]\nmax_html_kb = 40\n")
+    write_busy_week(sample / "events", 12)
+    running = Running(sample)
+    try:
+        _, body = running.get("/week/2018-W04/")
+    finally:
+        running.close()
+    shortened = BeautifulSoup(body, "html.parser").find(id="shortened").get_text(" ", strip=True)
+    assert shortened.startswith("Shortened to fit 40 KB, each linking to its page: Busy week event")
