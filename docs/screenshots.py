@@ -49,6 +49,7 @@ def main() -> None:
             preview(browser, root)
             archive(browser, root)
             notice(browser, root)
+            busy_week(browser, root)
             browser.close()
 
 
@@ -72,6 +73,27 @@ def notice(browser, root: Path) -> None:
     page.screenshot(path=str(DOCS / "notice-phone.png"))
     page.close()
     print("wrote docs/notice-phone.png")
+
+
+def busy_week(browser, root: Path) -> None:
+    """The generated busy week of the tests, shortened by layout = "auto", on a phone, from its first compact entry."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from busy_week import write_busy_week
+
+    busy = root / "busy"
+    busy.mkdir()
+    settings = (REPO / "newsletter.toml").read_text(encoding="utf-8")
+    (busy / "newsletter.toml").write_text(settings.replace('name = "ISO Boston Events"', 'name = "Tenants Weekly"'))
+    write_busy_week(busy / "events")
+    subprocess.run([sys.executable, "-m", "newsletter", "build", "--week", "2018-W04", "--out", "out"],
+                   cwd=busy, check=True, capture_output=True)
+    page = browser.new_page(viewport={"width": 375, "height": 1100}, device_scale_factor=1)
+    page.goto((busy / "out" / "digest.html").as_uri())
+    top = page.eval_on_selector(".nl-events", "e => e.getBoundingClientRect().top + window.scrollY")
+    page.screenshot(path=str(DOCS / "busy-week-phone.png"), full_page=True,
+                    clip={"x": 0, "y": top - 420, "width": 375, "height": 1100})
+    page.close()
+    print("wrote docs/busy-week-phone.png")
 
 
 def preview(browser, root: Path) -> None:
