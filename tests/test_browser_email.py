@@ -194,6 +194,17 @@ def test_the_agenda_is_on_the_first_screen_of_a_phone(browser, any_digest):
     page.close()
 
 
+def test_busy_week_reads_at_16px_with_enough_contrast_in_light_and_dark(browser, busy_url):
+    for scheme in ("light", "dark"):
+        page = open_page(browser, busy_url, 375, scheme)
+        found = page.eval_on_selector_all(".nl-text p, .nl-text li, .nl-text a, .nl-text h3", TEXT_STYLES)
+        assert len(found) > 200
+        for tag, size, color, background in found:
+            assert size >= 16, (scheme, tag, size)
+            assert contrast(rgb_to_hex(color), rgb_to_hex(background)) >= 4.5, (scheme, tag, color, background)
+        page.close()
+
+
 def test_agenda_links_land_on_their_entries(browser, any_digest):
     page = open_page(browser, any_digest, 375)
     links = page.eval_on_selector_all(".nl-agenda a", "els => els.map(e => [e.getAttribute('href'), e.innerText])")

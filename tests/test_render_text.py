@@ -179,3 +179,27 @@ def test_sample_agenda_is_numbered_and_each_entry_carries_its_number(sample):
         "[1] Socialists in Solidarity with Syria: A Panel & Discussion",
         "[4] Fund drive: Center for Economic Research & Social Change",
     ]
+
+
+def test_text_agenda_says_what_the_html_agenda_says(project):
+    import sys
+    from pathlib import Path
+
+    from bs4 import BeautifulSoup
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from busy_week import write_busy_week
+
+    project.settings(project.config.read_text() + 'archive_url = "https://example.org/news/"\n')
+    write_busy_week(project.events, 30)
+    outputs = build(project.config, project.events, week="2018-W04").outputs
+    soup = BeautifulSoup(outputs["digest.html"], "html.parser")
+    html = [" ".join(li.get_text().split()) for li in soup.find("h2", string="This week").find_next("ul").find_all("li")]
+    text = outputs["digest.txt"].decode()
+    start = text.index("THIS WEEK\n\n") + len("THIS WEEK\n\n")
+    agenda = text[start:text.index("\n\n\n", start)]
+    entries = re.split(r"\n(?=\s*\d+\. )", agenda)
+    assert len(entries) == 30
+    for number, (entry, line) in enumerate(zip(entries, html), start=1):
+        words = " ".join(entry.split())
+        assert words == f"{number}. {line.replace('Cancelled:', 'CANCELLED:')}"
