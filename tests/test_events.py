@@ -189,6 +189,11 @@ def test_windows_file_with_bom_and_crlf(settings):
      "events/x.md:6: body: link 'javascript:alert(1)' is not allowed in an email: use an https:// address"),
     ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\n---\n\n![](https://example.org/a.png)\n",
      "events/x.md:7: body: image 'https://example.org/a.png' needs alt text: ![what it shows](https://example.org/a.png)"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\n---\n\n![Poster](http://example.org/a.png)\n",
+     "events/x.md:7: body: image 'http://example.org/a.png' is not secure: email clients block http:// images; "
+     "use the https:// address"),
+    ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\n---\n\n![Poster](poster.png)\n",
+     "events/x.md:7: body: image 'poster.png' must be a full https:// address"),
 ])
 def test_bad_input_names_file_line_and_field(settings, text, expected):
     assert expected in messages(settings, text)

@@ -55,7 +55,10 @@ def problems(source: str) -> list[tuple[int, str]]:
                 src = child.attrGet("src") or ""
                 alt = child.content.strip()
                 line = _line_of(src, token.map, lines)
-                if not _is_safe_link(src) or urlsplit(src).scheme not in ("http", "https"):
+                if urlsplit(src).scheme.lower() == "http" and urlsplit(src).netloc:
+                    found.append((line, f"image '{src}' is not secure: email clients block http:// images; "
+                                        "use the https:// address"))
+                elif not _is_safe_link(src) or urlsplit(src).scheme.lower() != "https":
                     found.append((line, f"image '{src}' must be a full https:// address"))
                 if not alt:
                     found.append((line, f"image '{src}' needs alt text: ![what it shows]({src})"))
