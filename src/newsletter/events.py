@@ -17,7 +17,7 @@ from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, 
 FIELDS = (
     "title", "kind", "start", "end", "timezone", "location", "online", "hosts",
     "speakers", "links", "rsvp", "donate", "accessibility", "image", "summary",
-    "short_title", "draft", "status", "rescheduled_from", "status_note",
+    "short_title", "draft", "status", "rescheduled_from", "status_note", "repeat", "changes",
 )
 LOCATION_FIELDS = ("name", "address", "url", "notes")
 
@@ -107,14 +107,30 @@ class _EventReader:
             short_title=_one_line(r.text(data, "short_title")),
             draft=r.flag(data, "draft"),
         )
+        repeat = self._repeat(start)
         if r.problems or title is None or kind is None or start is None:
             return None
-        return Event(
+        event = Event(
             id=event_id, path=r.path, title=title, kind=kind, start=start, tz=tz,
             all_day=all_day, end=end, end_is_date=end_is_date, status=status,
             rescheduled_from=moved_from, rescheduled_from_is_date=moved_is_date, status_note=status_note,
-            body=body.strip("\n"), **fields,
+            body=body.strip("\n"), repeat=repeat, **fields,
         )
+        if repeat is None:
+            return event
+        from newsletter.series import read_series
+
+        return read_series(r, data, event, lambda reader, merged, text: _EventReader(reader, merged, self.settings)
+                           .read(event_id, text))
+
+    def _repeat(self, start):
+        if self.data.get("repeat") is None:
+            if self.data.get("changes") is not None:
+                self.r.problem("changes", "goes with repeat: it lists the dates of a recurring event that differ")
+            return None
+        from newsletter.series import read_repeat
+
+        return read_repeat(self.r, self.data["repeat"], start)
 
     def _kind(self) -> str | None:
         kind = self.r.text(self.data, "kind", required=True)

@@ -161,6 +161,20 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Recurrence:
+    """An event file's `repeat`: the rule its occurrences follow, in the event's own zone."""
+
+    every: str  # "day", "week" or "month"
+    interval: int = 1
+    weekdays: tuple[int, ...] = ()  # Monday is 0: a weekly series' days, or the weekday of "first thursday"
+    position: int | None = None  # monthly by weekday: 1 to 5, or -1 for "last"
+    month_day: int | None = None  # monthly by date: 1 to 31
+    until: date | None = None  # the last day an occurrence may fall on
+    count: int | None = None  # how many occurrences the rule makes, skipped dates included
+    exceptions: tuple[date, ...] = ()  # occurrences that do not take place
+
+
+@dataclass(frozen=True)
 class Event:
     """One event file, validated. Times are aware datetimes in the event's own zone."""
 
@@ -190,6 +204,15 @@ class Event:
     rescheduled_from_is_date: bool = False
     status_note: str | None = None
     body: str = ""
+    repeat: Recurrence | None = None  # a series' rule; its occurrences keep it, to say how often they happen
+    changes: tuple[tuple[date, "Event"], ...] = ()  # a series' changed occurrences, by their date in the rule
+    series: str | None = None  # an occurrence: the id of its series
+    occurrence: date | None = None  # an occurrence: its date in the rule, changed or not
+
+    @property
+    def is_series(self) -> bool:
+        """The event file of a recurring event, not one occurrence of it."""
+        return self.repeat is not None and self.series is None
 
     @property
     def ends_at(self) -> datetime:

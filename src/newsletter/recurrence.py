@@ -1,0 +1,163 @@
+"""Recurring events: a series' occurrences, and how to say how often it happens.
+
+Occurrences are computed with dateutil's rrule on the event's local wall-clock
+time, then placed in its zone: a 7 pm meeting stays at 7 pm when the clocks
+change, and its UTC instant moves, as calendars expect of a TZID series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from typing import Any, Iterable
+
+from newsletter.models import Event, Recurrence
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+
+
+# Occurrences ----------------------------------------------------------------------
+
+def rule(event: Event):
+    """The dateutil rrule of a series, on naive local wall-clock times, except dates not removed."""
+    from dateutil import rrule as rr
+
+    repeat = event.repeat
+    assert repeat is not None
+    frequency = {"day": rr.DAILY, "week": rr.WEEKLY, "month": rr.MONTHLY}[repeat.every]
+    options: dict[str, Any] = {"interval": repeat.interval, "dtstart": _local(event.start), "cache": True}
+    if repeat.every == "week":
+        options["byweekday"] = repeat.weekdays
+    elif repeat.position is not None:
+        options["byweekday"] = rr.weekday(repeat.weekdays[0], repeat.position)
+    elif repeat.month_day is not None:
+        options["bymonthday"] = repeat.month_day
+    if repeat.until is not None:
+        options["until"] = datetime.combine(repeat.until, time.max)
+    if repeat.count is not None:
+        options["count"] = repeat.count
+    return rr.rrule(frequency, **options)
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None)
+
+
+def dates(event: Event, since: date | None = None, until: date | None = None) -> list[date]:
+    """The series' occurrence dates from `since` to `until` (both included), except dates left out."""
+    found = rule(event).between(datetime.combine(since or date.min, time.min),
+                                datetime.combine(until or date.max, time.max), inc=True)
+    skipped = set(event.repeat.exceptions)
+    return [moment.date() for moment in found if moment.date() not in skipped]
+
+
+def is_occurrence(event: Event, day: date) -> bool:
+    return bool(rule(event).between(datetime.combine(day, time.min), datetime.combine(day, time.max), inc=True))
+
+
+def nearest(event: Event, day: date) -> date | None:
+    """The occurrence date of the rule closest to `day`, for saying which date was meant."""
+    series = rule(event)
+    around = datetime.combine(day, time(12))
+    candidates = [m for m in (series.before(around, inc=True), series.after(around)) if m is not None]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda m: abs(m - around)).date()
+
+
+def first(event: Event) -> date | None:
+    """The first date the series happens on, except dates left out; None for a series that never happens."""
+    skipped = set(event.repeat.exceptions)
+    for moment in rule(event):
+        if moment.date() not in skipped:
+            return moment.date()
+        if event.repeat.count is None and event.repeat.until is None and moment.year > event.start.year + 100:
+            return None
+    return None
+
+
+def occurrence(event: Event, day: date) -> Event:
+    """The series' occurrence on `day` (a date of its rule), with its change applied if it has one."""
+    changed = dict(event.changes).get(day)
+    if changed is not None:
+        return changed
+    shift = day - event.start.date()
+    start = datetime.combine(day, event.start.time(), tzinfo=event.start.tzinfo)
+    end = None
+    if event.end is not None:
+        end = datetime.combine(event.end.date() + shift, event.end.time(), tzinfo=event.end.tzinfo)
+    return replace(event, id=occurrence_id(event.id, day), start=start, end=end, changes=(),
+                   series=event.id, occurrence=day)
+
+
+def occurrence_id(series_id: str, day: date) -> str:
+    return f"{series_id}/{day.isoformat()}"
+
+
+def occurrences(event: Event, since: datetime, until: datetime) -> list[Event]:
+    """The series' occurrences that overlap `since`–`until`, moved ones where they moved to."""
+    tz = event.start.tzinfo
+    length = (event.ends_at - event.start) if event.end is not None or event.all_day else timedelta(0)
+    first_day = (since.astimezone(tz) - length - timedelta(days=1)).date()
+    last_day = until.astimezone(tz).date() + timedelta(days=1)
+    days = set(dates(event, first_day, last_day))
+    # A change can move an occurrence from far away into the window, or out of it.
+    days |= {day for day, _ in event.changes if day not in event.repeat.exceptions}
+    found = [occurrence(event, day) for day in sorted(days)]
+    return sorted((o for o in found if o.start < until and (o.ends_at > since or o.start >= since)),
+                  key=lambda o: (o.start, o.id))
+
+
+def expand(events: Iterable[Event], since: datetime, until: datetime) -> list[Event]:
+    """`events` with each series replaced by its occurrences between `since` and `until`."""
+    out: list[Event] = []
+    for event in events:
+        if event.is_series:
+            out.extend(occurrences(event, since, until))
+        else:
+            out.append(event)
+    return out
+
+
+# Saying it -------------------------------------------------------------------------
+
+def describe(repeat: Recurrence) -> str:
+    """'every Thursday', 'every other Tuesday', 'on the last Friday of the month', 'every day'."""
+    days = [WEEKDAYS[d].capitalize() for d in repeat.weekdays]
+    if repeat.every == "day":
+        return "every day" if repeat.interval == 1 else f"every {_count(repeat.interval)} days"
+    if repeat.every == "week":
+        names = _join(days)
+        if repeat.interval == 1:
+            return f"every {names}"
+        if repeat.interval == 2:
+            return f"every other {names}"
+        return f"every {_count(repeat.interval)} weeks on {names}"
+    months = "the month" if repeat.interval == 1 else (
+        "every other month" if repeat.interval == 2 else f"every {_count(repeat.interval)} months")
+    of = "of the month" if repeat.interval == 1 else months
+    if repeat.position is not None:
+        return f"on the {ORDINAL_WORDS[repeat.position]} {days[0]} {of}"
+    return f"on the {_ordinal(repeat.month_day)} {of}"
+
+
+def short(repeat: Recurrence) -> str:
+    """The rule in a word or two, for one line of a list: 'Thursdays', 'Every other Tuesday'."""
+    if repeat.every == "week" and repeat.interval == 1:
+        return _join([f"{WEEKDAYS[d].capitalize()}s" for d in repeat.weekdays])
+    text = describe(repeat)
+    return text[0].upper() + text[1:]
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _count(number: int) -> str:
+    return {3: "three", 4: "four", 5: "five", 6: "six"}.get(number, str(number))
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
