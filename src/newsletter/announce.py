@@ -38,9 +38,14 @@ class Announcement(Rendered):
         return "change notice" if self.event.changed else "announcement"
 
 
-def find_event(project: Project, ref: str, events_dir: Path) -> Event:
-    """The event a user named by its file's path or its id (the file name without .md)."""
-    by_id = {e.id: e for e in project.events}
+def find_event(project: Project, ref: str, events_dir: Path, today: date | None = None) -> Event:
+    """The event a user named by its file's path or its id (the file name without .md).
+
+    A recurring event's id, or its file, means its next date as of `today`;
+    one date of it is named by the id and the date: branch-meeting/2018-01-11.
+    """
+    from newsletter.recurrence import find, next_occurrence
+
     wanted = ref.strip()
     candidate = Path(wanted)
     if candidate.suffix == ".md" and candidate.exists():
@@ -49,9 +54,17 @@ def find_event(project: Project, ref: str, events_dir: Path) -> Event:
         except ValueError:
             raise NewsletterError(f"{wanted}: not in the events folder {events_dir}") from None
     wanted = wanted.removesuffix(".md")
-    if wanted in by_id:
-        return by_id[wanted]
-    raise NewsletterError(f"no event '{ref}'{_did_you_mean(wanted, list(by_id))}")
+    event = find(project.events, wanted)
+    if event is None:
+        raise NewsletterError(f"no event '{ref}'{_did_you_mean(wanted, [e.id for e in project.events])}")
+    if not event.is_series:
+        return event
+    since = datetime.combine(today or today_in(project.settings), time(0), tzinfo=project.settings.timezone)
+    found = next_occurrence(event, since)
+    if found is None:
+        raise NewsletterError(f"{event.path}: the series has no date after {since.date()}; "
+                              f"name one of its dates, such as {event.id}/{event.start.date()}")
+    return found
 
 
 def _did_you_mean(wanted: str, ids: list[str]) -> str:
@@ -101,9 +114,16 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
         "announcement.txt": email.text.encode("utf-8"),
         "announcement.eml": to_bytes(message),
         "announcement.json": to_json(announcement_summary(result.kind, event, list(upcoming), email, settings)).encode("utf-8"),
-        "event.ics": to_ics([event], settings, now, name=event.title),
+        # A date of a series brings the whole series, with its changes, into the calendar.
+        "event.ics": to_ics([_series_of(project, event)], settings, now, name=event.title),
     }
     return result
+
+
+def _series_of(project: Project, event: Event) -> Event:
+    if event.series is None:
+        return event
+    return next(e for e in project.events if e.id == event.series)
 
 
 def reminder_problem(event: Event, as_of: datetime) -> str | None:
@@ -126,7 +146,7 @@ def default_folder(event: Event, reminder: bool) -> Path:
 def announcement_for(project: Project, events_dir: Path, ref: str, reminder: bool = False,
                      today: date | None = None) -> Announcement:
     """The email of the event named `ref`, as of `today` (by default the real date and time)."""
-    event = find_event(project, ref, events_dir)
+    event = find_event(project, ref, events_dir, today)
     return render_announcement_files(project, event, today or today_in(project.settings), reminder,
                                      exact_time=today is None)
 

@@ -4,8 +4,10 @@ Layout under the output folder, all linked absolutely under `archive_url`:
 
     index.html                    every digest, newest first
     2018-W04/index.html           one week, as a web page
-    events/<id>/index.html        one event, with its calendar links
-    events/<id>.ics               one event's calendar file
+    events/<id>/index.html        one event, with its calendar links; for a
+                                  recurring event, its rule, next dates and
+                                  changed dates (#2018-01-11 anchors)
+    events/<id>.ics               one event's calendar file (a whole series)
     calendar.ics                  upcoming events and the last few weeks
     feed.xml                      an Atom feed of the digests
 """
@@ -14,15 +16,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 from xml.etree import ElementTree
 
-from newsletter import calendars
+from newsletter import calendars, recurrence
 from newsletter.build import Project
-from newsletter.dates import week_label
+from newsletter.dates import format_clock, week_label
 from newsletter.digest import digest_for_week, weeks_with_events
 from newsletter.errors import NewsletterError
 from newsletter.models import Digest, Settings
@@ -30,6 +32,8 @@ from newsletter.present import digest_view, event_view
 from newsletter.templates import builtin_dir
 
 RECENT_WEEKS = 4  # how far back calendar.ics reaches
+SERIES_PAGE_DATES = 12  # how many next dates a recurring event's page lists
+SERIES_PAGE_AHEAD = timedelta(weeks=60)
 ATOM = "http://www.w3.org/2005/Atom"
 
 
@@ -48,7 +52,8 @@ def site_files(project: Project, today: date) -> Iterable[tuple[str, Callable[[]
         raise NewsletterError(f"{settings.path}: archive_url: set the address the archive will be published at, "
                               "such as archive_url = \"https://example.org/news/\"")
     stamp = datetime.combine(today, time(0), tzinfo=timezone.utc)
-    weeks = sorted(weeks_with_events(project.events, settings), key=lambda w: w.id, reverse=True)
+    ahead = today + timedelta(weeks=settings.coming_up_weeks)  # how far an open-ended series is followed
+    weeks = sorted(weeks_with_events(project.events, settings, until=ahead), key=lambda w: w.id, reverse=True)
     digests = [digest_for_week(project.events, week, settings) for week in weeks]
     digests = [d for d in digests if d.events]
     yield "index.html", lambda: _page("index.html", settings, digests=[_summary(d) for d in digests])
@@ -56,10 +61,11 @@ def site_files(project: Project, today: date) -> Iterable[tuple[str, Callable[[]
         yield f"{digest.week.id}/index.html", (lambda d=digest: _week_page(d, settings))
     shown = [e for e in project.events if not e.draft]
     for event in shown:
-        yield f"events/{event.id}/index.html", (lambda e=event: _event_page(e, settings))
+        page = _series_page if event.is_series else _event_page
+        yield f"events/{event.id}/index.html", (lambda e=event, page=page: page(e, settings, today))
         yield f"events/{event.id}.ics", (lambda e=event: calendars.to_ics([e], settings, stamp, name=e.title))
     since = datetime.combine(today - timedelta(weeks=RECENT_WEEKS), time(0), tzinfo=settings.timezone)
-    current = sorted((e for e in shown if e.ends_at >= since), key=lambda e: (e.start, e.id))
+    current = sorted((e for e in shown if _ends_after(e, since)), key=lambda e: (e.start, e.id))
     yield "calendar.ics", lambda: calendars.to_ics(current, settings, stamp)
     yield "feed.xml", lambda: atom_feed(digests, settings, stamp)
     yield from _image_files([settings.theme.logo, *(e.image for e in shown)], settings)
@@ -82,9 +88,49 @@ def _week_page(digest: Digest, settings: Settings) -> bytes:
     return _page("week.html", settings, view=view, week=digest.week, label=week_label(digest.week))
 
 
-def _event_page(event, settings: Settings) -> bytes:
+def _event_page(event, settings: Settings, today: date) -> bytes:
     view = event_view(event, settings, event.start.year, heading="h2")  # under the page's <h1>
     return _page("event.html", settings, event=view, page=calendars.event_page(event, settings))
+
+
+def _series_page(series, settings: Settings, today: date) -> bytes:
+    """A recurring event: what it is, how often, its next dates and every changed date, each with an anchor."""
+    since = datetime.combine(today, time(0), tzinfo=settings.timezone)
+    coming = recurrence.occurrences(series, since, since + SERIES_PAGE_AHEAD)[:SERIES_PAGE_DATES]
+    plain = replace(series, changes=())
+    shown = next((o for o in coming if not o.changed), None) or recurrence.occurrence(plain, recurrence.first(series))
+    view = event_view(shown, settings, shown.start.year, heading="h2")
+    view.when = format_clock(shown)
+    view.status_label = view.change_note = view.status_note = None
+    listed = {o.occurrence for o in coming}
+    changed = [changed for day, changed in series.changes if day not in listed]
+    return _page("series.html", settings, event=view, series=series, repeats=view.repeats,
+                 coming=[_date_entry(o, plain, settings) for o in coming],
+                 changed=[_date_entry(o, plain, settings) for o in changed],
+                 page=calendars.event_page(series, settings))
+
+
+def _date_entry(occurrence, plain, settings: Settings) -> dict:
+    """One date of a series on its page: when, and what is different that day."""
+    usual = recurrence.occurrence(plain, occurrence.occurrence)
+    view = event_view(occurrence, settings, occurrence.start.year)
+    different = []
+    if occurrence.location != usual.location and view.location:
+        different.append(f"Where: {view.location['name'] or view.location['address']}")
+    if occurrence.speakers != usual.speakers and view.speakers:
+        different.append("With " + ", ".join(s["name"] for s in view.speakers))
+    if occurrence.title != usual.title:
+        different.append(occurrence.title)
+    return {"id": occurrence.occurrence.isoformat(), "when": view.when, "status": view.status_label,
+            "notes": [n for n in (view.change_note, view.status_note) if n], "different": different}
+
+
+def _ends_after(event, since: datetime) -> bool:
+    if not event.is_series:
+        return event.ends_at >= since
+    if event.repeat.until is None and event.repeat.count is None:
+        return True
+    return recurrence.last(event) >= since.date()
 
 
 def _page(name: str, settings: Settings, **context) -> bytes:

@@ -7,7 +7,8 @@ date exclusive as both calendars expect.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parseaddr
 from urllib.parse import urlencode, urlsplit
 
@@ -52,15 +53,40 @@ def description(event: Event, page: str | None = None) -> str:
 
 
 def google_link(event: Event, page: str | None = None) -> str:
+    """Google Calendar's "add" page for the event; for an unchanged date of a series, the series from that date on.
+
+    A series is given in its own zone (`ctz`, times without Z) with its rule
+    (`recur`), so that Google keeps the local time across clock changes. Its
+    skipped and changed dates cannot be said in the link.
+    """
     start, end = span(event)
-    if isinstance(start, datetime):
+    rule = _google_rule(event)
+    if rule is not None and isinstance(start, datetime):
+        local_end = event.end if event.end is not None else event.start + UNTIMED_LENGTH
+        dates = f"{event.start:%Y%m%dT%H%M%S}/{local_end:%Y%m%dT%H%M%S}"
+    elif isinstance(start, datetime):
         dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
     else:
         dates = f"{start:%Y%m%d}/{end:%Y%m%d}"
     query = {"action": "TEMPLATE", "text": event.title, "dates": dates, "details": description(event, page)}
+    if rule is not None:
+        query["recur"] = f"RRULE:{rule}"
+        if isinstance(start, datetime):
+            query["ctz"] = event.tz.key
     if where := location_text(event):
         query["location"] = where
     return f"{GOOGLE}?{urlencode(query, safe='/:')}"
+
+
+def _google_rule(event: Event) -> str | None:
+    """The RRULE text for an unchanged occurrence of a series in a named zone, else None."""
+    if event.series is None or event.repeat is None or event.changed or not hasattr(event.tz, "key"):
+        return None
+    if event.start.date() != event.occurrence:
+        return None
+    from icalendar import vRecur
+
+    return vRecur(recurrence_rule(event)).to_ical().decode()
 
 
 def outlook_link(event: Event, page: str | None = None) -> str:
@@ -88,18 +114,46 @@ def uid(event: Event, settings: Settings) -> str:
 
 
 def event_page(event: Event, settings: Settings) -> str | None:
-    """The event's own page on the archive, when there is one."""
-    return f"{settings.archive_url}events/{event.id}/" if settings.archive_url else None
+    """The event's own page on the archive, when there is one; a date of a series is a part of the series' page."""
+    if not settings.archive_url:
+        return None
+    if event.series is not None:
+        return f"{settings.archive_url}events/{event.series}/#{event.occurrence.isoformat()}"
+    return f"{settings.archive_url}events/{event.id}/"
 
 
 def event_ics_url(event: Event, settings: Settings) -> str | None:
-    return f"{settings.archive_url}events/{event.id}.ics" if settings.archive_url else None
+    """The event's calendar file on the archive; for a date of a series, the whole series."""
+    return f"{settings.archive_url}events/{event.series or event.id}.ics" if settings.archive_url else None
+
+
+def recurrence_rule(event: Event) -> dict:
+    """The series' RRULE as icalendar takes it; UNTIL is a UTC instant (RFC 5545 asks so with a TZID start)."""
+    repeat = event.repeat
+    rule: dict = {"freq": {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY"}[repeat.every]}
+    if repeat.interval != 1:
+        rule["interval"] = repeat.interval
+    days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+    if repeat.every == "week":
+        rule["byday"] = [days[d] for d in repeat.weekdays]
+    elif repeat.position is not None:
+        rule["byday"] = [f"{repeat.position}{days[repeat.weekdays[0]]}"]
+    elif repeat.month_day is not None:
+        rule["bymonthday"] = [repeat.month_day]
+    if repeat.until is not None:
+        if event.all_day:
+            rule["until"] = repeat.until
+        else:
+            last = datetime.combine(repeat.until, time(23, 59, 59), tzinfo=event.start.tzinfo)
+            rule["until"] = last.astimezone(timezone.utc)
+    elif repeat.count is not None:
+        rule["count"] = repeat.count
+    return rule
 
 
 def to_ics(events: list[Event], settings: Settings, stamp: datetime, name: str | None = None) -> bytes:
     """An RFC 5545 calendar of `events`, with VTIMEZONE definitions for every zone used."""
     from icalendar import Calendar
-    from icalendar import Event as CalendarEvent
 
     calendar = Calendar()
     calendar.add("prodid", "-//newsletter//Weekly digest//EN")
@@ -107,25 +161,61 @@ def to_ics(events: list[Event], settings: Settings, stamp: datetime, name: str |
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name or settings.name)
     for event in events:
-        entry = CalendarEvent()
-        entry.add("uid", uid(event, settings))
-        entry.add("sequence", event.sequence)
-        entry.add("dtstamp", stamp.astimezone(timezone.utc))
-        start, end = span(event)
-        if isinstance(start, datetime):
-            entry.add("dtstart", event.start)
-            entry.add("dtend", event.end if event.end is not None else event.start + UNTIMED_LENGTH)
+        if event.is_series:
+            for entry in _series_entries(event, settings, stamp):
+                calendar.add_component(entry)
         else:
-            entry.add("dtstart", start)
-            entry.add("dtend", end)
-        entry.add("summary", event.title)
-        if where := location_text(event):
-            entry.add("location", where)
-        page = event_page(event, settings)
-        if url := page or event.rsvp or event.online:
-            entry.add("url", url)
-        entry.add("description", description(event, page))
-        entry.add("status", {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}.get(event.status, "CONFIRMED"))
-        calendar.add_component(entry)
+            calendar.add_component(_entry(event, settings, stamp))
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: Event | None = None):
+    """One VEVENT: a single event, a date of a series on its own, or a series' master or changed date."""
+    from icalendar import Event as CalendarEvent
+
+    entry = CalendarEvent()
+    entry.add("uid", uid(uid_of or event, settings))
+    entry.add("sequence", event.sequence)
+    entry.add("dtstamp", stamp.astimezone(timezone.utc))
+    start, end = span(event)
+    if isinstance(start, datetime):
+        entry.add("dtstart", event.start)
+        entry.add("dtend", event.end if event.end is not None else event.start + UNTIMED_LENGTH)
+    else:
+        entry.add("dtstart", start)
+        entry.add("dtend", end)
+    entry.add("summary", event.title)
+    if where := location_text(event):
+        entry.add("location", where)
+    page = event_page(event, settings)
+    if url := page or event.rsvp or event.online:
+        entry.add("url", url)
+    entry.add("description", description(event, page))
+    entry.add("status", {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}.get(event.status, "CONFIRMED"))
+    return entry
+
+
+def _series_entries(series: Event, settings: Settings, stamp: datetime) -> list:
+    """A series as calendars keep one: a VEVENT with RRULE and EXDATE, and a VEVENT per changed date.
+
+    Each changed date has the series' UID and a RECURRENCE-ID naming the date it
+    replaces; a cancelled date is such a VEVENT with STATUS:CANCELLED, so a
+    calendar shows why it is gone.
+    """
+    from newsletter import recurrence
+
+    # DTSTART is the rule's first date even when it is skipped: COUNT counts from it, and EXDATE removes it.
+    first = recurrence.occurrence(replace(series, changes=()), recurrence.rule(series)[0].date())
+    master = _entry(replace(first, series=None, occurrence=None, id=series.id), settings, stamp)
+    master.add("rrule", recurrence_rule(series))
+    for day in series.repeat.exceptions:
+        skipped = recurrence.occurrence(replace(series, changes=()), day)
+        master.add("exdate", skipped.start.date() if series.all_day else skipped.start)
+    entries = [master]
+    for day, changed in series.changes:
+        original = recurrence.occurrence(replace(series, changes=()), day)
+        entry = _entry(changed, settings, stamp, uid_of=series)
+        entry.add("recurrence-id", original.start.date() if series.all_day else original.start)
+        entries.append(entry)
+    return entries

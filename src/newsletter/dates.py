@@ -204,6 +204,15 @@ def format_when(event: Event, home: tzinfo, ref_year: int | None = None) -> str:
     )
 
 
+def format_clock(event: Event) -> str:
+    """The time of day alone: '7:00–9:00 pm', 'all day'; for a series' page, where the rule gives the days."""
+    if event.all_day or event.end_is_date:
+        return "all day"
+    if event.end is not None and event.end.date() == event.start.date():
+        return format_time_range(event.start.time(), event.end.time())
+    return format_time(event.start.time())
+
+
 def format_through(event: Event, ref_year: int | None = None) -> str:
     """'through Saturday, February 10', for an event already under way."""
     return f"through {format_day(event.last_day, ref_year)}"

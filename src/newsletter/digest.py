@@ -1,21 +1,43 @@
-"""Which events belong in which week, and in which section: pure functions of their inputs."""
+"""Which events belong in which week, and in which section: pure functions of their inputs.
+
+A recurring event takes part through its occurrences in the window at hand
+(recurrence.expand); lists that look ahead show a series once, at its next date.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Iterable
 
 from newsletter.models import Digest, Event, Section, Settings, Week
+from newsletter import recurrence
+from newsletter.recurrence import expand
+
+LONGEST_OCCURRENCE = timedelta(days=31)  # how far back a still-running occurrence may have started
+LOOK_AHEAD = timedelta(weeks=52)  # how far `next_events` looks for a series' next date
 
 
 def _order(event: Event) -> tuple:
     return (event.start, event.title.casefold(), event.id)
 
 
+def once_per_series(events: Iterable[Event]) -> list[Event]:
+    """The events in order, a series only at its first occurrence among them."""
+    seen: set[str] = set()
+    out = []
+    for event in events:
+        key = event.series or event.id
+        if key not in seen:
+            seen.add(key)
+            out.append(event)
+    return out
+
+
 def digest_for_week(events: Iterable[Event], week: Week, settings: Settings, drafts: bool = False) -> Digest:
     """The week's events by section, what is still running from before, and what comes next."""
-    shown = [e for e in events if drafts or not e.draft]
     starts, ends = week.starts_at, week.ends_at
+    horizon = ends + timedelta(days=7 * settings.coming_up_weeks)
+    shown = [e for e in expand(events, starts - LONGEST_OCCURRENCE, horizon) if drafts or not e.draft]
     own = [e for e in shown if starts <= e.start < ends]
     ongoing = sorted((e for e in shown if e.start < starts < e.ends_at), key=_order)
     sections = []
@@ -23,25 +45,43 @@ def digest_for_week(events: Iterable[Event], week: Week, settings: Settings, dra
         members = sorted((e for e in own if e.kind == kind.id), key=_order)
         if members:
             sections.append(Section(kind.id, kind.heading, kind.color, tuple(members)))
-    horizon = ends + timedelta(days=7 * settings.coming_up_weeks)
-    coming_up = sorted((e for e in shown if ends <= e.start < horizon), key=_order)
+    coming_up = once_per_series(sorted((e for e in shown if ends <= e.start < horizon), key=_order))
     return Digest(week, tuple(sections), tuple(ongoing), tuple(coming_up))
 
 
 def next_events(events: Iterable[Event], since: datetime, limit: int, leave_out: str | None = None) -> list[Event]:
-    """The first `limit` events that start at or after `since`, drafts left out."""
-    found = (e for e in events if not e.draft and e.id != leave_out and e.start >= since)
-    return sorted(found, key=_order)[:limit]
+    """The first `limit` events that start at or after `since`, drafts left out, a series once."""
+    found = (e for e in expand(events, since, since + LOOK_AHEAD)
+             if not e.draft and e.id != leave_out and e.start >= since)
+    left_out_series = leave_out.rpartition("/")[0] if leave_out else None
+    found = (e for e in found if not (e.series and e.series in (leave_out, left_out_series)))
+    return once_per_series(sorted(found, key=_order))[:limit]
 
 
-def weeks_with_events(events: Iterable[Event], settings: Settings, drafts: bool = False) -> list[Week]:
-    """Every week in which some event starts, in date order."""
+def weeks_with_events(events: Iterable[Event], settings: Settings, drafts: bool = False,
+                      until: date | None = None) -> list[Week]:
+    """Every week in which some event starts, in date order; a series without an end counts up to `until`.
+
+    Without `until`, an open-ended series counts for a year from its start, or up to the last other event.
+    """
     from newsletter.dates import week_containing
 
+    events = [e for e in events if drafts or not e.draft]
+    open_ended = [e for e in events if e.is_series and e.repeat.count is None and e.repeat.until is None]
+    if until is None:
+        latest = [e.start.date() for e in events if e not in open_ended]
+        latest += [e.start.date() + LOOK_AHEAD for e in open_ended]
+        until = max(latest, default=date.min)
     weeks = {}
     for event in events:
-        if drafts or not event.draft:
-            local = event.start.astimezone(settings.timezone).date()
+        if event.is_series:
+            last = until if event in open_ended else recurrence.last(event)
+            end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=settings.timezone)
+            found = expand([event], event.start - LONGEST_OCCURRENCE, end)
+        else:
+            found = [event]
+        for one in found:
+            local = one.start.astimezone(settings.timezone).date()
             week = week_containing(local, settings.week_start, settings.timezone)
             weeks[week.id] = week
     return [weeks[key] for key in sorted(weeks)]

@@ -8,6 +8,7 @@ from newsletter.build import Project
 from newsletter.dates import format_short_day, format_through, format_time, format_time_range, week_label
 from newsletter.digest import digest_for_week
 from newsletter.models import Event, Settings, Week
+from newsletter.recurrence import expand
 
 
 def _clock(event: Event) -> str:
@@ -37,7 +38,8 @@ def change_notices(events: list[Event], settings: Settings, today: date) -> list
     """Rescheduled, postponed and cancelled events not yet over, up to the end of "Coming up" from today."""
     since = datetime.combine(today, time(0), tzinfo=settings.timezone)
     horizon = since + timedelta(weeks=settings.coming_up_weeks + 1)
-    found = (e for e in events if e.changed and not e.draft and e.ends_at > since and e.start < horizon)
+    found = (e for e in expand(events, since, horizon)
+             if e.changed and not e.draft and e.ends_at > since and e.start < horizon)
     return sorted(found, key=lambda e: (e.start, e.id))
 
 

@@ -12,6 +12,7 @@ from newsletter.colors import DARK_BACKGROUND, DARK_TEXT, legible_on, readable_o
 from newsletter.dates import (format_day, format_glance, format_moment, format_numeric_day, format_through,
                               format_through_short, format_when, relative_day, week_label)
 from newsletter.models import Digest, Event, Settings
+from newsletter.recurrence import describe, short
 
 COLUMN_WIDTH = 552  # the 600 px body less 24 px each side: an image is shown this wide
 LOGO_WIDTH = 120
@@ -44,6 +45,7 @@ class EventView:
     compact: bool = False  # shortened to fit a busy week: facts, summary or teaser, "Read more"
     teaser: str | None = None  # when compact without a summary: the opening sentences
     read_more: str | None = None  # when compact: the event's page in the archive
+    repeats: str | None = None  # a date of a series: "Every Thursday until June 28"
 
     @property
     def image_size(self) -> tuple[int, int | None]:
@@ -167,7 +169,8 @@ def _listed(event: Event, settings: Settings, year: int) -> dict[str, Any]:
     """An event as one line of a list: its day and title, and its page in the archive."""
     return {"title": event.title, "when": format_day(event.start.date(), year),
             "status_label": STATUS_LABELS.get(event.status) if event.is_off else None,
-            "url": calendars.event_page(event, settings), "event": event}
+            "url": calendars.event_page(event, settings), "event": event,
+            "repeats": short(event.repeat) if event.repeat else None}
 
 
 def event_view(event: Event, settings: Settings, year: int, ongoing: bool = False,
@@ -214,9 +217,20 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         headline=_headline(label, event.title),
         short_date=_short_date(event),
         glance=format_through_short(event) if ongoing else format_glance(event, settings.timezone),
+        repeats=_repeats(event, year),
         anchor="event-" + re.sub(r"[^A-Za-z0-9_-]+", "-", event.id),
         buttons=[] if event.is_off else _buttons(event, label, alone),
     )
+
+
+def _repeats(event: Event, year: int) -> str | None:
+    """'Every Thursday, until Thursday, June 28': how often a date of a series comes round."""
+    if event.repeat is None:
+        return None
+    text = describe(event.repeat)
+    if event.repeat.until is not None:
+        text += f", until {format_day(event.repeat.until, year)}"
+    return text[0].upper() + text[1:]
 
 
 def _buttons(event: Event, label: str, alone: bool) -> list[dict[str, str | None]]:

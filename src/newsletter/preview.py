@@ -10,7 +10,7 @@ import re
 import threading
 from email.utils import parseaddr
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from newsletter.announce import Announcement, reminder_problem, render_announcement_files
@@ -23,6 +23,7 @@ from newsletter.render import GMAIL_CLIP_BYTES
 from newsletter.server import Page
 from newsletter.templates import builtin_dir
 
+PREVIEW_WEEKS_AHEAD = 4  # weeks past "Coming up" that an open-ended series is listed for
 _WEEK = r"(\d{4}-W\d{2})"
 _ROUTES = {
     "index": re.compile(r"^/$"),
@@ -124,8 +125,10 @@ class PreviewSite:
             project = self._load()
         except NewsletterError as exc:
             return None if name else self._error_page(exc, version)
-        event = next((e for e in project.events if e.id == event_id), None)
-        if event is None:
+        from newsletter.recurrence import find
+
+        event = find(project.events, event_id)
+        if event is None or event.is_series:
             return None
         try:
             result = self._announcement(project, event, bool(reminder))
@@ -207,7 +210,7 @@ class PreviewSite:
         this = week_containing(today, settings.week_start, settings.timezone)
         coming = coming_week(today, settings.week_start, settings.timezone)
         entries = []
-        for week in weeks_with_events(project.events, settings, drafts=self.drafts):
+        for week in self._weeks(project):
             digest = digest_for_week(project.events, week, settings, drafts=self.drafts)
             count = len(digest.events)
             if week.id == coming.id:
@@ -221,8 +224,14 @@ class PreviewSite:
             entries.append(WeekEntry(week, week_label(week), count, when))
         return entries
 
+    def _weeks(self, project: Project) -> list[Week]:
+        """The weeks with events; a series without an end is followed a few weeks past "Coming up"."""
+        ahead = timedelta(weeks=project.settings.coming_up_weeks + PREVIEW_WEEKS_AHEAD)
+        return weeks_with_events(project.events, project.settings, drafts=self.drafts,
+                                 until=self.today(project) + ahead)
+
     def _neighbours(self, project: Project, week: Week) -> dict[str, str | None]:
-        ids = [w.id for w in weeks_with_events(project.events, project.settings, drafts=self.drafts)]
+        ids = [w.id for w in self._weeks(project)]
         earlier = [i for i in ids if i < week.id]
         later = [i for i in ids if i > week.id]
         return {"previous": earlier[-1] if earlier else None, "next": later[0] if later else None}

@@ -77,6 +77,13 @@ def first(event: Event) -> date | None:
     return None
 
 
+def last(event: Event) -> date:
+    """The last day a series with an end (until or count) happens on, moved occurrences included."""
+    final = list(rule(event))[-1].date()
+    moved = [changed.last_day for _, changed in event.changes]
+    return max([final, *moved])
+
+
 def occurrence(event: Event, day: date) -> Event:
     """The series' occurrence on `day` (a date of its rule), with its change applied if it has one."""
     changed = dict(event.changes).get(day)
@@ -107,6 +114,32 @@ def occurrences(event: Event, since: datetime, until: datetime) -> list[Event]:
     found = [occurrence(event, day) for day in sorted(days)]
     return sorted((o for o in found if o.start < until and (o.ends_at > since or o.start >= since)),
                   key=lambda o: (o.start, o.id))
+
+
+def find(events: Iterable[Event], event_id: str) -> Event | None:
+    """The event with this id, or the occurrence it names: 'branch-meeting/2018-01-11' in the series 'branch-meeting'."""
+    by_id = {e.id: e for e in events}
+    if event_id in by_id:
+        return by_id[event_id]
+    series_id, _, day = event_id.rpartition("/")
+    series = by_id.get(series_id)
+    if series is None or not series.is_series:
+        return None
+    try:
+        wanted = date.fromisoformat(day)
+    except ValueError:
+        return None
+    if wanted in series.repeat.exceptions or not is_occurrence(series, wanted):
+        return None
+    return occurrence(series, wanted)
+
+
+def next_occurrence(event: Event, since: datetime) -> Event | None:
+    """The series' first occurrence not over at `since`."""
+    for found in occurrences(event, since, since + timedelta(weeks=53 * (event.repeat.interval or 1))):
+        if found.ends_at > since or found.start >= since:
+            return found
+    return None
 
 
 def expand(events: Iterable[Event], since: datetime, until: datetime) -> list[Event]:
