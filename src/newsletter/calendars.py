@@ -167,7 +167,25 @@ def to_ics(events: list[Event], settings: Settings, stamp: datetime, name: str |
         else:
             calendar.add_component(_entry(event, settings, stamp))
     calendar.add_missing_timezones()
+    _one_rdate_per_line(calendar)
     return calendar.to_ical()
+
+
+def _one_rdate_per_line(calendar) -> None:
+    """Write each daylight-saving change of a VTIMEZONE as its own RDATE line.
+
+    icalendar lists them all in one comma-separated RDATE, which RFC 5545
+    allows; Mozilla's ical.js (Thunderbird) reads only the first value, and
+    then puts every event after the first clock change of a year an hour out.
+    """
+    for zone in calendar.walk("VTIMEZONE"):
+        for part in zone.subcomponents:
+            if "RDATE" not in part:
+                continue
+            found = part.pop("RDATE")
+            moments = [when.dt for values in (found if isinstance(found, list) else [found]) for when in values.dts]
+            for moment in moments:
+                part.add("rdate", moment)
 
 
 def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: Event | None = None):

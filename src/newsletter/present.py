@@ -12,7 +12,7 @@ from newsletter.colors import DARK_BACKGROUND, DARK_TEXT, legible_on, readable_o
 from newsletter.dates import (format_day, format_glance, format_moment, format_numeric_day, format_through,
                               format_through_short, format_when, relative_day, week_label)
 from newsletter.models import Digest, Event, Settings
-from newsletter.recurrence import describe, short
+from newsletter.recurrence import in_words, short
 
 COLUMN_WIDTH = 552  # the 600 px body less 24 px each side: an image is shown this wide
 LOGO_WIDTH = 120
@@ -217,20 +217,10 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         headline=_headline(label, event.title),
         short_date=_short_date(event),
         glance=format_through_short(event) if ongoing else format_glance(event, settings.timezone),
-        repeats=_repeats(event, year),
+        repeats=_capitalized(in_words(event)),
         anchor="event-" + re.sub(r"[^A-Za-z0-9_-]+", "-", event.id),
         buttons=[] if event.is_off else _buttons(event, label, alone),
     )
-
-
-def _repeats(event: Event, year: int) -> str | None:
-    """'Every Thursday, until Thursday, June 28': how often a date of a series comes round."""
-    if event.repeat is None:
-        return None
-    text = describe(event.repeat)
-    if event.repeat.until is not None:
-        text += f", until {format_day(event.repeat.until, year)}"
-    return text[0].upper() + text[1:]
 
 
 def _buttons(event: Event, label: str, alone: bool) -> list[dict[str, str | None]]:
@@ -256,6 +246,10 @@ def _without_label(label: str, title: str) -> str:
     if title.casefold().startswith(label.casefold() + ":"):
         return title[len(label) + 1:].strip()
     return title
+
+
+def _capitalized(text: str | None) -> str | None:
+    return text[0].upper() + text[1:] if text else text
 
 
 def _headline(label: str, title: str) -> str:

@@ -175,6 +175,18 @@ def describe(repeat: Recurrence) -> str:
     return f"on the {_ordinal(repeat.month_day)} {of}"
 
 
+def in_words(event: Event) -> str | None:
+    """'every Thursday, until Thursday, June 28': how often a date of a series comes round."""
+    if event.repeat is None:
+        return None
+    from newsletter.dates import format_day
+
+    text = describe(event.repeat)
+    if event.repeat.until is not None:
+        text += f", until {format_day(event.repeat.until, event.start.year)}"
+    return text
+
+
 def short(repeat: Recurrence) -> str:
     """The rule in a word or two, for one line of a list: 'Thursdays', 'Every other Tuesday'."""
     if repeat.every == "week" and repeat.interval == 1:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from newsletter.models import Digest, Event, RenderedEmail, Settings
+from newsletter.recurrence import in_words
 
 
 def event_summary(event: Event) -> dict[str, Any]:
@@ -33,7 +34,11 @@ def event_summary(event: Event) -> dict[str, Any]:
         "links": [{"label": link.label, "url": link.url} for link in event.links],
         "draft": event.draft,
         "source": event.path,
+        "series": event.series,
+        "occurrence": event.occurrence.isoformat() if event.occurrence else None,
+        "repeat": in_words(event),
     }
+
 
 
 def digest_summary(digest: Digest, email: RenderedEmail, settings: Settings,
