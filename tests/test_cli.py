@@ -135,7 +135,8 @@ def test_new_writes_a_scaffold_that_reads_back_as_a_valid_event(sample):
     assert result.stdout == "Created events/2018-02-03-rent-strike-rally.md\n"
     text = path.read_text()
     for field in ("summary", "hosts", "speakers", "links", "rsvp", "donate", "accessibility", "image",
-                  "status", "rescheduled_from", "status_note", "draft", "online", "timezone"):
+                  "status", "rescheduled_from", "status_note", "draft", "online", "timezone", "short_title",
+                  "repeat", "changes"):
         assert f"# {field}:" in text
     from newsletter.config import load_settings
 
@@ -143,6 +144,21 @@ def test_new_writes_a_scaffold_that_reads_back_as_a_valid_event(sample):
     assert problems == []
     assert (event.title, event.kind, event.location.name) == ("Rent Strike Rally!", "rally", "City Hall Plaza")
     assert event.end.hour == 14
+
+
+def test_the_scaffolds_repeat_lines_make_a_valid_series_once_uncommented(sample):
+    assert run("new", "meeting", "Branch meeting", "--start", "2018-02-01 19:00").exit_code == 0
+    path = sample / "events" / "2018-02-01-branch-meeting.md"
+    lines = path.read_text().split("\n")
+    start = next(n for n, line in enumerate(lines) if line.startswith("# repeat:"))
+    for number in range(start, start + 7):
+        lines[number] = lines[number].removeprefix("# ")
+    path.write_text("\n".join(lines))
+    from newsletter.config import load_settings
+
+    event, problems = read_event(path.read_bytes(), "x.md", "x", load_settings(sample / "newsletter.toml"))
+    assert problems == []
+    assert event.is_series and event.repeat.weekdays == (3,) and [d.isoformat() for d, _ in event.changes] == ["2018-03-01"]
 
 
 def test_new_never_overwrites(sample):

@@ -8,7 +8,7 @@ from newsletter.build import Project
 from newsletter.dates import format_short_day, format_through, format_time, format_time_range, week_label
 from newsletter.digest import digest_for_week
 from newsletter.models import Event, Settings, Week
-from newsletter.recurrence import expand
+from newsletter.recurrence import expand, short
 
 
 def _clock(event: Event) -> str:
@@ -34,6 +34,11 @@ def _line(event: Event, ongoing: bool) -> str:
     return f"  {when:<30} {marks}{event.title}{where}"
 
 
+def _rule(event: Event) -> str:
+    """' · Thursdays' after a series' next date."""
+    return f" · {short(event.repeat)}" if event.repeat else ""
+
+
 def change_notices(events: list[Event], settings: Settings, today: date) -> list[Event]:
     """Rescheduled, postponed and cancelled events not yet over, up to the end of "Coming up" from today."""
     since = datetime.combine(today, time(0), tzinfo=settings.timezone)
@@ -55,7 +60,7 @@ def week_listing(project: Project, week: Week, drafts: bool = False, today: date
     if digest.coming_up:
         lines.append("")
         lines.append("Coming up")
-        lines.extend(f"  {format_short_day(e.start.date())}  {e.title}" for e in digest.coming_up)
+        lines.extend(f"  {format_short_day(e.start.date())}  {e.title}{_rule(e)}" for e in digest.coming_up)
     notices = change_notices(project.events, project.settings, today) if today else []
     if notices:
         lines.append("")

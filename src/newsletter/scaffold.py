@@ -39,6 +39,13 @@ start: {start}
 # status: scheduled                # rescheduled, postponed or cancelled
 # rescheduled_from: 2018-01-04 19:00
 # status_note: Moved because of the storm  # with a status: why the plan changed
+# repeat:                          # one file for a meeting that comes round
+#   every: week                    # day, week or month
+#   on: thursday                   # weekly: weekdays; monthly: first thursday, last friday or 15
+#   until: 2018-06-28              # or count: 20; or neither, for no end
+#   except: [2018-02-22]           # dates with no meeting
+# changes:                         # a date that differs: any field but repeat and kind
+#   2018-03-01: {{status: cancelled, status_note: Snow day}}
 # draft: true                      # kept out of the digest until removed
 ---
 
