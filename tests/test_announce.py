@@ -37,7 +37,8 @@ def soup_of(files) -> BeautifulSoup:
 
 
 def words(tag) -> str:
-    return " ".join(tag.get_text(" ").split())
+    """The words a reader sees, the no-break spaces and word joiners that keep a time on one line as spaces and nothing."""
+    return " ".join(tag.get_text(" ").replace("\u2060", "").split())
 
 
 def style_of(tag) -> dict[str, str]:
@@ -409,9 +410,6 @@ RSVP: https://example.org/rsvp
 
 We will vote on the strike. Read the proposal
 (https://example.org/proposal) first.
-
-Add to Google Calendar: {google}
-Add to Outlook.com: {outlook}
 
 
 ========================================================================

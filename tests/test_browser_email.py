@@ -222,3 +222,26 @@ def test_agenda_links_land_on_their_entries(browser, any_digest):
         assert scrolled > 0 and abs(top) <= 2 or top >= 0 and page.evaluate(
             "window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 1"), landed
     page.close()
+
+
+def test_a_time_range_stays_on_one_line_on_a_narrow_phone(browser, tmp_path):
+    (tmp_path / "newsletter.toml").write_text('name = "N"\ntimezone = "America/New_York"\n')
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "a.md").write_text("---\ntitle: Workshop\nkind: meeting\nstart: 2018-01-24 10:00\n"
+                                              "end: \"13:00\"\n---\n")
+    build(tmp_path / "newsletter.toml", tmp_path / "events", week="2018-W04", out=tmp_path / "out")
+    page = open_page(browser, (tmp_path / "out" / "digest.html").as_uri(), 400)
+    split_at = []
+    for width in range(250, 451, 2):  # every width where the line could break, inside the range or not
+        page.set_viewport_size({"width": width, "height": 800})
+        lines = page.evaluate("""() => {
+            const node = document.querySelector('.nl-details').firstChild.nextSibling;
+            const text = node.textContent, at = text.indexOf('10:00');
+            const range = document.createRange();
+            range.setStart(node, at); range.setEnd(node, text.indexOf('pm', text.indexOf('1:00')) + 2);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        }""")
+        if lines != 1:
+            split_at.append(width)
+    assert split_at == []
+    page.close()

@@ -236,3 +236,11 @@ def test_build_warns_when_gmail_would_clip_the_digest(project):
     assert loud == "DO NOT SEND: Gmail will clip this digest at 102 KB; see the warnings above"
     check = run("check", "--week", "2018-W04")
     assert check.exit_code == 1 and "Gmail clips messages over 102 KB" in check.stdout
+
+
+def test_build_help_names_every_file_and_archive_counts_in_words(sample):
+    assert "digest.html, .txt, .eml, .json and events.ics" in run("build", "--help").output
+    for name in list((sample / "events").iterdir())[1:]:
+        name.unlink()
+    result = run("archive", "--today", "2018-01-18", "--out", "site")
+    assert result.exit_code == 0 and re.search(r"^1 week, 1 event: wrote", result.stdout, re.M), result.stdout

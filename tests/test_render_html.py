@@ -62,7 +62,7 @@ def test_sections_in_kind_order_with_ongoing_last(soup):
 
 
 def test_dates_and_ongoing_are_written_for_people(soup):
-    text = soup.get_text(" ", strip=True)
+    text = " ".join(soup.get_text(" ", strip=True).replace("\u2060", "").split())
     assert "When: Saturday, January 27 · 12:00–2:00 pm" in text
     assert "When: Through Saturday, February 10" in text
     assert "Where: to be announced" in text
@@ -255,7 +255,7 @@ def test_each_agenda_link_lands_on_its_own_entry(soup):
 
 def test_each_entry_opens_with_its_day_and_time(soup):
     rally = soup.find("h3", string="#Justice4Siham & #Justice4Naseem Rally")
-    assert rally.find_previous_sibling("p").get_text(strip=True) == "Sat 1/27 · 12:00 pm"
+    assert rally.find_previous_sibling("p").get_text(strip=True) == "Sat 1/27 · 12:00\u00a0pm"  # kept on one line
     drive = soup.find("h3", string=re.compile("^Fund drive"))
     assert drive.find_previous_sibling("p").get_text(strip=True) == "Through Sat 2/10"
 
@@ -294,3 +294,21 @@ def test_a_long_title_gives_a_button_that_names_the_kind_of_event(project):
         ("RSVP for this meeting", "RSVP for this meeting: Tenants' assembly on the rent strike vote and the next steps"),
         ("Join online", "Join online: Tenants' assembly on the rent strike vote and the next steps"),
     ]
+
+
+# Rough edges of a first run ---------------------------------------------------------------
+
+def test_a_linked_place_has_a_space_after_where(project):
+    project.event("a.md", "---\ntitle: Rally\nkind: rally\nstart: 2018-01-24 18:00\n"
+                          "location: {name: City Hall Plaza, url: 'https://example.org/map'}\n---\n")
+    soup = BeautifulSoup(build(project.config, project.events, **W04).outputs["digest.html"], "html.parser")
+    assert "Where: City Hall Plaza" in soup.find(class_="nl-details").get_text()
+
+
+def test_the_footer_names_the_group_once_when_name_and_organization_are_the_same(project):
+    project.settings('name = "Eastside Tenants Union"\norganization = "Eastside Tenants Union"\nunsubscribe = "*|UNSUB|*"\n')
+    project.event("a.md", "---\ntitle: Rally\nkind: rally\nstart: 2018-01-24 18:00\n---\n")
+    outputs = build(project.config, project.events, **W04).outputs
+    html = BeautifulSoup(outputs["digest.html"], "html.parser").find(class_="nl-footer").get_text(" ")
+    assert "signed up for Eastside Tenants Union. Reply" in " ".join(html.split())
+    assert "signed up for Eastside Tenants Union. Reply" in " ".join(outputs["digest.txt"].decode().split())

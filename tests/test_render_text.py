@@ -76,9 +76,6 @@ Accessibility: Step-free entrance on Example St; childcare on site.
 
 Our demands: https://example.org/demands
 
-Add to Google Calendar: https://calendar.google.com/calendar/render?action=TEMPLATE&text=Rent+strike+assembly&dates=20180124T233000Z/20180125T010000Z&details=We+will+vote+on+the+strike.+Read+the+proposal+%28https://example.org/proposal%29+first.+-+bring+a+neighbour+-+bring+your+lease%0A%0Ahttps://example.org/rsvp&location=Union+Hall%2C+12+Example+St%2C+Boston
-Add to Outlook.com: https://outlook.live.com/calendar/0/deeplink/compose?path=/calendar/action/compose&rru=addevent&subject=Rent+strike+assembly&startdt=2018-01-24T23:30:00Z&enddt=2018-01-25T01:00:00Z&allday=false&body=We+will+vote+on+the+strike.+Read+the+proposal+%28https://example.org/proposal%29+first.+-+bring+a+neighbour+-+bring+your+lease%0A%0Ahttps://example.org/rsvp&location=Union+Hall%2C+12+Example+St%2C+Boston
-
 
 ========================================================================
 ALSO THIS WEEK
@@ -113,6 +110,16 @@ def test_text_version_line_by_line(project):
     project.event("clinic.md", "---\ntitle: Tenant law clinic\nkind: other\nstart: 2018-02-01 18:00\n---\n")
     text = build(project.config, project.events, week="2018-W04").outputs["digest.txt"].decode()
     assert text.split("\n") == EXPECTED.split("\n")
+
+
+def test_every_line_but_an_address_fits_72_columns_and_no_preheader_cut_off(sample):
+    for week in ("2018-W02", "2018-W03", "2018-W04"):
+        text = build(sample / "newsletter.toml", sample / "events", week=week).outputs["digest.txt"].decode()
+        long = [line for line in text.split("\n") if len(line) > 72 and not re.fullmatch(r"([^:]+: )?https?://\S+", line)]
+        assert long == [], week
+        assert "…" not in text
+    assert "Add to your calendar: https://example.org/iso-boston/events/2018-01-27-justice-for-siham-and-naseem-rally.ics" in text
+    assert "calendar.google.com" not in text and "outlook.live.com" not in text
 
 
 def test_sample_text_is_wrapped_and_free_of_markup(sample):

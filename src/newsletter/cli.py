@@ -73,6 +73,11 @@ def reports_errors(command):
     return wrapper
 
 
+def _count(number: int, noun: str) -> str:
+    """'1 week', '3 weeks'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _events_dir(config: Path, events_dir: Path | None) -> Path:
     return events_dir if events_dir is not None else config.parent / "events"
 
@@ -103,7 +108,7 @@ def main():
 @project_options
 @reports_errors
 def build(week, out, drafts, today, config, events_dir):
-    """Write the week's digest: digest.html, .txt, .eml and .json.
+    """Write the week's digest: digest.html, .txt, .eml, .json and events.ics.
 
     \b
     Example:
@@ -118,8 +123,7 @@ def build(week, out, drafts, today, config, events_dir):
     click.echo(f"Week {result.week.id} ({week_label(result.week)})")
     click.echo(f"Subject: {result.email.subject}")
     for section in result.digest.all_sections:
-        count = len(section.events)
-        click.echo(f"  {section.heading}: {count} event{'s' if count != 1 else ''}")
+        click.echo(f"  {section.heading}: {_count(len(section.events), 'event')}")
     click.echo(f"HTML size: {result.html_bytes / 1000:.1f} KB (Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
     if result.shortened:
         options = result.settings.digest
@@ -398,7 +402,7 @@ def archive(out, today, config, events_dir):
             yield from bar
 
     report = write_site(files, out, progress)
-    click.echo(f"{report.weeks} weeks, {report.events} events: wrote {len(report.written)} files, "
+    click.echo(f"{_count(report.weeks, 'week')}, {_count(report.events, 'event')}: wrote {len(report.written)} files, "
                f"{report.unchanged} unchanged, in {out}")
     click.echo(f"Publish {out}/ at {project.settings.archive_url}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +41,21 @@ def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None)
     return "\n".join(lines)
 
 
+_TIME = re.compile(r"\d{1,2}:\d{2}(?: ?[ap]m)?(?:[–-]\d{1,2}:\d{2}(?: ?[ap]m)?)?(?: [A-Z]{2,5}\b)?")
+
+
+def times_together(text: str) -> str:
+    """A Jinja filter for HTML: each time or time range in `text` kept on one line ("10:00 am–1:00 pm").
+
+    A no-break space before am/pm and a word joiner after the dash cost a few
+    bytes each, where a nowrap <span> around every time would cost a busy week kilobytes.
+    """
+    def joined(found: re.Match) -> str:
+        return found.group().replace(" ", "\u00a0").replace("–", "–\u2060")
+
+    return _TIME.sub(joined, str(text))
+
+
 @lru_cache(maxsize=8)
 def _environment(folders: tuple[Path, ...]):
     import jinja2
@@ -57,6 +73,7 @@ def _environment(folders: tuple[Path, ...]):
         keep_trailing_newline=True,
     )
     env.filters["wrap"] = wrap
+    env.filters["times_together"] = times_together
     return env
 
 
