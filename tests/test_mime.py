@@ -58,3 +58,19 @@ def test_mailto_unsubscribe_becomes_list_unsubscribe(project):
     project.event("a.md", "---\ntitle: T\nkind: rally\nstart: 2018-01-24 18:00\n---\n")
     message = parse(build(project.config, project.events, week="2018-W04").outputs["digest.eml"])
     assert message["List-Unsubscribe"] == "<mailto:leave@example.org?subject=unsubscribe>"
+
+
+def test_a_message_to_a_list_carries_list_id_and_precedence(sample):
+    message = parse(build(sample / "newsletter.toml", sample / "events", week="2018-W04").outputs["digest.eml"])
+    assert message["List-Id"] == "ISO Boston announcements <announce.example.org>"
+    assert message["Precedence"] == "list"
+
+
+def test_list_id_setting_and_no_list(project):
+    project.event("a.md", "---\ntitle: T\nkind: rally\nstart: 2018-01-24 18:00\n---\n")
+    project.settings('name = "N"\nlist_id = "Eastside tenants <news.eastside.example.org>"\n')
+    message = parse(build(project.config, project.events, week="2018-W04").outputs["digest.eml"])
+    assert message["List-Id"] == "Eastside tenants <news.eastside.example.org>"
+    project.settings('name = "N"\n')  # no list address: sent to people one by one
+    message = parse(build(project.config, project.events, week="2018-W04").outputs["digest.eml"])
+    assert message["List-Id"] is None and message["Precedence"] is None

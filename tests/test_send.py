@@ -117,7 +117,8 @@ def test_proof_arrives_with_both_parts_and_the_merge_tags(project_with_smtp, smt
 def test_a_real_send_asks_first_and_sends_on_yes(project_with_smtp, smtp_server):
     _, mailbox = smtp_server
     declined = run("send", "--week", "2018-W04", "--to", "announce@example.org", input="n\n")
-    assert declined.exit_code == 1 and mailbox.received == []
+    assert declined.exit_code == 0 and mailbox.received == []
+    assert declined.stdout.endswith("Send this to everyone above? [y/N]: n\nNot sent.\n")
     assert "Subject: ISO Boston Events: January 22–28, 2018" in declined.stdout
     assert "Recipients (1): announce@example.org" in declined.stdout
     assert "Events: 4" in declined.stdout
@@ -166,7 +167,7 @@ def test_missing_password(project_with_smtp, monkeypatch):
 def test_partial_failure_says_who_got_it(project_with_smtp, smtp_server):
     result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--to", REFUSED, "--proof")
     assert result.exit_code == 1
-    assert "refused some recipients" in result.stderr
+    assert result.stderr.startswith("Partly sent: ") and "refused some recipients" in result.stderr
     assert "  delivered to: me@example.org" in result.stderr
     assert f"  not delivered to {REFUSED}: 550 5.1.1 No such user here" in result.stderr
     assert [r for _, r, _ in smtp_server[1].received] == [["me@example.org"]]
@@ -265,7 +266,7 @@ def test_an_events_change_notice_goes_out_through_the_same_path(project_with_smt
     _, mailbox = smtp_server
     event = "2018-01-11-united-front-study-group"
     declined = run("send", "--event", event, "--today", "2018-01-09", "--to", "announce@example.org", input="n\n")
-    assert declined.exit_code == 1 and mailbox.received == []
+    assert declined.exit_code == 0 and mailbox.received == [] and declined.stdout.endswith("Not sent.\n")
     subject = "RESCHEDULED: 1/11 Study Group: Left Organizing Tactics in the Age of Trump: The United Front"
     assert f"Subject: {subject}" in declined.stdout
     assert "Event: Left Organizing Tactics in the Age of Trump: The United Front (change notice)" in declined.stdout
@@ -311,3 +312,79 @@ def test_a_failed_announcement_send_says_where_the_message_is(project_with_smtp,
     assert result.exit_code == 1
     assert result.stderr.startswith("Not sent: 127.0.0.1:")
     assert result.stderr.endswith("The message is saved in dist/announce/2018-01-27-justice-for-siham-and-naseem-rally/announcement.eml\n")
+
+
+# Sending without accidents ------------------------------------------------------------
+
+def log_lines(root) -> list[dict]:
+    import json
+
+    path = root / "sent.log"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_without_to_it_goes_to_the_list_and_says_so(project_with_smtp, smtp_server):
+    result = run("send", "--week", "2018-W04", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert ("Recipients (1): announce@example.org (the `to` setting in newsletter.toml; --to sends elsewhere)"
+            in result.stdout)
+    assert [r for _, r, _ in smtp_server[1].received] == [["announce@example.org"]]
+
+
+def test_a_proof_needs_to(project_with_smtp, smtp_server):
+    result = run("send", "--week", "2018-W04", "--proof")
+    assert result.exit_code == 1 and smtp_server[1].received == []
+    assert result.stderr == "--proof: say who gets the proof with --to (a proof never goes to the list)\n"
+
+
+def test_each_send_is_logged_and_the_same_message_is_not_sent_twice(project_with_smtp, smtp_server):
+    _, mailbox = smtp_server
+    assert run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof").exit_code == 0
+    assert log_lines(project_with_smtp) == []  # a proof is not a send to the list
+    first = run("send", "--week", "2018-W04", "--yes")
+    assert first.exit_code == 0, first.output
+    [entry] = log_lines(project_with_smtp)
+    assert (entry["what"], entry["subject"], entry["recipients"], entry["result"]) == (
+        "digest 2018-W04", "ISO Boston Events: January 22–28, 2018", ["announce@example.org"], "sent")
+    assert entry["message_id"].startswith("<newsletter.2018-W04.") and entry["time"][:4] == "2026"
+    again = run("send", "--week", "2018-W04", "--yes", "--to", "someone@example.org", "--to", "announce@example.org")
+    assert again.exit_code == 1 and len(mailbox.received) == 2
+    assert again.stderr == (f"Not sent: this message was already sent to announce@example.org at {entry['time']} "
+                            "(see `newsletter sent`): add --again to send it once more\n")
+    forced = run("send", "--week", "2018-W04", "--yes", "--again")
+    assert forced.exit_code == 0 and len(mailbox.received) == 3 and len(log_lines(project_with_smtp)) == 2
+    listed = run("sent")
+    assert listed.exit_code == 0
+    assert listed.stdout.split("\n")[:2] == [f"{entry['time']}  digest 2018-W04  sent: ISO Boston Events: January 22–28, 2018",
+                                             f"    to announce@example.org  {entry['message_id']}"]
+
+
+def test_a_partial_send_is_logged_with_who_did_not_get_it(project_with_smtp, smtp_server):
+    result = run("send", "--week", "2018-W04", "--to", "me@example.org", "--to", REFUSED, "--yes")
+    assert result.exit_code == 1 and result.stderr.startswith("Partly sent: ")
+    [entry] = log_lines(project_with_smtp)
+    assert entry["result"] == "partly sent" and entry["recipients"] == ["me@example.org"]
+    assert entry["refused"] == {REFUSED: "550 5.1.1 No such user here"}
+    retry = run("send", "--week", "2018-W04", "--to", REFUSED, "--yes")  # not sent to them yet: allowed
+    assert "already sent" not in retry.stderr
+
+
+def test_a_garbled_log_is_named_not_ignored(project_with_smtp, smtp_server):
+    (project_with_smtp / "sent.log").write_text("not json\n")
+    result = run("send", "--week", "2018-W04", "--yes")
+    assert result.exit_code == 1 and smtp_server[1].received == []
+    assert result.stderr == "sent.log:1: not a line newsletter wrote; fix or remove it (each line is one send, in JSON)\n"
+
+
+def test_a_private_certificate_authority_with_ca_file(project_with_smtp, smtp_server, certificates, monkeypatch):
+    import shutil
+
+    monkeypatch.delenv("SSL_CERT_FILE")
+    untrusted = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+    assert untrusted.exit_code == 1
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr and "set smtp.ca_file to it" in untrusted.stderr
+    shutil.copy(certificates[2], project_with_smtp / "our-ca.pem")
+    config = project_with_smtp / "newsletter.toml"
+    config.write_text(config.read_text().replace("timeout = 5\n", 'timeout = 5\nca_file = "our-ca.pem"\n'))
+    trusted = run("send", "--week", "2018-W04", "--to", "me@example.org", "--proof")
+    assert trusted.exit_code == 0, trusted.output

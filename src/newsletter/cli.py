@@ -299,78 +299,91 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
 @week_option
 @click.option("--event", metavar="EVENT", help="Send this event's announcement (its file or id) instead of the digest.")
 @click.option("--reminder", is_flag=True, help="With --event: send its reminder.")
-@click.option("--to", "recipients", multiple=True, required=True, metavar="ADDRESS",
-              help="Who gets it; repeat for more than one.")
+@click.option("--to", "recipients", multiple=True, metavar="ADDRESS",
+              help="Who gets it; repeat for more than one.  [default: the `to` setting]")
 @click.option("--proof", is_flag=True, help="A test send: the subject starts with [PROOF]; no confirmation asked.")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent, and send nothing.")
 @click.option("--yes", is_flag=True, help="Send without asking for confirmation.")
+@click.option("--again", is_flag=True, help="Send even though sent.log says these people already got this message.")
 @click.option("--drafts", is_flag=True, help="Include events marked draft: true.")
 @today_option
 @project_options
 @reports_errors
-def send(week, event, reminder, recipients, proof, dry_run, yes, drafts, today, config, events_dir):
+def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, today, config, events_dir):
     """Build the week's digest, or one event's email, and send it through the [smtp] server.
 
-    The password comes from the NEWSLETTER_SMTP_PASSWORD environment
-    variable, never from a file. The message is written to dist/ first,
-    so nothing is lost if sending fails.
+    Without --to it goes to the `to` setting, the list. The password comes
+    from the NEWSLETTER_SMTP_PASSWORD environment variable, never from a
+    file. The message is written to dist/ first, so nothing is lost if
+    sending fails. Each send is added to sent.log, and sending the same
+    message to the same people again is refused unless --again.
 
     \b
     Example:
         newsletter send --week 2018-W04 --to me@example.org --proof
-        newsletter send --week 2018-W04 --to announce@lists.example.org
-        newsletter send --event 2018-01-27-justice-for-siham-and-naseem-rally --reminder --to announce@lists.example.org
+        newsletter send --week 2018-W04
+        newsletter send --event 2018-01-27-justice-for-siham-and-naseem-rally --reminder
     """
     import os
 
-    from newsletter.send import (PASSWORD_VARIABLE, SendFailed, check_recipients, outgoing_message,
-                                 require_smtp, send_message, summary_lines)
+    from newsletter.send import PASSWORD_VARIABLE, SendFailed, already_sent, deliver, describe, prepare
 
     if reminder and not event:
         raise click.UsageError("--reminder goes with --event")
-    addresses = check_recipients(list(recipients))
-    events_dir = _events_dir(config, events_dir)
-    if event:
-        from newsletter.announce import announce as announce_event
-
-        result = announce_event(config, events_dir, event, reminder=reminder, today=today)
-        if result.event.draft and not proof:
-            raise NewsletterError(f"{result.event.path} is a draft (draft: true): remove that line before "
-                                  "sending it to the list (a --proof is fine)")
-        for warning in result.warnings:
-            click.echo(str(warning), err=True)
-        about = f"Event: {result.event.title} ({result.kind})"
-    else:
-        from newsletter.build import build as build_digest
-
-        result = build_digest(config, events_dir, week=week, today=today, drafts=drafts)
-        about = f"Events: {len(result.digest.events)}"
-    settings = result.settings
-    smtp = None if dry_run else require_smtp(settings)
-    message = outgoing_message(result.outputs[result.eml_name], addresses, proof)
-    saved = next((p for p in result.written if p.name == result.eml_name), None)
+    outgoing = prepare(config, _events_dir(config, events_dir), list(recipients), week=week, event=event,
+                       reminder=reminder, proof=proof, today=today, drafts=drafts)
+    for warning in outgoing.warnings:
+        click.echo(str(warning), err=True)
+    repeat = already_sent(outgoing)
     if dry_run:
         click.echo("Dry run: nothing sent.")
-        for line in summary_lines(message, addresses):
+        for line in describe(outgoing)[:-1]:
             click.echo(line)
+        if repeat:
+            click.echo(f"warning: {repeat}", err=True)
         return
+    if repeat and not again:
+        raise NewsletterError(f"Not sent: {repeat}")
     if not proof and not yes:
-        for line in summary_lines(message, addresses):
+        for line in describe(outgoing):
             click.echo(line)
-        click.echo(about)
-        click.confirm("Send this to everyone above?", abort=True)
+        if not click.confirm("Send this to everyone above?"):
+            click.echo("Not sent.")
+            return
     try:
-        delivery = send_message(message, addresses, smtp, settings.sender, os.environ.get(PASSWORD_VARIABLE))
+        delivery = deliver(outgoing, os.environ.get(PASSWORD_VARIABLE))
     except SendFailed as exc:
-        click.echo(f"Not sent: {exc}", err=True)
+        click.echo(f"{'Partly sent' if exc.accepted else 'Not sent'}: {exc}", err=True)
         if exc.accepted:
             click.echo(f"  delivered to: {', '.join(exc.accepted)}", err=True)
         for address, reason in exc.refused.items():
             click.echo(f"  not delivered to {address}: {reason}", err=True)
-        if saved is not None:
-            click.echo(f"The message is saved in {saved}", err=True)
+        if outgoing.saved is not None:
+            click.echo(f"The message is saved in {outgoing.saved}", err=True)
         raise SystemExit(1) from None
-    click.echo(f"Sent \"{message['Subject']}\" to {', '.join(delivery.accepted)}")
+    click.echo(f"Sent \"{outgoing.message['Subject']}\" to {', '.join(delivery.accepted)}")
+
+
+@main.command()
+@project_options
+@reports_errors
+def sent(config, events_dir):
+    """List what was sent, from sent.log next to newsletter.toml, oldest first.
+
+    \b
+    Example:
+        newsletter sent
+    """
+    from newsletter.sendlog import log_path, read_log
+
+    entries = read_log(log_path(config.resolve().parent))
+    if not entries:
+        click.echo("Nothing sent yet.")
+    for entry in entries:
+        click.echo(f"{entry.time}  {entry.what}  {entry.result}: {entry.subject}")
+        click.echo(f"    to {', '.join(entry.recipients)}  {entry.message_id}")
+        for address, reason in entry.refused.items():
+            click.echo(f"    not delivered to {address}: {reason}")
 
 
 @main.command()

@@ -19,11 +19,11 @@ from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
     "name", "organization", "language", "timezone", "week_start", "from", "reply_to",
-    "to", "subject", "announce_subject", "coming_up_weeks", "archive_url", "unsubscribe", "address",
+    "to", "list_id", "subject", "announce_subject", "coming_up_weeks", "archive_url", "unsubscribe", "address",
     "kinds", "theme", "digest", "provider", "smtp",
 )
 DIGEST_KEYS = ("layout", "max_html_kb")
-SMTP_KEYS = ("host", "port", "security", "username", "timeout")
+SMTP_KEYS = ("host", "port", "security", "username", "timeout", "ca_file")
 SECURITY = ("starttls", "ssl", "none")
 THEME_KEYS = ("accent", "background", "text", "logo")
 KIND_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -67,7 +67,7 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
     except (ZoneInfoNotFoundError, ValueError):
         r.problem("timezone", f"unknown time zone '{tz_name}' (use an IANA name such as America/New_York)")
         tz, tz_name = ZoneInfo("UTC"), "UTC"
-    for key in ("organization", "language", "subject", "announce_subject", "address"):
+    for key in ("organization", "language", "subject", "announce_subject", "address", "list_id"):
         if (value := _string(r, data, key)) is not None:
             values[key] = value
     week_start = _string(r, data, "week_start") or "monday"
@@ -99,7 +99,7 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
     elif "provider" in values and values["provider"].unsubscribe:
         values["unsubscribe"] = values["provider"].unsubscribe
     if "smtp" in data:
-        values["smtp"] = _smtp(r, data["smtp"])
+        values["smtp"] = _smtp(r, data["smtp"], root)
     if "kinds" in data:
         values["kinds"] = _kinds(r, data["kinds"])
     if "theme" in data:
@@ -140,7 +140,7 @@ def _provider(r: FieldReader, value: Any) -> Provider:
     )
 
 
-def _smtp(r: FieldReader, table: Any) -> SmtpSettings | None:
+def _smtp(r: FieldReader, table: Any, root: Path) -> SmtpSettings | None:
     if not isinstance(table, dict):
         r.problem("smtp", "must be an [smtp] table with host, port, security and username")
         return None
@@ -159,7 +159,11 @@ def _smtp(r: FieldReader, table: Any) -> SmtpSettings | None:
         r.problem("smtp.timeout", "must be a number of seconds such as 30")
         timeout = 30
     username = r.text(table, "username", "smtp.username")
-    return SmtpSettings(host or "", port, security, username, float(timeout)) if host else None
+    ca_file = r.text(table, "ca_file", "smtp.ca_file")
+    if ca_file and not (root / ca_file).is_file():
+        r.problem("smtp.ca_file", f"there is no file {ca_file} next to newsletter.toml")
+        ca_file = None
+    return SmtpSettings(host or "", port, security, username, float(timeout), ca_file) if host else None
 
 
 def _digest(r: FieldReader, table: Any) -> DigestOptions:

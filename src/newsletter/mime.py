@@ -26,6 +26,10 @@ def build_message(email: RenderedEmail, settings: Settings, ident: str, now: dat
         message["Reply-To"] = settings.reply_to
     message["Date"] = format_datetime(now.astimezone(settings.timezone))
     message["Message-ID"] = message_id(email, settings, ident)
+    if list_id := list_identifier(settings):
+        # RFC 2919: filters and clients sort list mail by it; Precedence tells autoresponders to stay quiet.
+        message["List-Id"] = list_id
+        message["Precedence"] = "list"
     if settings.unsubscribe and is_url(settings.unsubscribe, ("http", "https", "mailto")):
         message["List-Unsubscribe"] = f"<{settings.unsubscribe}>"
         if settings.unsubscribe.lower().startswith("https://"):
@@ -34,6 +38,20 @@ def build_message(email: RenderedEmail, settings: Settings, ident: str, now: dat
     message.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message
+
+
+def list_identifier(settings: Settings) -> str | None:
+    """'ISO Boston announcements <announce.example.org>': the list_id setting, or one made from the `to` address."""
+    if settings.list_id:
+        name, identifier = parseaddr(settings.list_id)
+        if not identifier and "<" not in settings.list_id:
+            identifier = settings.list_id.strip()
+        return f"{name} <{identifier}>" if name else f"<{identifier}>"
+    if not settings.to:
+        return None
+    name, address = parseaddr(settings.to)
+    local, _, domain = address.partition("@")
+    return f"{name or settings.name} <{local}.{domain}>"
 
 
 def message_id(email: RenderedEmail, settings: Settings, ident: str) -> str:

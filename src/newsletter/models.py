@@ -87,6 +87,7 @@ class SmtpSettings:
     security: str = "starttls"  # "starttls", "ssl" or "none"
     username: str | None = None
     timeout: float = 30.0
+    ca_file: str | None = None  # a private certificate authority, relative to newsletter.toml
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Settings:
     sender: str = "newsletter@example.org"
     reply_to: str | None = None
     to: str | None = None
+    list_id: str | None = None  # List-Id: a name and <id>; by default from `to`
     subject: str = "{{ name }}: {{ week.label }}"
     announce_subject: str = "{{ event.short_date }} {{ event.headline }}"
     coming_up_weeks: int = 2

@@ -2,6 +2,8 @@
 
 The message sent is the `.eml` that `build` wrote, so what was checked is
 what goes out; a proof only changes its subject, recipients and Message-ID.
+Every real send is written to the send log, which refuses to send the same
+message to the same people twice.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
+from pathlib import Path
 
 from newsletter.errors import NewsletterError
 from newsletter.models import Settings, SmtpSettings
@@ -34,6 +38,96 @@ class SendFailed(NewsletterError):
 class Delivery:
     accepted: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outgoing:
+    """A message ready to go: built, written to dist/, addressed, not yet sent."""
+
+    settings: Settings
+    message: EmailMessage
+    recipients: list[str]
+    what: str  # for the log: "digest 2018-W04", "reminder <event id>"
+    about: str  # for the confirmation: "Events: 4"
+    proof: bool
+    from_setting: bool  # the recipients are the `to` setting, no --to given
+    saved: Path | None
+    warnings: list = field(default_factory=list)
+
+
+def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | None = None, event: str | None = None,
+            reminder: bool = False, proof: bool = False, today: date | None = None, drafts: bool = False) -> Outgoing:
+    """Build the digest (or `event`'s email), write it to dist/, and address it; raises NewsletterError."""
+    if event:
+        from newsletter.announce import announce
+
+        result = announce(config, events_dir, event, reminder=reminder, today=today)
+        if result.event.draft and not proof:
+            raise NewsletterError(f"{result.event.path} is a draft (draft: true): remove that line before "
+                                  "sending it to the list (a --proof is fine)")
+        about, what, warnings = f"Event: {result.event.title} ({result.kind})", f"{result.kind} {result.event.id}", result.warnings
+    else:
+        from newsletter.build import build
+
+        result = build(config, events_dir, week=week, today=today, drafts=drafts)
+        about, what, warnings = f"Events: {len(result.digest.events)}", f"digest {result.week.id}", []
+    settings = result.settings
+    from_setting = not recipients
+    if from_setting:
+        if proof:
+            raise NewsletterError("--proof: say who gets the proof with --to (a proof never goes to the list)")
+        if not settings.to:
+            raise NewsletterError("--to: say who gets it, or set to = \"Our list <list@example.org>\" in newsletter.toml")
+        recipients = [settings.to]
+    addresses = check_recipients(recipients)
+    message = outgoing_message(result.outputs[result.eml_name], addresses, proof)
+    saved = next((p for p in result.written if p.name == result.eml_name), None)
+    return Outgoing(settings, message, addresses, what, about, proof, from_setting, saved, warnings)
+
+
+def already_sent(outgoing: Outgoing) -> str | None:
+    """Why this send would repeat an earlier one, from the send log; None when it would not."""
+    from newsletter.sendlog import earlier_send, log_path, read_log
+
+    if outgoing.proof:
+        return None
+    found = earlier_send(read_log(log_path(outgoing.settings.root)), outgoing.message["Message-ID"],
+                         outgoing.recipients)
+    if found is None:
+        return None
+    entry, who = found
+    return (f"this message was already sent to {', '.join(who)} at {entry.time} (see `newsletter sent`): "
+            "add --again to send it once more")
+
+
+def deliver(outgoing: Outgoing, password: str | None, now: datetime | None = None) -> Delivery:
+    """Send, then write the result to the send log (a proof is not logged); raises SendFailed."""
+    from newsletter.sendlog import Entry, append, log_path
+
+    smtp = require_smtp(outgoing.settings)
+    try:
+        delivery = send_message(outgoing.message, outgoing.recipients, smtp, outgoing.settings.sender, password,
+                                tls_context(smtp, outgoing.settings.root))
+    except SendFailed as exc:
+        delivery, failure = Delivery(exc.accepted, exc.refused), exc
+    else:
+        failure = None
+    if delivery.accepted and not outgoing.proof:
+        stamp = (now or datetime.now(timezone.utc)).astimezone(outgoing.settings.timezone)
+        append(log_path(outgoing.settings.root), Entry(
+            time=stamp.isoformat(timespec="seconds"), what=outgoing.what, message_id=outgoing.message["Message-ID"],
+            subject=str(outgoing.message["Subject"]), recipients=delivery.accepted,
+            result="partly sent" if delivery.refused else "sent", refused=delivery.refused))
+    if failure is not None:
+        raise failure
+    return delivery
+
+
+def tls_context(smtp: SmtpSettings, root: Path) -> ssl.SSLContext:
+    """The system's trusted authorities, or the group's own with `[smtp] ca_file`."""
+    if smtp.ca_file:
+        return ssl.create_default_context(cafile=str(root / smtp.ca_file))
+    return ssl.create_default_context()
 
 
 def outgoing_message(eml: bytes, recipients: list[str], proof: bool) -> EmailMessage:
@@ -98,6 +192,10 @@ def send_message(message: EmailMessage, recipients: list[str], smtp: SmtpSetting
         raise SendFailed(f"{where} does not support what was asked: {exc} (check smtp.security and smtp.port)") from None
     except smtplib.SMTPResponseException as exc:
         raise SendFailed(f"{where} answered {_reason(exc.smtp_code, exc.smtp_error)}") from None
+    except ssl.SSLCertVerificationError as exc:
+        hint = "" if smtp.ca_file else (
+            "; if the server's certificate comes from your organization's own authority, set smtp.ca_file to it")
+        raise SendFailed(f"{where}: TLS failed: {exc.reason or exc}: {exc.verify_message}{hint}") from None
     except ssl.SSLError as exc:
         raise SendFailed(f"{where}: TLS failed: {exc.reason or exc}") from None
     except (socket.timeout, TimeoutError):
@@ -125,12 +223,20 @@ def _reason(code: int, text: bytes | str) -> str:
 def summary_lines(message: EmailMessage, recipients: list[str]) -> list[str]:
     """What would be sent, for --dry-run and the confirmation prompt."""
     lines = [f"{name}: {message[name]}" for name in
-             ("Subject", "From", "To", "Reply-To", "Date", "Message-ID", "List-Unsubscribe") if message[name]]
+             ("Subject", "From", "To", "Reply-To", "Date", "Message-ID", "List-Id", "List-Unsubscribe") if message[name]]
     parts = {part.get_content_type(): len(part.get_content().encode("utf-8")) for part in message.iter_parts()}
     sizes = ", ".join(f"{kind} {size / 1000:.1f} KB" for kind, size in parts.items())
     lines.append(f"Size: {len(message.as_bytes()) / 1000:.1f} KB ({sizes})")
     lines.append(f"Recipients ({len(recipients)}): {', '.join(recipients)}")
     return lines
+
+
+def describe(outgoing: Outgoing) -> list[str]:
+    """The confirmation: what goes to whom, and where the recipients came from."""
+    lines = summary_lines(outgoing.message, outgoing.recipients)
+    if outgoing.from_setting:
+        lines[-1] += " (the `to` setting in newsletter.toml; --to sends elsewhere)"
+    return lines + [outgoing.about]
 
 
 def require_smtp(settings: Settings) -> SmtpSettings:
