@@ -173,7 +173,8 @@ def test_windows_file_with_bom_and_crlf(settings):
     ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nlocation:\n  nmae: Hall\n---\n",
      "events/x.md:6: location.nmae: unknown field 'nmae': did you mean 'name'?"),
     ("---\ntitle: [unclosed\nkind: rally\n---\n",
-     "events/x.md:3: YAML: expected ',' or ']', but got ':'"),
+     "events/x.md:2: title: a value starting with '[' is read as a list, and this one is never closed with ']': "
+     "put the whole title in double quotes"),
     ("---\ntitle: T\ntitle: U\n---\n",
      "events/x.md:3: YAML: field 'title' is given twice"),
     ("---\n- a list\n---\n",
@@ -244,3 +245,39 @@ def test_unreadable_event_file_is_a_problem_not_a_crash(project, settings):
     (project.events / "folder.md").mkdir()
     events, problems = load_events(project.events, settings)
     assert len(problems) == 1 and str(problems[0]).startswith("events/folder.md: cannot read the file: ")
+
+
+# YAML mistakes, in words a volunteer can act on ------------------------------------------
+
+@pytest.mark.parametrize("front, expected", [
+    ("title: Panel: Syria today\nkind: panel\n",
+     "events/x.md:2: title: the value contains ': ', which YAML reads as a new field: put the whole title in double "
+     "quotes, as title: \"Panel: Syria today\""),
+    ("title: #MeToo: The Fight Against Sexism\nkind: meeting\n",
+     "events/x.md:2: title: the value starts with #, which YAML reads as a comment, so title is empty: put the whole "
+     "title in double quotes, as title: \"#MeToo: The Fight Against Sexism\""),
+    ("title: Tenants are #1\nkind: meeting\n",
+     "events/x.md:2: title: the value contains ' #', which YAML reads as the start of a comment, so the rest of the "
+     "line is lost: put the whole title in double quotes"),
+    ("title: Rally\nkind: rally\nlocation:\n\tname: City Hall\n",
+     "events/x.md:5: a tab is used to indent this line: use spaces instead (two for each level)"),
+    ('title: "Rally for Siham\nkind: rally\n',
+     "events/x.md:2: title: a quote opens the value but never closes it: end the value with the same quote on the "
+     "same line"),
+    ("title: Rally\nkind: rally\nhosts: ISO Boston\n  - Justice4Siham Coalition\n",
+     "events/x.md:5: hosts: a list item ('- …') follows a value on the same field: either write one value, or put "
+     "nothing after 'hosts:' and each item on its own '- ' line"),
+    ("title: Rally\n- ISO Boston\nkind: rally\n",
+     "events/x.md:3: a list item ('- …') is not under a field, or does not line up with the items above it: put each "
+     "'- ' under its field name, indented by the same spaces"),
+    ('title: "Rally" for Siham\nkind: rally\n',
+     "events/x.md:2: title: there is text after the closing quote: put the whole title inside the quotes"),
+])
+def test_yaml_mistakes_are_explained_with_the_fix(settings, front, expected):
+    assert messages(settings, f"---\n{front}start: 2018-01-27 12:00\n---\n") == [expected]
+
+
+def test_a_comment_after_a_value_is_still_a_comment(settings):
+    text = "---\ntitle: Rally\nkind: rally   # or meeting\nstart: 2018-01-27 12:00\n---\n"
+    event, problems = read_event(text.encode(), "events/x.md", "x", settings)
+    assert problems == [] and event.kind == "rally"

@@ -7,6 +7,7 @@ field means instead.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,13 +67,12 @@ def split(text: str) -> FrontMatter:
 
 
 def _load_yaml(source: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
+    lines = source.split("\n")
     try:
         root = yaml.compose(source, Loader=yaml.BaseLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + mark.line if mark else None
-        problem = exc.problem or exc.context or "cannot be read"
-        raise FrontMatterError(f"YAML: {problem}", line) from None
+        message, at = _in_plain_words(exc, lines)
+        raise FrontMatterError(message, first_line + at if at is not None else None) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(f"YAML: {exc}", first_line) from None
     if root is None:
@@ -82,12 +82,54 @@ def _load_yaml(source: str, first_line: int) -> tuple[dict[str, Any], dict[str, 
             "front matter must be fields such as 'title: ...', one per line", first_line
         )
     positions: dict[str, int] = {}
-    data = _to_python(root, "", positions, first_line)
+    data = _to_python(root, "", positions, first_line, lines)
     return data, positions
 
 
-def _to_python(node: yaml.Node, path: str, positions: dict[str, int], first_line: int) -> Any:
+def _field_on(line: str) -> str | None:
+    found = re.match(r"\s*-?\s*([A-Za-z_][\w-]*)\s*:", line)
+    return found[1] if found else None
+
+
+def _in_plain_words(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[str, int | None]:
+    """What a YAML parser error means for someone who has never seen YAML, and the line (0-based) to look at."""
+    mark = exc.problem_mark or exc.context_mark
+    at = mark.line if mark else None
+    text = lines[at] if at is not None and at < len(lines) else ""
+    field = _field_on(text) or "this line"
+    problem = exc.problem or ""
+    if problem.startswith("mapping values are not allowed"):
+        value = text.split(":", 1)[1].strip() if ":" in text else ""
+        return (f"{field}: the value contains ': ', which YAML reads as a new field: put the whole {field} in double "
+                f"quotes, as {field}: \"{value}\""), at
+    if "'\\t'" in problem or "\t" in problem:
+        return "a tab is used to indent this line: use spaces instead (two for each level)", at
+    if exc.context == "while scanning a quoted scalar":
+        start = exc.context_mark.line if exc.context_mark else at
+        field = _field_on(lines[start]) if start is not None and start < len(lines) else field
+        return (f"{field or 'this line'}: a quote opens the value but never closes it: end the value with the same "
+                "quote on the same line"), start
+    if exc.context in ("while parsing a flow sequence", "while parsing a flow mapping"):
+        start = exc.context_mark.line if exc.context_mark else at
+        field = _field_on(lines[start]) if start is not None and start < len(lines) else None
+        bracket, closing = ("[", "]") if "sequence" in exc.context else ("{", "}")
+        return (f"{field or 'this line'}: a value starting with '{bracket}' is read as a list, and this one is never "
+                f"closed with '{closing}': put the whole {field or 'value'} in double quotes"), start
+    if "found '-'" in problem or "<block sequence start>" in problem:
+        return ("a list item ('- …') is not under a field, or does not line up with the items above it: put each "
+                "'- ' under its field name, indented by the same spaces"), at
+    if "found '<scalar>'" in problem and re.search(r":\s*[\"'][^\"']*[\"']\s*\S", text):
+        return (f"{field}: there is text after the closing quote: put the whole {field} inside the quotes"), at
+    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+        return ("this line is not 'field: value': check its spacing against the lines above "
+                "(each field starts at the same place, and goes with a colon)"), at
+    return f"YAML: {problem or exc.context or 'cannot be read'} (check the spacing and quotes on this line)", at
+
+
+def _to_python(node: yaml.Node, path: str, positions: dict[str, int], first_line: int, lines: list[str]) -> Any:
     if isinstance(node, yaml.ScalarNode):
+        if node.style is None:
+            _lost_to_yaml(node, path, first_line, lines)
         if node.style is None and node.value in _NULLS:
             return None
         return node.value
@@ -96,7 +138,7 @@ def _to_python(node: yaml.Node, path: str, positions: dict[str, int], first_line
         for number, item in enumerate(node.value):
             item_path = f"{path}[{number}]"
             positions[item_path] = first_line + item.start_mark.line
-            items.append(_to_python(item, item_path, positions, first_line))
+            items.append(_to_python(item, item_path, positions, first_line, lines))
         return items
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
@@ -108,5 +150,26 @@ def _to_python(node: yaml.Node, path: str, positions: dict[str, int], first_line
         if key in result:
             raise FrontMatterError(f"YAML: field '{key_path}' is given twice", line)
         positions[key_path] = line
-        result[key] = _to_python(value_node, key_path, positions, first_line)
+        result[key] = _to_python(value_node, key_path, positions, first_line, lines)
     return result
+
+
+def _lost_to_yaml(node: yaml.ScalarNode, path: str, first_line: int, lines: list[str]) -> None:
+    """Refuse a plain value that YAML cut short: at a ' #' (a comment), or one that swallowed a list item."""
+    name = path.rsplit(".", 1)[-1] or "the value"
+    end = node.end_mark
+    rest = lines[end.line][end.column:] if end.line < len(lines) else ""
+    # "#MeToo", "#1": a hashtag, which YAML takes for a comment; "# note", with a space, is meant as one.
+    if re.match(r"\s*#[^\s#]", rest) and (node.value == "" or rest[:1].isspace()):
+        if node.value == "":
+            raise FrontMatterError(
+                f"{name}: the value starts with #, which YAML reads as a comment, so {name} is empty: put the whole "
+                f"{name} in double quotes, as {name}: \"{rest.strip()}\"", first_line + end.line)
+        raise FrontMatterError(
+            f"{name}: the value contains ' #', which YAML reads as the start of a comment, so the rest of the line "
+            f"is lost: put the whole {name} in double quotes", first_line + end.line)
+    for number in range(node.start_mark.line + 1, min(end.line + 1, len(lines))):
+        if lines[number].lstrip().startswith("- "):
+            raise FrontMatterError(
+                f"{name}: a list item ('- …') follows a value on the same field: either write one value, or put "
+                f"nothing after '{name}:' and each item on its own '- ' line", first_line + number)
