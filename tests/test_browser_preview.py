@@ -92,7 +92,7 @@ def test_broken_yaml_shows_the_error_and_fixing_it_recovers(served, sample, page
     path.write_text(good.replace("kind: rally", "kind: [rally"))
     page.wait_for_selector(".problems li", timeout=WAIT_MS)
     problem = page.inner_text(".problems li")
-    assert problem.startswith(f"events/{RALLY}:") and "YAML:" in problem
+    assert problem.startswith(f"events/{RALLY}:") and "never closed with ']'" in problem
     path.write_text(good)
     page.wait_for_selector("#subject", timeout=WAIT_MS)
     assert page.inner_text("#subject") == "ISO Boston Events: January 22–28, 2018"

@@ -139,7 +139,7 @@ def test_broken_file_shows_the_check_message_and_fixing_it_recovers(preview, sam
     problems = [li.get_text() for li in BeautifulSoup(body, "html.parser").select(".problems li")]
     assert len(problems) == 1
     assert problems[0].startswith("events/2018-01-24-socialists-in-solidarity-with-syria.md:")
-    assert "YAML:" in problems[0]
+    assert "kind: a value starting with '[' is read as a list" in problems[0]
     path.write_text(good)
     preview.wait_for_version_after(seen)
     status, body = preview.get("/week/2018-W04/")
