@@ -112,7 +112,7 @@ def test_check_reports_every_problem_in_every_file_at_once(sample):
     result = run("check")
     assert result.exit_code == 1
     assert result.stderr.split("\n") == [
-        "events/a.md:5: end: ends before it starts",
+        "events/a.md:5: end: '11:00' is not after the start, '2018-01-27 12:00': the event must end after it starts",
         "events/b.md:5: image.alt: is required: describe the image for people who cannot see it",
         "events/c.md:1: file is empty (it needs front matter between --- lines)",
         "Not ready: 3 errors, 0 warnings",
@@ -174,7 +174,7 @@ def test_new_never_overwrites(sample):
 @pytest.mark.parametrize("args, message", [
     (["concert", "T", "--start", "2018-02-01"], "KIND: unknown kind 'concert' (kinds: rally, meeting, panel, study-group, fund-drive, other)\n"),
     (["rally", "T", "--start", "2018-02-30"], "--start: 2018-02-30 is not a real date\n"),
-    (["rally", "T", "--start", "2018-02-01 12:00", "--end", "25:00"], "--end: '25:00' is not a time of day (write 14:00)\n"),
+    (["rally", "T", "--start", "2018-02-01 12:00", "--end", "25:00"], "--end: '25:00' is not a time of day (write 19:00 or 7:00 pm)\n"),
 ])
 def test_new_rejects_bad_arguments(sample, args, message):
     result = run("new", *args)

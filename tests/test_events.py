@@ -149,11 +149,11 @@ def test_windows_file_with_bom_and_crlf(settings):
     ("---\ntitle: T\nkind: rally\nstart: 2018-02-30 12:00\n---\n",
      "events/x.md:4: start: 2018-02-30 is not a real date"),
     ("---\ntitle: T\nkind: rally\nstart: next friday\n---\n",
-     "events/x.md:4: start: 'next friday' is not a date or date-time (write 2018-01-27 or 2018-01-27 12:00)"),
+     "events/x.md:4: start: 'next friday' is not a date or date-time (write 2018-01-27 or 2018-01-27 19:00)"),
     ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nend: 11:00\n---\n",
-     "events/x.md:5: end: ends before it starts"),
+     "events/x.md:5: end: '11:00' is not after the start, '2018-01-27 12:00': the event must end after it starts"),
     ("---\ntitle: T\nkind: rally\nstart: 2018-01-27\nend: 2018-01-20\n---\n",
-     "events/x.md:5: end: ends before it starts"),
+     "events/x.md:5: end: '2018-01-20' is not after the start, '2018-01-27': the event must end after it starts"),
     ("---\ntitle: T\nkind: rally\nstart: 2018-01-27\nend: 14:00\n---\n",
      "events/x.md:5: end: start is a whole day, so end must be a date too"),
     ("---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\nimage:\n  src: https://example.org/a.png\n---\n",
@@ -281,3 +281,39 @@ def test_a_comment_after_a_value_is_still_a_comment(settings):
     text = "---\ntitle: Rally\nkind: rally   # or meeting\nstart: 2018-01-27 12:00\n---\n"
     event, problems = read_event(text.encode(), "events/x.md", "x", settings)
     assert problems == [] and event.kind == "rally"
+
+
+# Dates and times as people type them -----------------------------------------------------
+
+@pytest.mark.parametrize("start, end, expected", [
+    ("2018-01-27 7:00", None, ("2018-01-27T07:00:00-05:00", None)),
+    ("2018-01-27 7pm", "9:30 pm", ("2018-01-27T19:00:00-05:00", "2018-01-27T21:30:00-05:00")),
+    ("2018-01-27 7:30 pm", "9pm", ("2018-01-27T19:30:00-05:00", "2018-01-27T21:00:00-05:00")),
+    ("2018-01-27 12pm", "2:00 pm", ("2018-01-27T12:00:00-05:00", "2018-01-27T14:00:00-05:00")),
+    ("2018-01-27 noon", "14:00", ("2018-01-27T12:00:00-05:00", "2018-01-27T14:00:00-05:00")),
+    ("2018-01-27 10:00 am", "1:00 pm", ("2018-01-27T10:00:00-05:00", "2018-01-27T13:00:00-05:00")),
+    ("2018-01-27T12:00-08:00", None, ("2018-01-27T12:00:00-08:00", None)),
+])
+def test_times_people_type_are_read(settings, start, end, expected):
+    text = f"---\ntitle: T\nkind: rally\nstart: {start}\n" + (f"end: {end}\n" if end else "") + "---\n"
+    event, problems = parse(settings, text)
+    assert problems == []
+    assert (event.start.isoformat(), event.end.isoformat() if event.end else None) == expected
+
+
+@pytest.mark.parametrize("start, expected", [
+    ("27/01/2018", "'27/01/2018' is not a date newsletter reads: write 2018-01-27 (year-month-day)"),
+    ("27/01/2018 7pm", "'27/01/2018 7pm' is not a date newsletter reads: write 2018-01-27 19:00 (year-month-day)"),
+    ("Jan 27 2018", "'Jan 27 2018' is not a date newsletter reads: write 2018-01-27 (year-month-day)"),
+    ("01/05/2018", "'01/05/2018' could be January 5 or May 1: write the date as year-month-day, 2018-01-05 or 2018-05-01"),
+    ("2018-1-27", "'2018-1-27' is not a date newsletter reads: write 2018-01-27 (year-month-day)"),
+    ("2018-01-27 7", "'7' is not a time of day (write 19:00 or 7:00 pm)"),
+])
+def test_other_forms_are_refused_with_the_form_to_write(settings, start, expected):
+    assert messages(settings, f"---\ntitle: T\nkind: rally\nstart: {start}\n---\n") == [f"events/x.md:4: start: {expected}"]
+
+
+def test_a_date_without_a_year_takes_the_start_s_year_in_the_example(settings):
+    text = "---\ntitle: T\nkind: rally\nstart: 2018-01-27\nend: Jan 29\n---\n"
+    assert messages(settings, text) == [
+        "events/x.md:5: end: 'Jan 29' is not a date newsletter reads: write 2018-01-29 (year-month-day)"]

@@ -181,8 +181,7 @@ def test_change_mistakes_name_the_date_and_field(project):
         "events/series.md:11: changes.2018-01-25.kind: kind cannot change for one date; start a new event file for a "
         "different series",
         "events/series.md:11: changes.2018-01-25.locaton: unknown field 'locaton': did you mean 'location'?",
-        "events/series.md:12: changes.2018-02-01.start: '2018-02-01 25:00' is not a date or date-time (write 2018-01-27 "
-        "or 2018-01-27 12:00)",
+        "events/series.md:12: changes.2018-02-01.start: '25:00' is not a time of day (write 19:00 or 7:00 pm)",
         "events/series.md:13: changes.soon: 'soon' is not a date (write the date of the meeting that changes, such as "
         "2018-01-11)",
     ]

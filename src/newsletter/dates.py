@@ -9,33 +9,82 @@ from newsletter.models import Event, Week
 
 WEEKDAYS = {"monday": 0, "sunday": 6}
 _ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # --today
 
 
 class BadDate(ValueError):
     """A value that is not a date, a date-time or a time; the message says why."""
 
 
-def parse_when(value: str, tz: tzinfo) -> tuple[datetime, bool]:
-    """Return (aware datetime, is_date) for '2018-01-15', '2018-01-27 12:00' or an offset form.
+def parse_when(value: str, tz: tzinfo, ref_year: int | None = None) -> tuple[datetime, bool]:
+    """Return (aware datetime, is_date) for '2018-01-15', '2018-01-27 12:00', '2018-01-27 7pm' or an offset form.
 
-    A date alone means the whole day; a date-time without an offset is local to `tz`.
+    A date alone means the whole day; a date-time without an offset is local
+    to `tz`. The date must be year-month-day; anything else is refused with
+    that form of it (using `ref_year` when the value has no year).
     """
-    text = value.strip()
-    if _DATE_ONLY.match(text):
-        return datetime.combine(_parse_date(text), time(0), tzinfo=tz), True
+    text = " ".join(value.split())
+    found = _DATE_AND_TIME.match(text)
+    if found is None:
+        raise BadDate(_how_to_write(text, ref_year))
+    day = _parse_date(found["date"])
+    if found["time"] is None:
+        return datetime.combine(day, time(0), tzinfo=tz), True
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(f"{found['date']}T{found['time']}")  # 19:00, or 19:00-08:00
     except ValueError:
-        if _DATE_ONLY.match(text[:10]):
-            _parse_date(text[:10])  # names an impossible date precisely
-        raise BadDate(
-            f"{value!r} is not a date or date-time (write 2018-01-27 or 2018-01-27 12:00)"
-        ) from None
+        moment = datetime.combine(day, parse_clock(found["time"]))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
         _must_exist(moment)
     return moment, False
+
+
+_DATE_AND_TIME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>.+))?$")
+_CLOCK_WORDS = {"noon": "12:00 pm", "midday": "12:00 pm", "midnight": "12:00 am"}
+_CLOCK_SHAPE = re.compile(r"^\d{1,2}(:\d{2}){0,2} ?([ap]\.?m\.?)?$", re.IGNORECASE)
+
+
+def parse_clock(value: str) -> time:
+    """A time of day as people write it: '19:00', '7:00', '7pm', '7:30 pm', '12pm', 'noon'.
+
+    dateutil's parser reads it; only a time alone is given to it, and a bare
+    number is refused, since '7' could be morning or evening.
+    """
+    from dateutil import parser
+
+    text = _CLOCK_WORDS.get(value.strip().lower(), value.strip())
+    if not _CLOCK_SHAPE.match(text) or not (":" in text or text[-1:].lower() in "m."):
+        raise BadDate(f"{value!r} is not a time of day (write 19:00 or 7:00 pm)")
+    try:
+        return parser.parse(text, default=datetime(2000, 1, 1)).time()
+    except (ValueError, OverflowError):
+        raise BadDate(f"{value!r} is not a time of day (write 19:00 or 7:00 pm)") from None
+
+
+def _how_to_write(text: str, ref_year: int | None) -> str:
+    """'27/01/2018' is not a date newsletter reads: write 2018-01-27 — the closest valid form, where one is clear."""
+    from dateutil import parser
+
+    head, _, rest = text.partition(" ")
+    written = None
+    for candidate, tail in ((text, ""), (head, rest)):
+        numbers = [int(n) for n in re.findall(r"\d+", candidate)]
+        dayfirst = bool(numbers) and numbers[0] > 12
+        try:
+            found = parser.parse(candidate, dayfirst=dayfirst, default=datetime(ref_year or date.today().year, 1, 1))
+        except (ValueError, OverflowError):
+            continue
+        if numbers and numbers[0] <= 12 and len(numbers) > 1 and numbers[1] <= 12 and "/" in candidate:
+            other = date(found.year, found.day, found.month)
+            return (f"{text!r} could be {found:%B} {found.day} or {other:%B} {other.day}: write the date as "
+                    f"year-month-day, {found:%Y-%m-%d} or {other:%Y-%m-%d}")
+        clock = f" {found:%H:%M}" if found.time() != time(0) else (f" {tail}" if tail else "")
+        written = f"{found:%Y-%m-%d}{clock}"
+        break
+    if written:
+        return f"{text!r} is not a date newsletter reads: write {written} (year-month-day)"
+    return f"{text!r} is not a date or date-time (write 2018-01-27 or 2018-01-27 19:00)"
 
 
 def _must_exist(moment: datetime) -> None:
@@ -48,17 +97,14 @@ def _must_exist(moment: datetime) -> None:
 
 
 def parse_end(value: str, start: datetime, tz: tzinfo) -> tuple[datetime, bool]:
-    """Like parse_when, but a time alone ('14:00') means that time on the start's day."""
-    text = value.strip()
-    if re.match(r"^\d{1,2}:\d{2}(:\d{2})?$", text):
-        try:
-            clock = time.fromisoformat(text.zfill(5) if len(text) == 4 else text)
-        except ValueError:
-            raise BadDate(f"{value!r} is not a time of day (write 14:00)") from None
-        end = datetime.combine(start.date(), clock, tzinfo=start.tzinfo)
-        _must_exist(end)
-        return end, False
-    return parse_when(text, tz)
+    """Like parse_when, but a time alone ('14:00', '9:30 pm') means that time on the start's day."""
+    text = " ".join(value.split())
+    if not _DATE_AND_TIME.match(text) and (re.match(r"^\d", text) or text.lower() in _CLOCK_WORDS):
+        if not re.match(r"^\d{4}\b|^\d{1,2}[/.]\d", text):
+            end = datetime.combine(start.date(), parse_clock(text), tzinfo=start.tzinfo)
+            _must_exist(end)
+            return end, False
+    return parse_when(text, tz, ref_year=start.year)
 
 
 def _parse_date(text: str) -> date:

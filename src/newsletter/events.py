@@ -176,7 +176,8 @@ class _EventReader:
             self.r.problem("end", "start is a whole day, so end must be a date too")
             return None, False
         if (is_date and end.date() < start.date()) or (not is_date and end <= start):
-            self.r.problem("end", "ends before it starts")
+            started = self.r.text(self.data, "start")
+            self.r.problem("end", f"'{value}' is not after the start, '{started}': the event must end after it starts")
             return None, False
         return end, is_date
 

@@ -205,9 +205,11 @@ def _written(moment: datetime, whole_day: bool) -> str:
 
 def _moved_end(series: Event, original: Event, start: Any) -> str | None:
     """The end as far after the (possibly moved) start as the series' end is after its start."""
+    from newsletter.dates import BadDate, parse_when
+
     try:
-        moved = datetime.fromisoformat(str(start).strip())
-    except ValueError:
+        moved = parse_when(str(start), series.start.tzinfo)[0]
+    except BadDate:
         return None  # the start's own problem is reported when the change is read
     if series.end_is_date or series.all_day:
         return (moved.date() + (series.last_day - series.start.date())).isoformat()
