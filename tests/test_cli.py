@@ -172,7 +172,8 @@ def test_new_never_overwrites(sample):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["concert", "T", "--start", "2018-02-01"], "KIND: unknown kind 'concert' (kinds: rally, meeting, panel, study-group, fund-drive, other)\n"),
+    (["concert", "T", "--start", "2018-02-01"], "KIND: unknown kind 'concert' (kinds: rally, meeting, panel, study-group, fund-drive, other); to add it, "
+     "write [[kinds]] and, on the next line, id = \"concert\" in newsletter.toml\n"),
     (["rally", "T", "--start", "2018-02-30"], "--start: 2018-02-30 is not a real date\n"),
     (["rally", "T", "--start", "2018-02-01 12:00", "--end", "25:00"], "--end: '25:00' is not a time of day (write 19:00 or 7:00 pm)\n"),
 ])

@@ -68,7 +68,8 @@ def test_every_setting_is_read(project):
     assert s.coming_up_weeks == 3
     assert s.archive_url == "https://example.org/archive/"
     assert s.unsubscribe == "{{ UnsubscribeURL }}"
-    assert [k.id for k in s.kinds] == ["canvass", "rally"]
+    assert [k.id for k in s.kinds] == ["rally", "meeting", "panel", "study-group", "fund-drive", "other", "canvass"]
+    assert s.kind("rally").heading == "Rallies"
     assert s.theme.accent == "#005a9c" and s.theme.logo.alt == "Eastside Tenants Union"
 
 
@@ -145,7 +146,10 @@ def test_kinds_have_singular_labels_built_in_given_or_derived(project):
         label = "Teach-In"
     ''')
     s = load_settings(project.config)
-    assert [(k.id, k.label) for k in s.kinds] == [("phone-bank", "Phone Bank"), ("rally", "Rally"), ("teach-in", "Teach-In")]
+    assert [(k.id, k.label) for k in s.kinds] == [
+        ("rally", "Rally"), ("meeting", "Meeting"), ("panel", "Panel"), ("study-group", "Study Group"),
+        ("fund-drive", "Fund Drive"), ("other", "Event"), ("phone-bank", "Phone Bank"), ("teach-in", "Teach-In")]
+    assert s.kind("rally").heading == "Actions"
     assert s.announce_subject == "{{ event.label }}: {{ event.title }}"
 
 
@@ -177,4 +181,54 @@ def test_digest_table_mistakes_are_named_with_their_line(project):
         "newsletter.toml:4: digest.max_html_kb: must be a number of kilobytes from 10 to 102 "
         "(Gmail clips messages over 102 KB)",
         "newsletter.toml:5: digest.max_kb: unknown field 'max_kb': did you mean 'max_html_kb'?",
+    ]
+
+
+
+# Kinds: the defaults, changed or added to by id -------------------------------------------
+
+def test_an_id_alone_adds_a_kind_with_a_heading_and_an_accessible_colour(project):
+    from newsletter.colors import contrast
+
+    project.settings('name = "N"\n[[kinds]]\nid = "canvass"\n[[kinds]]\nid = "phone-bank"\n[[kinds]]\nid = "party"\n')
+    kinds = load_settings(project.config).kinds
+    added = [(k.id, k.heading, k.label) for k in kinds[6:]]
+    assert added == [("canvass", "Canvasses", "Canvass"), ("phone-bank", "Phone Banks", "Phone Bank"),
+                     ("party", "Parties", "Party")]
+    colors = [k.color for k in kinds]
+    assert len(set(colors)) == len(colors) and all(contrast(c, "#ffffff") >= 4.5 for c in colors)
+
+
+def test_a_default_kind_is_changed_in_place_and_after_places_a_new_one(project):
+    project.settings('''
+        name = "N"
+        [[kinds]]
+        id = "meeting"
+        heading = "Branch meetings"
+        color = "#005a9c"
+        [[kinds]]
+        id = "canvass"
+        heading = "Canvassing"
+        after = "rally"
+        [[kinds]]
+        id = "other"
+        after = "canvass"
+    ''')
+    kinds = load_settings(project.config).kinds
+    assert [k.id for k in kinds] == ["rally", "canvass", "other", "meeting", "panel", "study-group", "fund-drive"]
+    meeting = kinds[3]
+    assert (meeting.heading, meeting.color, meeting.label) == ("Branch meetings", "#005a9c", "Meeting")
+
+
+def test_kinds_replace_keeps_only_the_groups_kinds(project):
+    project.settings('name = "N"\nkinds_replace = true\n[[kinds]]\nid = "canvass"\n[[kinds]]\nid = "rally"\n')
+    kinds = load_settings(project.config).kinds
+    assert [(k.id, k.heading) for k in kinds] == [("canvass", "Canvasses"), ("rally", "Rallies & actions")]
+
+
+def test_kind_mistakes(project):
+    found = problems(project, 'name = "N"\n[[kinds]]\nid = "canvass"\nafter = "meetng"\n[[kinds]]\nheading = "X"\n')
+    assert found == [
+        "newsletter.toml:4: kinds[0].after: there is no kind 'meetng' to place it after: did you mean 'meeting'?",
+        "newsletter.toml:5: kinds[1].id: is required",
     ]

@@ -143,7 +143,8 @@ def test_windows_file_with_bom_and_crlf(settings):
     ("---\ntitle: T\nkind: raly\nstart: 2018-01-27 12:00\n---\n",
      "events/x.md:3: kind: unknown kind 'raly': did you mean 'rally'?"),
     ("---\ntitle: T\nkind: concert\nstart: 2018-01-27 12:00\n---\n",
-     "events/x.md:3: kind: unknown kind 'concert' (kinds: rally, meeting, panel, study-group, fund-drive, other)"),
+     "events/x.md:3: kind: unknown kind 'concert' (kinds: rally, meeting, panel, study-group, fund-drive, other); "
+     "to add it, write [[kinds]] and, on the next line, id = \"concert\" in newsletter.toml"),
     ("---\ntitle: T\nkind: rally\nstart: 2018-02-30\n---\n",
      "events/x.md:4: start: 2018-02-30 is not a real date"),
     ("---\ntitle: T\nkind: rally\nstart: 2018-02-30 12:00\n---\n",

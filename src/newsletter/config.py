@@ -14,19 +14,22 @@ from newsletter.errors import InvalidInput, Problem
 from newsletter.events import display_path
 from newsletter.fields import FieldReader, is_url, suggest
 from newsletter.images import read_image
-from newsletter.models import DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Settings, SmtpSettings, Theme
+from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Settings, SmtpSettings, Theme,
+                               default_label)
 from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
     "name", "organization", "language", "timezone", "week_start", "from", "reply_to",
     "to", "list_id", "subject", "announce_subject", "coming_up_weeks", "archive_url", "unsubscribe", "address",
-    "kinds", "theme", "digest", "provider", "smtp",
+    "kinds", "kinds_replace", "theme", "digest", "provider", "smtp",
 )
 DIGEST_KEYS = ("layout", "max_html_kb")
 SMTP_KEYS = ("host", "port", "security", "username", "timeout", "ca_file")
 SECURITY = ("starttls", "ssl", "none")
 THEME_KEYS = ("accent", "background", "text", "logo")
 KIND_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Section colours for a group's own kinds, each at least 4.5:1 on white like the defaults.
+KIND_PALETTE = ("#0f6e6e", "#8a3b12", "#5b4ca8", "#7a5c00", "#a0295e", "#2f6f3e", "#3d5a80", "#6b4226")
 MERGE_TAG = re.compile(r"\*\|.+\|\*|\{\{.+\}\}|%.+%|<%.+%>|\[.+\]|\{.+\}|\$\{.+\}")
 
 
@@ -100,8 +103,14 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
         values["unsubscribe"] = values["provider"].unsubscribe
     if "smtp" in data:
         values["smtp"] = _smtp(r, data["smtp"], root)
+    replace = data.get("kinds_replace", False)
+    if not isinstance(replace, bool):
+        r.problem("kinds_replace", "must be true or false")
+        replace = False
     if "kinds" in data:
-        values["kinds"] = _kinds(r, data["kinds"])
+        values["kinds"] = _kinds(r, data["kinds"], replace)
+    elif replace:
+        r.problem("kinds_replace", "replaces the default kinds with your [[kinds]] tables, but there are none")
     if "theme" in data:
         values["theme"] = _theme(r, data["theme"], root, values.get("archive_url"))
     if "digest" in data:
@@ -193,31 +202,69 @@ def _string(r: FieldReader, data: dict[str, Any], key: str) -> str | None:
     return value.strip() or None
 
 
-def _kinds(r: FieldReader, tables: Any) -> tuple[Kind, ...]:
+def _kinds(r: FieldReader, tables: Any, replace: bool) -> tuple[Kind, ...]:
+    """The default kinds with the group's [[kinds]] changing or adding to them by id; or only the group's, with replace."""
     if not isinstance(tables, list) or not tables:
-        r.problem("kinds", "must be one or more [[kinds]] tables with id, heading and color")
+        r.problem("kinds", "must be one or more [[kinds]] tables, each with at least an id")
         return DEFAULT_KINDS
-    kinds: list[Kind] = []
+    kinds: list[Kind] = [] if replace else list(DEFAULT_KINDS)
+    seen: set[str] = set()
+    palette = iter(c for c in KIND_PALETTE if c not in {k.color for k in kinds})
     for number, table in enumerate(tables):
         field = f"kinds[{number}]"
         if not isinstance(table, dict):
-            r.problem(field, "must be a [[kinds]] table with id, heading and color")
+            r.problem(field, "must be a [[kinds]] table with an id, such as id = \"canvass\"")
             continue
-        r.unknown(table, ("id", "heading", "color", "label"), prefix=f"{field}.")
+        r.unknown(table, ("id", "heading", "color", "label", "after"), prefix=f"{field}.")
         kind_id = r.text(table, "id", f"{field}.id", required=True)
-        heading = r.text(table, "heading", f"{field}.heading", required=True)
-        color = _color(r, table, "color", f"{field}.color") or "#57606a"
-        builtin = next((k for k in DEFAULT_KINDS if k.id == kind_id), None)
-        label = r.text(table, "label", f"{field}.label") or (builtin.label if builtin else "")
-        if kind_id and not KIND_ID.match(kind_id):
+        heading = r.text(table, "heading", f"{field}.heading")
+        color = _color(r, table, "color", f"{field}.color")
+        label = r.text(table, "label", f"{field}.label")
+        after = r.text(table, "after", f"{field}.after")
+        if not kind_id:
+            continue
+        if not KIND_ID.match(kind_id):
             r.problem(f"{field}.id", f"'{kind_id}' must be lowercase letters, digits and dashes")
-        elif kind_id in ("ongoing", "coming-up"):
+            continue
+        if kind_id in ("ongoing", "coming-up"):
             r.problem(f"{field}.id", f"'{kind_id}' is a section newsletter adds itself")
-        elif kind_id and any(k.id == kind_id for k in kinds):
+            continue
+        if kind_id in seen:
             r.problem(f"{field}.id", f"'{kind_id}' is listed twice")
-        elif kind_id and heading:
-            kinds.append(Kind(kind_id, heading, color, label))
+            continue
+        seen.add(kind_id)
+        existing = next((k for k in kinds if k.id == kind_id), None)
+        if existing is not None:
+            kind = Kind(kind_id, heading or existing.heading, color or existing.color, label or existing.label)
+            if not after:
+                kinds[kinds.index(existing)] = kind
+                continue
+            kinds.remove(existing)
+            position = None
+        else:
+            builtin = next((k for k in DEFAULT_KINDS if k.id == kind_id), None)  # listed again with kinds_replace
+            singular = label or (builtin.label if builtin else default_label(kind_id))
+            kind = Kind(kind_id, heading or (builtin.heading if builtin else plural(singular)),
+                        color or (builtin.color if builtin else next(palette, "#57606a")), singular)
+            position = None
+        if after:
+            found = next((n for n, k in enumerate(kinds) if k.id == after), None)
+            if found is None:
+                hint = suggest(after, [k.id for k in kinds]) or f" (kinds: {', '.join(k.id for k in kinds)})"
+                r.problem(f"{field}.after", f"there is no kind '{after}' to place it after{hint}")
+            else:
+                position = found + 1
+        kinds.insert(len(kinds) if position is None else min(position, len(kinds)), kind)
     return tuple(kinds) or DEFAULT_KINDS
+
+
+def plural(word: str) -> str:
+    """'Canvasses', 'Phone Banks', 'Parties': a section heading from a kind's singular name."""
+    if re.search(r"(s|x|z|ch|sh)$", word, re.IGNORECASE):
+        return word + "es"
+    if re.search(r"[^aeiou]y$", word, re.IGNORECASE):
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 def _color(r: FieldReader, table: dict[str, Any], key: str, field: str) -> str | None:

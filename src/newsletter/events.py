@@ -12,7 +12,7 @@ from newsletter.dates import BadDate, parse_end, parse_when
 from newsletter.errors import Problem
 from newsletter.fields import FieldReader, suggest
 from newsletter.frontmatter import FrontMatterError, decode, split
-from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, Speaker
+from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, Speaker, unknown_kind
 
 FIELDS = (
     "title", "kind", "start", "end", "timezone", "location", "online", "hosts",
@@ -138,8 +138,7 @@ class _EventReader:
             return None
         known = [k.id for k in self.settings.kinds]
         if kind not in known:
-            hint = suggest(kind, known) or f" (kinds: {', '.join(known)})"
-            self.r.problem("kind", f"unknown kind '{kind}'{hint}")
+            self.r.problem("kind", unknown_kind(kind, known))
             return None
         return kind
 

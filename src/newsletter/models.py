@@ -25,6 +25,17 @@ class Kind:
             object.__setattr__(self, "label", default_label(self.id))
 
 
+def unknown_kind(kind: str, known: list[str]) -> str:
+    """The message for a kind that is not configured, with how to add it."""
+    from newsletter.fields import suggest
+
+    close = suggest(kind, known)
+    if close:
+        return f"unknown kind '{kind}'{close}"
+    return (f"unknown kind '{kind}' (kinds: {', '.join(known)}); to add it, write [[kinds]] and, on the next line, "
+            f"id = \"{kind}\" in newsletter.toml")
+
+
 def default_label(kind_id: str) -> str:
     """'phone-bank' -> 'Phone Bank': a singular name for a group's own kind."""
     return " ".join(word.capitalize() for word in kind_id.split("-"))

@@ -10,8 +10,7 @@ from pathlib import Path
 from newsletter.dates import BadDate, parse_end, parse_when
 from newsletter.errors import NewsletterError
 from newsletter.events import display_path
-from newsletter.fields import suggest
-from newsletter.models import Settings
+from newsletter.models import Settings, unknown_kind
 
 SCAFFOLD = """\
 ---
@@ -71,8 +70,7 @@ def new_event(events_dir: Path, settings: Settings, kind: str, title: str, start
     """Write events/<date>-<slug>.md; never replaces an existing file."""
     known = [k.id for k in settings.kinds]
     if kind not in known:
-        hint = suggest(kind, known) or f" (kinds: {', '.join(known)})"
-        raise NewsletterError(f"KIND: unknown kind '{kind}'{hint}")
+        raise NewsletterError(f"KIND: {unknown_kind(kind, known)}")
     if not title.strip():
         raise NewsletterError("TITLE: the event needs a title")
     try:
