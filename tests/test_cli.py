@@ -102,7 +102,9 @@ def test_check_passes_on_the_sample_and_reports_size(sample):
     result = run("check", "--today", "2018-01-18")
     assert result.exit_code == 0, result.output
     assert "2018-W04: digest.html is " in result.stdout and "of Gmail's 102 KB" in result.stdout
-    assert "OK: settings and 5 event files are valid; 0 errors, 0 warnings" in result.stdout
+    # The sample's from address is a placeholder on example.org, which a real group must change.
+    assert "warning: the from address ISO Boston <events@example.org> is an example address" in result.stdout
+    assert "OK: settings and 5 event files are valid; 0 errors, 1 warning" in result.stdout
 
 
 def test_check_reports_every_problem_in_every_file_at_once(sample):

@@ -72,19 +72,23 @@ def test_a_list_that_adds_its_own_footer_only_warns(settings):
                      "(fix: set unsubscribe in newsletter.toml so the email says how to leave as well)"]
 
 
-def test_the_rendered_sample_is_clean(sample):
-    result = CliRunner().invoke(main, ["check", "--week", "2018-W04"])
+def test_the_rendered_sample_is_clean_but_for_its_example_from_address(sample):
+    result = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-20"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.endswith("OK: settings and 5 event files are valid; 0 errors, 0 warnings\n")
+    assert [line for line in result.stdout.split("\n") if line.startswith(("warning", "error"))] == [
+        "warning: the from address ISO Boston <events@example.org> is an example address, which no one can reply to "
+        "and spam filters distrust (fix: set from in newsletter.toml to the group's own address)"]
+    assert result.stdout.endswith("OK: settings and 5 event files are valid; 0 errors, 1 warning\n")
 
 
 def test_warnings_fail_only_with_strict(sample):
     config = sample / "newsletter.toml"
-    config.write_text(config.read_text().replace('address = "ISO Boston · Boston, MA, USA"\n', ""))
-    relaxed = CliRunner().invoke(main, ["check", "--week", "2018-W04"])
+    config.write_text(config.read_text().replace('address = "ISO Boston · Boston, MA, USA"\n', "")
+                      .replace("events@example.org", "events@isoboston.test"))
+    relaxed = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-20"])
     assert relaxed.exit_code == 0
     assert "warning: there is no postal address in the footer" in relaxed.stdout
-    strict = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--strict"])
+    strict = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-20", "--strict"])
     assert strict.exit_code == 1 and strict.stderr == "Not ready: 0 errors, 1 warning\n"
 
 
@@ -145,3 +149,37 @@ def test_spam_catches_a_message_built_to_look_like_spam(sample):
            b" 100% FREE guaranteed viagra</body></html>\r\n")
     report = spam_report(raw)
     assert report.score > 3.0 and "MISSING_DATE" in report.names
+
+
+
+# What would embarrass a group --------------------------------------------------------------
+
+def check_lines(*args: str) -> list[str]:
+    result = CliRunner().invoke(main, ["check", *args])
+    return [line for line in result.stdout.split("\n") if line.startswith(("warning", "error"))]
+
+
+def test_the_example_text_of_new_is_an_error(project):
+    project.settings('name = "N"\ntimezone = "America/New_York"\nunsubscribe = "*|UNSUB|*"\naddress = "1 St"\n')
+    assert CliRunner().invoke(main, ["new", "rally", "Rent strike rally", "--start", "2018-01-27 12:00"]).exit_code == 0
+    assert check_lines("--week", "2018-W04", "--today", "2018-01-20") == [
+        "error: events/2018-01-27-rent-strike-rally.md: the description is still the example text of `newsletter new` "
+        "(fix: write what the event is about under the --- line, or delete that paragraph)",
+        "warning: there is no from address, so the email would come from newsletter@example.org (fix: set from in "
+        "newsletter.toml, such as from = \"Our Group <news@our-group.org>\")"]
+
+
+def test_defaults_left_and_events_over_or_cancelled_without_a_word(project):
+    project.settings('name = "N"\nfrom = "News <news@example.com>"\nunsubscribe = "*|UNSUB|*"\naddress = "1 St"\n')
+    project.event("a.md", "---\ntitle: Picket\nkind: rally\nstart: 2018-01-22 12:00\nend: \"13:00\"\n---\n")
+    project.event("b.md", "---\ntitle: Canvass\nkind: other\nstart: 2018-01-27 10:00\nstatus: cancelled\n---\n")
+    assert check_lines("--week", "2018-W04", "--today", "2018-01-24") == [
+        "warning: events are read as UTC, the default time zone (fix: set timezone in newsletter.toml, such as "
+        "timezone = \"America/New_York\")",
+        "warning: the from address News <news@example.com> is an example address, which no one can reply to and spam "
+        "filters distrust (fix: set from in newsletter.toml to the group's own address)",
+        "warning: 'Picket' ended on Monday, January 22, before today, and is still listed as scheduled (fix: send the "
+        "digest before its week begins; if the event did not happen, set its status)",
+        "warning: events/b.md: 'Canvass' is cancelled without a word why (fix: add status_note: one line saying why, "
+        "such as status_note: Called off for the snowstorm)",
+    ]

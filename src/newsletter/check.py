@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from newsletter.build import Project, choose_week, render_week
+from newsletter.build import Project, choose_week, render_week, today_in
 from newsletter.config import load_settings
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.events import event_files, load_events
@@ -41,6 +41,7 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
           spam: bool = False, event: str | None = None, reminder: bool = False) -> Report:
     """Validate settings and events, then render the week (or `event`'s email) in memory and lint it."""
     from newsletter.lint import image_findings, lint
+    from newsletter.readiness import readiness
 
     report = Report()
     try:
@@ -78,6 +79,7 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
     shown = [result.event] if event is not None else list(result.digest.events)
     images = [settings.theme.logo, *(e.image for e in shown)]
     report.findings.extend(image_findings([i for i in dict.fromkeys(images) if i is not None]))
+    report.findings.extend(readiness(settings, events, shown, today or today_in(settings)))
     subject_fix = "shorten the event's title, or the announce_subject setting" if event else "shorten the subject setting"
     report.findings = lint(result.email, settings, subject_fix) + report.findings
     if spam:

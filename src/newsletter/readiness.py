@@ -1,0 +1,61 @@
+"""What in a group's settings and events would embarrass it in front of its list, found before it sends.
+
+These are findings about the project rather than the rendered email (that
+is lint.py): the example text of `newsletter new` left in, settings left at
+their defaults, and events that are over or cancelled without a word.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from email.utils import parseaddr
+
+from newsletter.dates import format_day
+from newsletter.models import Event, Finding, Settings
+
+PLACEHOLDER = "Describe the event here in Markdown"  # the first words of the scaffold's body
+EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
+
+
+def readiness(settings: Settings, events: list[Event], shown: list[Event], today: date | None) -> list[Finding]:
+    """Findings for the whole project (`events`) and for what this email shows (`shown`), as of `today`."""
+    return (_placeholders(events) + _settings_left(settings, events)
+            + _over(shown, settings, today) + _unexplained(shown))
+
+
+def _placeholders(events: list[Event]) -> list[Finding]:
+    return [Finding("error", f"{e.path}: the description is still the example text of `newsletter new`",
+                    "write what the event is about under the --- line, or delete that paragraph")
+            for e in events if PLACEHOLDER in e.body]
+
+
+def _settings_left(settings: Settings, events: list[Event]) -> list[Finding]:
+    found = []
+    if events and "timezone" not in settings.lines:
+        found.append(Finding("warning", "events are read as UTC, the default time zone",
+                             f"set timezone in {settings.path}, such as timezone = \"America/New_York\""))
+    domain = parseaddr(settings.sender)[1].rpartition("@")[2].lower()
+    if "from" not in settings.lines:
+        found.append(Finding("warning", f"there is no from address, so the email would come from {settings.sender}",
+                             f"set from in {settings.path}, such as from = \"Our Group <news@our-group.org>\""))
+    elif domain in EXAMPLE_DOMAINS:
+        found.append(Finding("warning", f"the from address {settings.sender} is an example address, which no one "
+                             "can reply to and spam filters distrust",
+                             f"set from in {settings.path} to the group's own address"))
+    return found
+
+
+def _over(shown: list[Event], settings: Settings, today: date | None) -> list[Finding]:
+    if today is None:
+        return []
+    now = datetime.combine(today, time(0), tzinfo=settings.timezone)
+    return [Finding("warning", f"'{e.title}' ended on {format_day(e.last_day, today.year)}, before today, and is "
+                    "still listed as scheduled",
+                    "send the digest before its week begins; if the event did not happen, set its status")
+            for e in shown if e.status == "scheduled" and e.ends_at <= now]
+
+
+def _unexplained(shown: list[Event]) -> list[Finding]:
+    return [Finding("warning", f"{e.path}: '{e.title}' is {e.status} without a word why",
+                    "add status_note: one line saying why, such as status_note: Called off for the snowstorm")
+            for e in shown if e.is_off and not e.status_note]
