@@ -14,7 +14,7 @@ from newsletter import __version__
 from newsletter.cli import main
 from newsletter.events import read_event
 
-COMMANDS = ["build", "announce", "list", "check", "new", "preview", "send", "archive"]
+COMMANDS = ["init", "build", "announce", "list", "check", "new", "preview", "send", "sent", "archive"]
 
 
 def run(*args: str):

@@ -421,6 +421,64 @@ def archive(out, today, config, events_dir):
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=Path("."), required=False)
+@click.option("--name", help="The newsletter's name.")
+@click.option("--timezone", help="Your events' time zone, such as America/New_York.  [default: this computer's]")
+@click.option("--from", "sender", metavar="ADDRESS", help="Who the email is from: \"Name <news@your-group.org>\".")
+@click.option("--provider", help="The mailing service: mailchimp, listmonk, sendgrid, mailgun, buttondown or list.")
+@click.option("--address", help="The postal address for the footer.")
+@click.option("--yes", is_flag=True, help="Ask nothing: take the options given and the defaults.")
+@today_option
+@reports_errors
+def init(folder, name, timezone, sender, provider, address, yes, today):
+    """Start a newsletter for your group in FOLDER (default: here).
+
+    Asks for the handful of facts every group needs (or takes them as
+    options) and writes newsletter.toml, with every other setting listed
+    and explained, an events/ folder with one example event next week, and
+    a .gitignore. An existing file is never overwritten.
+
+    \b
+    Example:
+        newsletter init tenants-news
+        newsletter init tenants-news --name "Tenants Weekly" --from "Tenants <news@tenants.example>" --yes
+    """
+    from newsletter.newgroup import NewGroup, create, guess_timezone
+    from newsletter.providers import NAMES
+
+    guess = guess_timezone()
+    if yes:
+        if not name or not sender:
+            raise click.UsageError("with --yes, give at least --name and --from")
+        if not timezone:
+            click.echo(f"Time zone: {guess} (from this computer; --timezone to change it)")
+    else:
+        name = name or click.prompt("Newsletter name")
+        timezone = timezone or click.prompt("Time zone of your events (this computer's, or another)", default=guess)
+        sender = sender or click.prompt("Who it is from, as Name <news@your-group.org>")
+        provider = provider or click.prompt("Mailing service", default="none",
+                                            type=click.Choice(["none", *(n for n in NAMES if n != "custom")]), show_choices=True)
+        address = address or click.prompt("Postal address for the footer (Enter to skip)", default="",
+                                          show_default=False)
+    group = NewGroup(name, timezone or guess, sender, None if provider in (None, "none") else provider, address or None)
+    created = create(folder, group, today or date.today())
+    for path in created.written:
+        click.echo(f"Wrote {_shown(path)}")
+    for path in created.kept:
+        click.echo(f"Kept {_shown(path)}: it exists, so it was not changed")
+    click.echo("Next: edit the example event in events/, then `newsletter preview` to see the digest "
+               "and `newsletter check` before sending." if folder == Path(".") else
+               f"Next: cd {folder}, edit the example event in events/, then `newsletter preview` to see the "
+               "digest and `newsletter check` before sending.")
+
+
+def _shown(path: Path) -> str:
+    from newsletter.events import display_path
+
+    return display_path(path)
+
+
+@main.command()
 @click.argument("kind")
 @click.argument("title")
 @click.option("--start", required=True, help="2018-01-27 12:00, or a date for an all-day event.")
