@@ -247,3 +247,8 @@ def test_build_help_names_every_file_and_archive_counts_in_words(sample):
         name.unlink()
     result = run("archive", "--today", "2018-01-18", "--out", "site")
     assert result.exit_code == 0 and re.search(r"^1 week, 1 event: wrote", result.stdout, re.M), result.stdout
+
+
+def test_list_shows_a_multi_week_drive_as_a_range(sample):
+    result = run("list", "--week", "2018-W03")
+    assert "  Mon Jan 15  through Sat Feb 10 Fund drive: Center for Economic Research & Social Change" in result.stdout

@@ -74,6 +74,8 @@ def test_index_lists_the_weeks_with_counts_and_highlights_the_coming_one(preview
         ("2018-W02", "January 8–14, 2018", "1"),
         ("2018-W03", "January 15–21, 2018", "1"),
         ("2018-W04", "January 22–28, 2018", "4"),
+        ("2018-W05", "January 29 – February 4, 2018", "1"),  # the fund drive, still running
+        ("2018-W06", "February 5–11, 2018", "1"),
     ]
     assert [r["data-week"] for r in rows if "coming" in r.get("class", [])] == ["2018-W04"]
 

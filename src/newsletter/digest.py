@@ -60,7 +60,7 @@ def next_events(events: Iterable[Event], since: datetime, limit: int, leave_out:
 
 def weeks_with_events(events: Iterable[Event], settings: Settings, drafts: bool = False,
                       until: date | None = None) -> list[Week]:
-    """Every week in which some event starts, in date order; a series without an end counts up to `until`.
+    """Every week that some event starts in or runs through, in date order; a series without an end counts up to `until`.
 
     Without `until`, an open-ended series counts for a year from its start, or up to the last other event.
     """
@@ -81,7 +81,11 @@ def weeks_with_events(events: Iterable[Event], settings: Settings, drafts: bool 
         else:
             found = [event]
         for one in found:
-            local = one.start.astimezone(settings.timezone).date()
-            week = week_containing(local, settings.week_start, settings.timezone)
-            weeks[week.id] = week
+            # Every week the event reaches: a fund drive is in the digests it runs through, as Ongoing.
+            day = one.start.astimezone(settings.timezone).date()
+            last = max(day, (one.ends_at - timedelta(microseconds=1)).astimezone(settings.timezone).date())
+            while day <= last:
+                week = week_containing(day, settings.week_start, settings.timezone)
+                weeks[week.id] = week
+                day = week.last_day + timedelta(days=1)
     return [weeks[key] for key in sorted(weeks)]

@@ -12,6 +12,8 @@ from newsletter.recurrence import expand, short
 
 
 def _clock(event: Event) -> str:
+    if event.multi_day:
+        return f"through {format_short_day(event.last_day)}"
     if event.all_day:
         return "all day"
     if event.end is not None and not event.end_is_date and event.end.date() == event.start.date():
