@@ -23,7 +23,7 @@ def test_json_summary(sample):
     build(sample / "newsletter.toml", sample / "events", week="2018-W04")
     data = json.loads((sample / "dist" / "2018-W04" / "digest.json").read_text())
     assert data["subject"] == "ISO Boston Events: January 22–28, 2018"
-    assert data["preheader"].startswith("This week: Wed: Socialists")
+    assert data["preheader"].startswith("This week: Sat: #Justice4Siham")
     assert data["week"] == {"id": "2018-W04", "first_day": "2018-01-22", "last_day": "2018-01-28",
                             "timezone": "America/New_York"}
     assert [s["id"] for s in data["sections"]] == ["rally", "meeting", "panel", "ongoing"]

@@ -232,3 +232,14 @@ def test_kind_mistakes(project):
         "newsletter.toml:4: kinds[0].after: there is no kind 'meetng' to place it after: did you mean 'meeting'?",
         "newsletter.toml:5: kinds[1].id: is required",
     ]
+
+
+def test_intro_from_the_settings_or_intro_md_but_not_both(project):
+    project.settings('name = "N"\nintro = """\nWelcome, **neighbors**.\n"""\n')
+    assert load_settings(project.config).intro.strip() == "Welcome, **neighbors**."
+    (project.root / "intro.md").write_text("From the file.\n")
+    assert problems(project, 'name = "N"\nintro = "x"\n') == [
+        "newsletter.toml:2: intro: is set here and in intro.md: keep one of them"]
+    (project.root / "intro.md").write_text("A line.\n\nSee [the plan](/plan).\n")
+    assert problems(project, 'name = "N"\n') == [
+        "intro.md:3: link '/plan' is not a full address: write it with https://"]

@@ -85,7 +85,7 @@ def test_week_page_shows_inbox_view_size_and_every_view(preview):
     assert status == 200
     soup = BeautifulSoup(body, "html.parser")
     assert soup.find(id="subject").get_text() == "ISO Boston Events: January 22–28, 2018"
-    assert soup.find(id="preheader").get_text().startswith("This week: Wed: Socialists")
+    assert soup.find(id="preheader").get_text().startswith("This week: Sat: #Justice4Siham")
     assert soup.find(class_="from").get_text() == "ISO Boston"
     assert soup.find(id="size").get_text().endswith(" KB")
     assert [f["src"] for f in soup.find_all("iframe")] == ["email.html", "email.html", "email-dark.html"]

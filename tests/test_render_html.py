@@ -39,7 +39,7 @@ def test_hidden_preheader_comes_first(soup):
     first = soup.body.find("div", class_="nl-preheader")
     assert first is not None
     assert "display:none" in first["style"].replace(" ", "")
-    assert first.get_text().startswith("This week: Wed: Socialists in Solidarity with Syria")
+    assert first.get_text().startswith("This week: Sat: #Justice4Siham & #Justice4Naseem Rally; Thu: #MeToo")
     assert "color" not in style_of(first)  # no text coloured like its background
 
 
@@ -312,3 +312,40 @@ def test_the_footer_names_the_group_once_when_name_and_organization_are_the_same
     html = BeautifulSoup(outputs["digest.html"], "html.parser").find(class_="nl-footer").get_text(" ")
     assert "signed up for Eastside Tenants Union. Reply" in " ".join(html.split())
     assert "signed up for Eastside Tenants Union. Reply" in " ".join(outputs["digest.txt"].decode().split())
+
+
+# The preheader and the group's own opening words ---------------------------------------------
+
+def preheader_of(result) -> str:
+    return BeautifulSoup(result.outputs["digest.html"], "html.parser").find(class_="nl-preheader").get_text().split("\u034f")[0]
+
+
+def test_the_preheader_puts_a_change_and_a_rally_before_a_routine_meeting(project):
+    project.event("a.md", "---\ntitle: Branch meeting\nkind: meeting\nstart: 2018-01-22 19:00\n---\n")
+    project.event("b.md", "---\ntitle: Picket\nkind: rally\nstart: 2018-01-26 12:00\n---\n")
+    project.event("c.md", "---\ntitle: Canvass\nkind: other\nstart: 2018-01-24 10:00\nstatus: cancelled\n"
+                          "status_note: Snow\n---\n")
+    result = build(project.config, project.events, **W04)
+    assert result.email.preheader == "This week: Cancelled: Canvass; Fri: Picket; Mon: Branch meeting"
+    assert preheader_of(result) == result.email.preheader
+
+
+def test_a_preheader_from_the_settings_or_the_command_line(project):
+    project.settings(project.config.read_text() + 'preheader = "{{ week.label }}: the strike vote"\n')
+    project.event("a.md", "---\ntitle: Assembly\nkind: meeting\nstart: 2018-01-24 19:00\n---\n")
+    assert build(project.config, project.events, **W04).email.preheader == "January 22–28, 2018: the strike vote"
+    given = build(project.config, project.events, preheader="Vote on the rent strike", **W04)
+    assert given.email.preheader == "Vote on the rent strike"
+    assert "Vote on the rent strike" not in given.outputs["digest.txt"].decode()  # the inbox line only
+
+
+def test_the_intro_is_shown_under_the_header_in_html_and_text(project):
+    project.event("a.md", "---\ntitle: Assembly\nkind: meeting\nstart: 2018-01-24 19:00\n---\n")
+    (project.root / "intro.md").write_text("Welcome back! We **vote** on Wednesday. <b>not markup</b>\n")
+    outputs = build(project.config, project.events, **W04).outputs
+    soup = BeautifulSoup(outputs["digest.html"], "html.parser")
+    intro = soup.find(class_="nl-intro")
+    assert intro.find("strong").get_text() == "vote" and soup.find("b") is None
+    assert intro.find_next("h2").get_text() == "This week"
+    text = outputs["digest.txt"].decode().split("\n")
+    assert text[text.index("January 22–28, 2018") + 2] == "Welcome back! We vote on Wednesday. <b>not markup</b>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -145,9 +145,11 @@ def write_atomically(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
 
 
 def build(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
-          out: Path | None = None, drafts: bool = False) -> Build:
-    """`newsletter build`: render the week and write digest.html, .txt, .eml and .json."""
+          out: Path | None = None, drafts: bool = False, preheader: str | None = None) -> Build:
+    """`newsletter build`: render the week and write digest.html, .txt, .eml and .json; `preheader` overrides the setting."""
     project = load_project(config, events_dir)
+    if preheader is not None:
+        project.settings = replace(project.settings, preheader=preheader)
     chosen = choose_week(project.settings, week, today)
     result = render_week(project, chosen, drafts=drafts)
     target = out if out is not None else Path("dist") / chosen.id

@@ -104,10 +104,12 @@ def main():
 @week_option
 @click.option("--out", type=click.Path(path_type=Path), help="Folder to write into.  [default: dist/<ISO week>/]")
 @click.option("--drafts", is_flag=True, help="Include events marked draft: true.")
+@click.option("--preheader", metavar="TEXT", help="The line inboxes show after the subject.  [default: the preheader "
+              "setting, or the week's most important events]")
 @today_option
 @project_options
 @reports_errors
-def build(week, out, drafts, today, config, events_dir):
+def build(week, out, drafts, preheader, today, config, events_dir):
     """Write the week's digest: digest.html, .txt, .eml, .json and events.ics.
 
     \b
@@ -119,7 +121,8 @@ def build(week, out, drafts, today, config, events_dir):
     from newsletter.dates import week_label
     from newsletter.render import GMAIL_CLIP_BYTES
 
-    result = build_digest(config, _events_dir(config, events_dir), week=week, today=today, out=out, drafts=drafts)
+    result = build_digest(config, _events_dir(config, events_dir), week=week, today=today, out=out, drafts=drafts,
+                          preheader=preheader)
     click.echo(f"Week {result.week.id} ({week_label(result.week)})")
     click.echo(f"Subject: {result.email.subject}")
     for section in result.digest.all_sections:
@@ -306,10 +309,11 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
 @click.option("--yes", is_flag=True, help="Send without asking for confirmation.")
 @click.option("--again", is_flag=True, help="Send even though sent.log says these people already got this message.")
 @click.option("--drafts", is_flag=True, help="Include events marked draft: true.")
+@click.option("--preheader", metavar="TEXT", help="For the digest: the line inboxes show after the subject.")
 @today_option
 @project_options
 @reports_errors
-def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, today, config, events_dir):
+def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, preheader, today, config, events_dir):
     """Build the week's digest, or one event's email, and send it through the [smtp] server.
 
     Without --to it goes to the `to` setting, the list. The password comes
@@ -331,7 +335,7 @@ def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, 
     if reminder and not event:
         raise click.UsageError("--reminder goes with --event")
     outgoing = prepare(config, _events_dir(config, events_dir), list(recipients), week=week, event=event,
-                       reminder=reminder, proof=proof, today=today, drafts=drafts)
+                       reminder=reminder, proof=proof, today=today, drafts=drafts, preheader=preheader)
     for warning in outgoing.warnings:
         click.echo(str(warning), err=True)
     repeat = already_sent(outgoing)

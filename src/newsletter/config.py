@@ -20,7 +20,7 @@ from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
     "name", "organization", "language", "timezone", "week_start", "from", "reply_to",
-    "to", "list_id", "subject", "announce_subject", "coming_up_weeks", "archive_url", "unsubscribe", "address",
+    "to", "list_id", "subject", "announce_subject", "preheader", "intro", "coming_up_weeks", "archive_url", "unsubscribe", "address",
     "kinds", "kinds_replace", "theme", "digest", "provider", "smtp",
 )
 DIGEST_KEYS = ("layout", "max_html_kb")
@@ -70,7 +70,7 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
     except (ZoneInfoNotFoundError, ValueError):
         r.problem("timezone", f"unknown time zone '{tz_name}' (use an IANA name such as America/New_York)")
         tz, tz_name = ZoneInfo("UTC"), "UTC"
-    for key in ("organization", "language", "subject", "announce_subject", "address", "list_id"):
+    for key in ("organization", "language", "subject", "announce_subject", "address", "list_id", "preheader"):
         if (value := _string(r, data, key)) is not None:
             values[key] = value
     week_start = _string(r, data, "week_start") or "monday"
@@ -115,6 +115,8 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
         values["theme"] = _theme(r, data["theme"], root, values.get("archive_url"))
     if "digest" in data:
         values["digest"] = _digest(r, data["digest"])
+    if (intro := _intro(r, data, root, shown)) is not None:
+        values["intro"] = intro
     return Settings(name=name or "", timezone=tz, timezone_name=tz_name, week_start=week_start,
                     root=root, path=shown, lines=lines.lines, **values)
 
@@ -173,6 +175,29 @@ def _smtp(r: FieldReader, table: Any, root: Path) -> SmtpSettings | None:
         r.problem("smtp.ca_file", f"there is no file {ca_file} next to newsletter.toml")
         ca_file = None
     return SmtpSettings(host or "", port, security, username, float(timeout), ca_file) if host else None
+
+
+def _intro(r: FieldReader, data: dict[str, Any], root: Path, shown: str) -> str | None:
+    """The digest's opening words: `intro` in the settings, or intro.md beside them (not both)."""
+    from newsletter.body import problems as link_problems
+    from newsletter.events import display_path
+
+    text = data.get("intro")
+    if text is not None and not isinstance(text, str):
+        r.problem("intro", "must be text in quotes (\"\"\" for several lines)")
+        return None
+    path = root / "intro.md"
+    if path.is_file():
+        if text is not None:
+            r.problem("intro", f"is set here and in {display_path(path)}: keep one of them")
+            return None
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+        for offset, message in link_problems(text):
+            r.problems.append(Problem(display_path(path), offset + 1, None, message))
+    elif text is not None:
+        for offset, message in link_problems(text):
+            r.problem("intro", message)
+    return text if text and text.strip() else None
 
 
 def _digest(r: FieldReader, table: Any) -> DigestOptions:

@@ -117,6 +117,8 @@ class Settings:
     list_id: str | None = None  # List-Id: a name and <id>; by default from `to`
     subject: str = "{{ name }}: {{ week.label }}"
     announce_subject: str = "{{ event.short_date }} {{ event.headline }}"
+    preheader: str | None = None  # the inbox teaser, a Jinja template; by default from the week's events
+    intro: str | None = None  # Markdown under the digest's header: `intro`, or intro.md next to the settings
     coming_up_weeks: int = 2
     archive_url: str | None = None
     unsubscribe: str | None = None

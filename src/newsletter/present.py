@@ -87,6 +87,8 @@ class DigestView(EmailView):
     sections: list[dict[str, Any]]
     coming_up: list[dict[str, Any]]
     shortened: list[EventView] = field(default_factory=list)  # the entries shown compact
+    intro_html: str = ""  # the group's own words under the header: `intro`, or intro.md
+    intro_text: str = ""
 
 
 @dataclass(kw_only=True)
@@ -148,7 +150,10 @@ def digest_view(digest: Digest, settings: Settings, compact: frozenset[str] = fr
         events=shown,
         shortened=[v for v in agenda if v.compact],
     )
-    view.preheader = preheader(view)
+    view.preheader = preheader(view, settings)
+    if settings.intro:
+        view.intro_html = body.to_html(settings.intro, heading="h3")
+        view.intro_text = body.to_text(settings.intro)
     return view
 
 
@@ -358,17 +363,20 @@ def theme_view(settings: Settings) -> dict[str, Any]:
     }
 
 
-def preheader(view: DigestView) -> str:
-    """The inbox teaser: what happens this week, in one line."""
+def preheader(view: DigestView, settings: Settings) -> str:
+    """The inbox teaser: the week's most important events first, in one line.
+
+    A change comes first and says what it is ("Cancelled: Canvass"), then the
+    events by the order of their kinds (rallies before routine meetings by
+    default), each with its day.
+    """
     own = [v for s in view.sections if not s["ongoing"] for v in s["events"]]
     if not own:
-        titles = [v.title for v in view.events]
-        text = "Still running: " + "; ".join(titles)
-    else:
-        own.sort(key=lambda v: v.start)
-        parts = [f"{v.start:%a}: {v.title}" for v in own]
-        text = "This week: " + "; ".join(parts)
-    return _clip(text)
+        return _clip("Still running: " + "; ".join(v.title for v in view.events))
+    rank = {kind.id: number for number, kind in enumerate(settings.kinds)}
+    own.sort(key=lambda v: (not v.changed, rank.get(v.kind, len(rank)), v.start))
+    parts = [f"{STATUS_LABELS[v.status]}: {v.title}" if v.changed else f"{v.start:%a}: {v.title}" for v in own]
+    return _clip("This week: " + "; ".join(parts))
 
 
 def _clip(text: str) -> str:

@@ -50,6 +50,8 @@ def render_digest(digest: Digest, settings: Settings,
     """Subject, preheader, HTML and text of one week's digest, with the events in `compact` shortened."""
     view = digest_view(digest, settings, compact)
     view.subject = templates.render_subject(settings, settings.subject, "subject", view.context())
+    if settings.preheader:
+        view.preheader = templates.render_subject(settings, settings.preheader, "preheader", view.context())
     return view, render_view(view, settings, "digest")
 
 
@@ -75,6 +77,8 @@ def render_html(view: EmailView, settings: Settings, template: str) -> str:
     context["view_online_href"] = tags.protect(view.view_online)
     for event_view in view.events:
         event_view.body_html = Markup(event_view.body_html)
+    if isinstance(view, DigestView):
+        context["intro_html"] = Markup(view.intro_html)
     source = templates.render(settings, template, context)
     html = compile_mjml(source, template)
     html = inline_css(html, templates.render(settings, "email.css", context))

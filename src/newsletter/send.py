@@ -56,7 +56,8 @@ class Outgoing:
 
 
 def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | None = None, event: str | None = None,
-            reminder: bool = False, proof: bool = False, today: date | None = None, drafts: bool = False) -> Outgoing:
+            reminder: bool = False, proof: bool = False, today: date | None = None, drafts: bool = False,
+            preheader: str | None = None) -> Outgoing:
     """Build the digest (or `event`'s email), write it to dist/, and address it; raises NewsletterError."""
     if event:
         from newsletter.announce import announce
@@ -69,7 +70,7 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
     else:
         from newsletter.build import build
 
-        result = build(config, events_dir, week=week, today=today, drafts=drafts)
+        result = build(config, events_dir, week=week, today=today, drafts=drafts, preheader=preheader)
         about, what, warnings = f"Events: {len(result.digest.events)}", f"digest {result.week.id}", []
     settings = result.settings
     from_setting = not recipients
