@@ -98,7 +98,7 @@ def busy_week(browser, root: Path) -> None:
 
 def preview(browser, root: Path) -> None:
     """The preview page of the sample week, phone view, as a volunteer sees it."""
-    from newsletter.preview import start
+    from newsletter.serving.preview import start
 
     server, _, stop = start(root / "newsletter.toml", root / "events", "127.0.0.1", 0, date(2018, 1, 18), True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -614,7 +614,7 @@ def _spamassassin():
 ], ids=["rally", "rescheduled", "fund-drive", "reminder"])
 def test_spamassassin_scores_the_seed_announcements_under_1(sample, args):
     _spamassassin()
-    from newsletter.spam import spam_report
+    from newsletter.checks.spam import spam_report
 
     files = announce(*args)
     verdict = spam_report(files["announcement.eml"])

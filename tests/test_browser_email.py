@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter.build import build
-from newsletter.colors import contrast, to_hex
+from newsletter.outputs.build import build
+from newsletter.rendering.colors import contrast, to_hex
 
 pytestmark = pytest.mark.browser
 
@@ -118,8 +118,8 @@ def notice_url(tmp_path_factory):
     from datetime import date
     from pathlib import Path
 
-    from newsletter.announce import find_event, render_announcement_files
-    from newsletter.build import load_project
+    from newsletter.outputs.announce import find_event, render_announcement_files
+    from newsletter.outputs.build import load_project
 
     repo = Path(__file__).resolve().parents[1]
     root = tmp_path_factory.mktemp("notice")

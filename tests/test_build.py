@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from newsletter.build import build, write_atomically
+from newsletter.outputs.build import build, write_atomically
 from newsletter.errors import InvalidInput, NoEvents
 
 

@@ -9,9 +9,9 @@ import pytest
 from bs4 import BeautifulSoup
 from icalendar import Calendar
 
-from newsletter.build import build
-from newsletter.calendars import google_link, outlook_link
-from newsletter.events import read_event
+from newsletter.outputs.build import build
+from newsletter.outputs.calendars import google_link, outlook_link
+from newsletter.sources.events import read_event
 
 UTC = timezone.utc
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from newsletter import __version__
 from newsletter.cli import main
-from newsletter.events import read_event
+from newsletter.sources.events import read_event
 
 COMMANDS = ["init", "build", "announce", "list", "check", "new", "preview", "send", "sent", "archive"]
 
@@ -140,7 +140,7 @@ def test_new_writes_a_scaffold_that_reads_back_as_a_valid_event(sample):
                   "status", "rescheduled_from", "status_note", "draft", "online", "timezone", "short_title",
                   "repeat", "changes"):
         assert f"# {field}:" in text
-    from newsletter.config import load_settings
+    from newsletter.sources.config import load_settings
 
     event, problems = read_event(path.read_bytes(), "x.md", "x", load_settings(sample / "newsletter.toml"))
     assert problems == []
@@ -156,7 +156,7 @@ def test_the_scaffolds_repeat_lines_make_a_valid_series_once_uncommented(sample)
     for number in range(start, start + 7):
         lines[number] = lines[number].removeprefix("# ")
     path.write_text("\n".join(lines))
-    from newsletter.config import load_settings
+    from newsletter.sources.config import load_settings
 
     event, problems = read_event(path.read_bytes(), "x.md", "x", load_settings(sample / "newsletter.toml"))
     assert problems == []

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsletter.dates import (BadDate, coming_week, format_time_range, format_when, parse_week,
+from newsletter.schedule.dates import (BadDate, coming_week, format_time_range, format_when, parse_week,
                               week_containing, week_label)
 from newsletter.models import Event
 

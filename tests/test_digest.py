@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from newsletter.dates import parse_week
-from newsletter.digest import digest_for_week, weeks_with_events
+from newsletter.schedule.dates import parse_week
+from newsletter.schedule.digest import digest_for_week, weeks_with_events
 from newsletter.models import Event
 
 NY = ZoneInfo("America/New_York")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsletter.events import load_events, read_event
+from newsletter.sources.events import load_events, read_event
 
 NY = ZoneInfo("America/New_York")
 
@@ -222,7 +222,7 @@ def test_folder_with_subfolders_and_ignored_files(project):
     project.event("_template.md", "not an event")
     project.event("notes.txt", "not markdown")
     project.event("bad.md", "---\ntitle: B\n---\n")
-    from newsletter.config import load_settings
+    from newsletter.sources.config import load_settings
 
     events, problems = load_events(project.events, load_settings(project.config))
     assert [e.id for e in events] == ["2018/jan/rally"]

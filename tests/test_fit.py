@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from busy_week import write_busy_week
 from conftest import SETTINGS
-from newsletter.build import build
+from newsletter.outputs.build import build
 from newsletter.cli import main
 
 ARCHIVE = 'archive_url = "https://example.org/news/"\n'

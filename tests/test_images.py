@@ -10,8 +10,8 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from conftest import SETTINGS
-from newsletter.archive import site_files
-from newsletter.build import build
+from newsletter.outputs.archive import site_files
+from newsletter.outputs.build import build
 from newsletter.cli import main
 from newsletter.errors import InvalidInput
 

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from newsletter.cli import main
-from newsletter.lint import lint
+from newsletter.checks.lint import lint
 from newsletter.models import RenderedEmail
-from newsletter.providers import PRESETS
+from newsletter.sources.providers import PRESETS
 
 FOOTER = '<p><a href="*|UNSUB|*">Unsubscribe from Tenants Weekly</a></p>'
 
@@ -120,8 +120,8 @@ def _spamassassin():
 
 def test_spam_score_of_the_sample_is_low_and_the_parts_agree(sample):
     _spamassassin()
-    from newsletter.build import build
-    from newsletter.spam import spam_report
+    from newsletter.outputs.build import build
+    from newsletter.checks.spam import spam_report
 
     report = spam_report(build(sample / "newsletter.toml", sample / "events", week="2018-W04").outputs["digest.eml"])
     assert report.score < 1.0, report.rules
@@ -142,7 +142,7 @@ def test_check_spam_prints_score_and_rules(sample):
 
 def test_spam_catches_a_message_built_to_look_like_spam(sample):
     _spamassassin()
-    from newsletter.spam import spam_report
+    from newsletter.checks.spam import spam_report
 
     raw = (b"From: winner@example.com\r\nSubject: FREE MONEY!!! ACT NOW!!!\r\n\r\n"
            b"<html><body><font color=white>free money</font> CLICK HERE to claim your $1,000,000 prize"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 from email.utils import parseaddr, parsedate_to_datetime
 
-from newsletter.build import build
+from newsletter.outputs.build import build
 
 
 def parse(data: bytes):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from newsletter.build import load_project
+from newsletter.outputs.build import load_project
 from newsletter.cli import main
 
 
@@ -40,14 +40,14 @@ def test_every_other_setting_is_listed_and_each_works_when_uncommented(tmp_path)
     uncommented = "\n".join(line[2:] if line.startswith("# ") and ("=" in line or line.startswith("# [")) else line
                             for line in text.split("\n"))
     (tmp_path / "newsletter.toml").write_text(uncommented)
-    from newsletter.config import load_settings
+    from newsletter.sources.config import load_settings
 
     settings = load_settings(tmp_path / "newsletter.toml")
     assert settings.archive_url == "https://example.org/news/" and settings.smtp.port == 587
 
 
 def test_init_asks_and_shows_its_guess_of_the_time_zone(tmp_path, monkeypatch):
-    monkeypatch.setattr("newsletter.newgroup.guess_timezone", lambda: "Europe/Berlin")
+    monkeypatch.setattr("newsletter.outputs.newgroup.guess_timezone", lambda: "Europe/Berlin")
     answers = "Kiezladen News\n\nKiez <news@kiez.test>\nlist\n\n"
     result = run("init", str(tmp_path), "--today", "2026-11-24", input=answers)
     assert result.exit_code == 0, result.output

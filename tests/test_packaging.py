@@ -36,7 +36,7 @@ def test_installed_copy_builds_from_another_folder(wheel, sample, tmp_path_facto
     site = tmp_path_factory.mktemp("site")
     zipfile.ZipFile(wheel).extractall(site)
     env = {**os.environ, "PYTHONPATH": str(site)}
-    probe = "import newsletter.templates as t; print(t.builtin_dir())"
+    probe = "import newsletter.rendering.templates as t; print(t.builtin_dir())"
     where = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=sample)
     assert where.stdout.strip() == str(site / "newsletter" / "templates" / "email")
     done = subprocess.run([sys.executable, "-m", "newsletter", "build", "--week", "2018-W04"],

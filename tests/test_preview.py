@@ -15,9 +15,9 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from newsletter.build import build, load_project
+from newsletter.outputs.build import build, load_project
 from newsletter.cli import main
-from newsletter.server import is_loopback
+from newsletter.serving.server import is_loopback
 
 TODAY = date(2018, 1, 18)
 
@@ -26,7 +26,7 @@ class Running:
     """A preview server on a free loopback port, in a thread of the test process."""
 
     def __init__(self, root, drafts=True):
-        from newsletter.preview import start
+        from newsletter.serving.preview import start
 
         self.root = root
         self.server, self.site, self.stop = start(root / "newsletter.toml", root / "events", "127.0.0.1", 0,
@@ -227,7 +227,7 @@ def test_port_in_use_is_a_clear_error(preview, sample):
 
 
 def test_serving_beyond_loopback_warns(sample, monkeypatch):
-    import newsletter.preview as preview_module
+    import newsletter.serving.preview as preview_module
 
     class Stub:
         url = "http://192.0.2.1:8000/"
@@ -248,7 +248,7 @@ def test_serving_beyond_loopback_warns(sample, monkeypatch):
 def test_template_edits_renames_and_deletions_reload(sample):
     own = sample / "templates" / "email"
     own.mkdir(parents=True)
-    from newsletter.templates import builtin_dir
+    from newsletter.rendering.templates import builtin_dir
 
     (own / "event.txt").write_text((builtin_dir() / "event.txt").read_text())
     running = Running(sample)
@@ -282,7 +282,7 @@ def test_week_page_links_each_events_announcement_and_reminder(preview):
 
 
 def test_announcement_pages_show_what_announce_writes(preview, sample):
-    from newsletter.announce import render_announcement_files
+    from newsletter.outputs.announce import render_announcement_files
 
     project = load_project(sample / "newsletter.toml", sample / "events")
     event = next(e for e in project.events if e.id == RALLY)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsletter import recurrence
+from newsletter.schedule import recurrence
 from newsletter.errors import InvalidInput
 
 NEW_YORK = ZoneInfo("America/New_York")

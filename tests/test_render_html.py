@@ -7,8 +7,8 @@ import re
 import pytest
 from bs4 import BeautifulSoup, Comment
 
-from newsletter.build import build
-from newsletter.colors import contrast
+from newsletter.outputs.build import build
+from newsletter.rendering.colors import contrast
 
 W04 = dict(week="2018-W04")
 

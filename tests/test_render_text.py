@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from newsletter.build import build
+from newsletter.outputs.build import build
 
 EVENT = """
 ---

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from conftest import SETTINGS, require
-from newsletter.announce import announcement_for
-from newsletter.archive import site_files
-from newsletter.build import build
+from newsletter.outputs.announce import announcement_for
+from newsletter.outputs.archive import site_files
+from newsletter.outputs.build import build
 from newsletter.cli import main
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -20,7 +20,7 @@ from newsletter.errors import NewsletterError
 def _today(ctx, param, value: str | None) -> date | None:
     if value is None:
         return None
-    from newsletter.dates import BadDate, parse_day
+    from newsletter.schedule.dates import BadDate, parse_day
 
     try:
         return parse_day(value)
@@ -117,9 +117,9 @@ def build(week, out, drafts, preheader, today, config, events_dir):
         newsletter build --week 2018-W04
         newsletter build --today 2018-01-20 --out preview/
     """
-    from newsletter.build import build as build_digest
-    from newsletter.dates import week_label
-    from newsletter.render import GMAIL_CLIP_BYTES
+    from newsletter.outputs.build import build as build_digest
+    from newsletter.schedule.dates import week_label
+    from newsletter.rendering.render import GMAIL_CLIP_BYTES
 
     result = build_digest(config, _events_dir(config, events_dir), week=week, today=today, out=out, drafts=drafts,
                           preheader=preheader)
@@ -164,8 +164,8 @@ def announce(event, reminder, out, today, config, events_dir):
         newsletter announce events/2018-01-27-justice-for-siham-and-naseem-rally.md
         newsletter announce 2018-01-27-justice-for-siham-and-naseem-rally --reminder --today 2018-01-26
     """
-    from newsletter.announce import announce as announce_event
-    from newsletter.render import GMAIL_CLIP_BYTES
+    from newsletter.outputs.announce import announce as announce_event
+    from newsletter.rendering.render import GMAIL_CLIP_BYTES
 
     result = announce_event(config, _events_dir(config, events_dir), event, reminder=reminder, out=out, today=today)
     click.echo(f"{result.kind.capitalize()}: {result.event.title} ({result.event.id})")
@@ -193,8 +193,8 @@ def list_events(week, drafts, today, config, events_dir):
     Example:
         newsletter list --week 2018-01-24
     """
-    from newsletter.build import choose_week, load_project, today_in
-    from newsletter.listing import week_listing
+    from newsletter.outputs.build import choose_week, load_project, today_in
+    from newsletter.schedule.listing import week_listing
 
     project = load_project(config, _events_dir(config, events_dir))
     chosen = choose_week(project.settings, week, today)
@@ -225,7 +225,7 @@ def check(week, event, reminder, spam, strict, today, config, events_dir):
         newsletter check --week 2018-W04 --spam --strict
         newsletter check --event 2018-01-27-justice-for-siham-and-naseem-rally --reminder
     """
-    from newsletter.check import check as check_project
+    from newsletter.checks.check import check as check_project
 
     if reminder and not event:
         raise click.UsageError("--reminder goes with --event")
@@ -276,8 +276,8 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
     Example:
         newsletter preview --week 2018-W04 --open
     """
-    from newsletter.preview import first_url, start
-    from newsletter.server import is_loopback
+    from newsletter.serving.preview import first_url, start
+    from newsletter.serving.server import is_loopback
 
     server, site, stop = start(config, _events_dir(config, events_dir), host, port, today, drafts=not no_drafts)
     if not is_loopback(host):
@@ -330,7 +330,7 @@ def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, 
     """
     import os
 
-    from newsletter.send import PASSWORD_VARIABLE, SendFailed, already_sent, deliver, describe, prepare
+    from newsletter.sending.send import PASSWORD_VARIABLE, SendFailed, already_sent, deliver, describe, prepare
 
     if reminder and not event:
         raise click.UsageError("--reminder goes with --event")
@@ -378,7 +378,7 @@ def sent(config, events_dir):
     Example:
         newsletter sent
     """
-    from newsletter.sendlog import log_path, read_log
+    from newsletter.sending.sendlog import log_path, read_log
 
     entries = read_log(log_path(config.resolve().parent))
     if not entries:
@@ -407,8 +407,8 @@ def archive(out, today, config, events_dir):
     Example:
         newsletter archive --out site/
     """
-    from newsletter.archive import site_files, write_site
-    from newsletter.build import load_project, today_in
+    from newsletter.outputs.archive import site_files, write_site
+    from newsletter.outputs.build import load_project, today_in
 
     project = load_project(config, _events_dir(config, events_dir))
     files = site_files(project, today or today_in(project.settings))
@@ -447,8 +447,8 @@ def init(folder, name, timezone, sender, provider, address, yes, today):
         newsletter init tenants-news
         newsletter init tenants-news --name "Tenants Weekly" --from "Tenants <news@tenants.example>" --yes
     """
-    from newsletter.newgroup import NewGroup, create, guess_timezone
-    from newsletter.providers import NAMES
+    from newsletter.outputs.newgroup import NewGroup, create, guess_timezone
+    from newsletter.sources.providers import NAMES
 
     guess = guess_timezone()
     if yes:
@@ -477,7 +477,7 @@ def init(folder, name, timezone, sender, provider, address, yes, today):
 
 
 def _shown(path: Path) -> str:
-    from newsletter.events import display_path
+    from newsletter.sources.events import display_path
 
     return display_path(path)
 
@@ -499,9 +499,9 @@ def new(kind, title, start, end, location, config, events_dir):
     Example:
         newsletter new rally "Rent Strike Rally" --start "2018-02-03 12:00" --end 14:00 --location "City Hall Plaza"
     """
-    from newsletter.config import load_settings
-    from newsletter.events import display_path
-    from newsletter.scaffold import new_event
+    from newsletter.sources.config import load_settings
+    from newsletter.sources.events import display_path
+    from newsletter.outputs.scaffold import new_event
 
     settings = load_settings(config)
     path = new_event(_events_dir(config, events_dir), settings, kind, title, start, end, location)

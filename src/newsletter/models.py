@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
-from newsletter.providers import NONE, Provider
+from newsletter.sources.providers import NONE, Provider
 
 STATUSES = ("scheduled", "rescheduled", "postponed", "cancelled")
 
@@ -27,7 +27,7 @@ class Kind:
 
 def unknown_kind(kind: str, known: list[str]) -> str:
     """The message for a kind that is not configured, with how to add it."""
-    from newsletter.fields import suggest
+    from newsletter.sources.fields import suggest
 
     close = suggest(kind, known)
     if close:

@@ -179,7 +179,7 @@ def in_words(event: Event) -> str | None:
     """'every Thursday, until Thursday, June 28': how often a date of a series comes round."""
     if event.repeat is None:
         return None
-    from newsletter.dates import format_day
+    from newsletter.schedule.dates import format_day
 
     text = describe(event.repeat)
     if event.repeat.until is not None:

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from newsletter.colors import AA, HEX, contrast, readable_on
+from newsletter.rendering.colors import AA, HEX, contrast, readable_on
 from newsletter.errors import InvalidInput, Problem
-from newsletter.events import display_path
-from newsletter.fields import FieldReader, is_url, suggest
-from newsletter.images import read_image
+from newsletter.sources.events import display_path
+from newsletter.sources.fields import FieldReader, is_url, suggest
+from newsletter.sources.images import read_image
 from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Settings, SmtpSettings, Theme,
                                default_label)
-from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
+from newsletter.sources.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
     "name", "organization", "language", "timezone", "week_start", "from", "reply_to",
@@ -179,8 +179,8 @@ def _smtp(r: FieldReader, table: Any, root: Path) -> SmtpSettings | None:
 
 def _intro(r: FieldReader, data: dict[str, Any], root: Path, shown: str) -> str | None:
     """The digest's opening words: `intro` in the settings, or intro.md beside them (not both)."""
-    from newsletter.body import problems as link_problems
-    from newsletter.events import display_path
+    from newsletter.rendering.body import problems as link_problems
+    from newsletter.sources.events import display_path
 
     text = data.get("intro")
     if text is not None and not isinstance(text, str):

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from newsletter.build import Project, choose_week, render_week, today_in
-from newsletter.config import load_settings
+from newsletter.outputs.build import Project, choose_week, render_week, today_in
+from newsletter.sources.config import load_settings
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
-from newsletter.events import event_files, load_events
+from newsletter.sources.events import event_files, load_events
 from newsletter.models import Finding, Week
 
 
@@ -40,8 +40,8 @@ class Report:
 def check(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
           spam: bool = False, event: str | None = None, reminder: bool = False) -> Report:
     """Validate settings and events, then render the week (or `event`'s email) in memory and lint it."""
-    from newsletter.lint import image_findings, lint
-    from newsletter.readiness import readiness
+    from newsletter.checks.lint import image_findings, lint
+    from newsletter.checks.readiness import readiness
 
     report = Report()
     try:
@@ -61,7 +61,7 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
             result = render_week(Project(settings, events), report.week)
             report.findings.extend(result.fit_warnings)
         else:
-            from newsletter.announce import announcement_for
+            from newsletter.outputs.announce import announcement_for
 
             result = announcement_for(Project(settings, events), events_dir, event, reminder, today)
             report.target, report.html_name = result.event.id, "announcement.html"
@@ -83,7 +83,7 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
     subject_fix = "shorten the event's title, or the announce_subject setting" if event else "shorten the subject setting"
     report.findings = lint(result.email, settings, subject_fix) + report.findings
     if spam:
-        from newsletter.spam import spam_report
+        from newsletter.checks.spam import spam_report
 
         report.spam = verdict = spam_report(result.outputs[result.eml_name])
         if verdict.score >= verdict.required:

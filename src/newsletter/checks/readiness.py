@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from email.utils import parseaddr
 
-from newsletter.dates import format_day
+from newsletter.schedule.dates import format_day
 from newsletter.models import Event, Finding, Settings
 
 PLACEHOLDER = "Describe the event here in Markdown"  # the first words of the scaffold's body

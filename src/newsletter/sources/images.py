@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from newsletter.fields import FieldReader
+from newsletter.sources.fields import FieldReader
 from newsletter.models import Image
 
 KEYS = ("src", "alt", "width", "height")

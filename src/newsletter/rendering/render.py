@@ -12,10 +12,10 @@ import warnings
 
 from markupsafe import Markup
 
-from newsletter import templates
+from newsletter.rendering import templates
 from newsletter.errors import TemplateProblem
 from newsletter.models import Digest, Event, RenderedEmail, Settings
-from newsletter.present import AnnouncementView, DigestView, EmailView, announcement_view, digest_view
+from newsletter.rendering.present import AnnouncementView, DigestView, EmailView, announcement_view, digest_view
 
 GMAIL_CLIP_BYTES = 102_000
 _TOKEN = "newsletter-merge-tag-{}"

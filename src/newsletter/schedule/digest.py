@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable
 
 from newsletter.models import Digest, Event, Section, Settings, Week
-from newsletter import recurrence
-from newsletter.recurrence import expand
+from newsletter.schedule import recurrence
+from newsletter.schedule.recurrence import expand
 
 LONGEST_OCCURRENCE = timedelta(days=31)  # how far back a still-running occurrence may have started
 LOOK_AHEAD = timedelta(weeks=52)  # how far `next_events` looks for a series' next date
@@ -64,7 +64,7 @@ def weeks_with_events(events: Iterable[Event], settings: Settings, drafts: bool 
 
     Without `until`, an open-ended series counts for a year from its start, or up to the last other event.
     """
-    from newsletter.dates import week_containing
+    from newsletter.schedule.dates import week_containing
 
     events = [e for e in events if drafts or not e.draft]
     open_ended = [e for e in events if e.is_series and e.repeat.count is None and e.repeat.until is None]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from newsletter.build import Project
-from newsletter.dates import format_short_day, format_through, format_time, format_time_range, week_label
-from newsletter.digest import digest_for_week
+from newsletter.outputs.build import Project
+from newsletter.schedule.dates import format_short_day, format_through, format_time, format_time_range, week_label
+from newsletter.schedule.digest import digest_for_week
 from newsletter.models import Event, Settings, Week
-from newsletter.recurrence import expand, short
+from newsletter.schedule.recurrence import expand, short
 
 
 def _clock(event: Event) -> str:

@@ -60,7 +60,7 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
             preheader: str | None = None) -> Outgoing:
     """Build the digest (or `event`'s email), write it to dist/, and address it; raises NewsletterError."""
     if event:
-        from newsletter.announce import announce
+        from newsletter.outputs.announce import announce
 
         result = announce(config, events_dir, event, reminder=reminder, today=today)
         if result.event.draft and not proof:
@@ -68,7 +68,7 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
                                   "sending it to the list (a --proof is fine)")
         about, what, warnings = f"Event: {result.event.title} ({result.kind})", f"{result.kind} {result.event.id}", result.warnings
     else:
-        from newsletter.build import build
+        from newsletter.outputs.build import build
 
         result = build(config, events_dir, week=week, today=today, drafts=drafts, preheader=preheader)
         about, what, warnings = f"Events: {len(result.digest.events)}", f"digest {result.week.id}", []
@@ -88,7 +88,7 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
 
 def already_sent(outgoing: Outgoing) -> str | None:
     """Why this send would repeat an earlier one, from the send log; None when it would not."""
-    from newsletter.sendlog import earlier_send, log_path, read_log
+    from newsletter.sending.sendlog import earlier_send, log_path, read_log
 
     if outgoing.proof:
         return None
@@ -103,7 +103,7 @@ def already_sent(outgoing: Outgoing) -> str | None:
 
 def deliver(outgoing: Outgoing, password: str | None, now: datetime | None = None) -> Delivery:
     """Send, then write the result to the send log (a proof is not logged); raises SendFailed."""
-    from newsletter.sendlog import Entry, append, log_path
+    from newsletter.sending.sendlog import Entry, append, log_path
 
     smtp = require_smtp(outgoing.settings)
     try:

@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.errors import NewsletterError
-from newsletter.providers import NAMES
+from newsletter.sources.providers import NAMES
 
 GITIGNORE = "# What newsletter writes: rebuild it any time.\ndist/\nsite/\n"
 
@@ -99,8 +99,8 @@ def check_answers(group: NewGroup) -> None:
 
 def create(folder: Path, group: NewGroup, today: date) -> NewGroup:
     """Write newsletter.toml, .gitignore and events/ with an example event in `folder`, keeping what exists."""
-    from newsletter.config import load_settings
-    from newsletter.scaffold import new_event
+    from newsletter.sources.config import load_settings
+    from newsletter.outputs.scaffold import new_event
 
     check_answers(group)
     folder.mkdir(parents=True, exist_ok=True)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
-from newsletter.build import Project, Rendered, load_project, today_in, write_atomically
-from newsletter.dates import format_day
-from newsletter.digest import next_events
+from newsletter.outputs.build import Project, Rendered, load_project, today_in, write_atomically
+from newsletter.schedule.dates import format_day
+from newsletter.schedule.digest import next_events
 from newsletter.errors import NewsletterError
 from newsletter.models import Event, Finding
 
@@ -44,7 +44,7 @@ def find_event(project: Project, ref: str, events_dir: Path, today: date | None 
     A recurring event's id, or its file, means its next date as of `today`;
     one date of it is named by the id and the date: branch-meeting/2018-01-11.
     """
-    from newsletter.recurrence import find, next_occurrence
+    from newsletter.schedule.recurrence import find, next_occurrence
 
     wanted = ref.strip()
     candidate = Path(wanted)
@@ -86,10 +86,10 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
 
     `exact_time` says `now` is the real time, not just the start of `today`.
     """
-    from newsletter.calendars import to_ics
-    from newsletter.mime import build_message, to_bytes
-    from newsletter.render import render_announcement
-    from newsletter.summary import announcement_summary, to_json
+    from newsletter.outputs.calendars import to_ics
+    from newsletter.outputs.mime import build_message, to_bytes
+    from newsletter.rendering.render import render_announcement
+    from newsletter.outputs.summary import announcement_summary, to_json
 
     settings = project.settings
     now = now or datetime.now(timezone.utc)
@@ -154,7 +154,7 @@ def announcement_for(project: Project, events_dir: Path, ref: str, reminder: boo
 def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, out: Path | None = None,
              today: date | None = None) -> Announcement:
     """`newsletter announce`: render one event's email and write its files, all or none."""
-    from newsletter.render import GMAIL_CLIP_BYTES
+    from newsletter.rendering.render import GMAIL_CLIP_BYTES
 
     result = announcement_for(load_project(config, events_dir), events_dir, ref, reminder, today)
     event = result.event

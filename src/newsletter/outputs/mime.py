@@ -8,7 +8,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from newsletter.fields import is_url
+from newsletter.sources.fields import is_url
 from newsletter.models import RenderedEmail, Settings
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings
-from newsletter.present import DigestView
+from newsletter.rendering.present import DigestView
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Fitted:
 
 def fit_digest(digest: Digest, settings: Settings) -> Fitted:
     """The week's digest in the layout the settings ask for; under max_html_kb when shortening can get it there."""
-    from newsletter.render import GMAIL_CLIP_BYTES, render_digest
+    from newsletter.rendering.render import GMAIL_CLIP_BYTES, render_digest
 
     options = settings.digest
     limit = int(options.max_html_kb * 1000)

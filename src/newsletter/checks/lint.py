@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from newsletter.colors import AA, HEX, contrast
-from newsletter.config import MERGE_TAG
+from newsletter.rendering.colors import AA, HEX, contrast
+from newsletter.sources.config import MERGE_TAG
 from newsletter.models import Finding, RenderedEmail, Settings
-from newsletter.render import GMAIL_CLIP_BYTES
+from newsletter.rendering.render import GMAIL_CLIP_BYTES
 
 SUBJECT_LIMIT = 70
 VAGUE_LINK_TEXT = {"click here", "here", "click", "link", "this link", "read more", "more", "learn more", "this"}
@@ -49,7 +49,7 @@ def _images(document) -> list[Finding]:
 
 def image_findings(images) -> list[Finding]:
     """Warnings about the images an email shows (models.Image): too heavy to load, or of unknown size."""
-    from newsletter.images import HEAVY_BYTES
+    from newsletter.sources.images import HEAVY_BYTES
 
     found = []
     for image in images:

@@ -11,7 +11,7 @@ from typing import Any
 from newsletter.errors import InvalidInput, Problem, TemplateProblem
 from newsletter.models import Settings
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # the newsletter package
 
 
 def builtin_dir(kind: str = "email") -> Path:

@@ -38,7 +38,7 @@ def location_text(event: Event) -> str:
 
 def description(event: Event, page: str | None = None) -> str:
     """A short plain-text description: the summary, else the start of the body, then a link."""
-    from newsletter.body import to_text
+    from newsletter.rendering.body import to_text
 
     if event.summary:
         text = event.summary
@@ -221,7 +221,7 @@ def _series_entries(series: Event, settings: Settings, stamp: datetime) -> list:
     replaces; a cancelled date is such a VEVENT with STATUS:CANCELLED, so a
     calendar shows why it is gone.
     """
-    from newsletter import recurrence
+    from newsletter.schedule import recurrence
 
     # DTSTART is the rule's first date even when it is skipped: COUNT counts from it, and EXDATE removes it.
     first = recurrence.occurrence(replace(series, changes=()), recurrence.rule(series)[0].date())

@@ -9,11 +9,11 @@ from typing import ClassVar
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from newsletter.config import load_settings
-from newsletter.dates import BadDate, coming_week, parse_week, week_label
-from newsletter.digest import digest_for_week
+from newsletter.sources.config import load_settings
+from newsletter.schedule.dates import BadDate, coming_week, parse_week, week_label
+from newsletter.schedule.digest import digest_for_week
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
-from newsletter.events import load_events
+from newsletter.sources.events import load_events
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings, Week
 
 OUTPUT_NAMES = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
@@ -44,7 +44,7 @@ class Rendered:
     @property
     def clipped(self) -> bool:
         """Over the size at which Gmail hides the rest of a message behind "View entire message"."""
-        from newsletter.render import GMAIL_CLIP_BYTES
+        from newsletter.rendering.render import GMAIL_CLIP_BYTES
 
         return self.html_bytes > GMAIL_CLIP_BYTES
 
@@ -90,10 +90,10 @@ def choose_week(settings: Settings, week: str | None, today: date | None) -> Wee
 
 def render_week(project: Project, week: Week, drafts: bool = False, now: datetime | None = None) -> Build:
     """Everything for one week, in memory; raises NoEvents for an empty week."""
-    from newsletter.calendars import to_ics
-    from newsletter.mime import build_message, to_bytes
-    from newsletter.fit import fit_digest
-    from newsletter.summary import digest_summary, to_json
+    from newsletter.outputs.calendars import to_ics
+    from newsletter.outputs.mime import build_message, to_bytes
+    from newsletter.rendering.fit import fit_digest
+    from newsletter.outputs.summary import digest_summary, to_json
 
     settings = project.settings
     digest = digest_for_week(project.events, week, settings, drafts=drafts)

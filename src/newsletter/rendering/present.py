@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from newsletter import body, calendars
-from newsletter.colors import DARK_BACKGROUND, DARK_TEXT, legible_on, readable_on
-from newsletter.dates import (format_day, format_glance, format_moment, format_numeric_day, format_through,
+from newsletter.rendering import body
+from newsletter.outputs import calendars
+from newsletter.rendering.colors import DARK_BACKGROUND, DARK_TEXT, legible_on, readable_on
+from newsletter.schedule.dates import (format_day, format_glance, format_moment, format_numeric_day, format_through,
                               format_through_short, format_when, relative_day, week_label)
 from newsletter.models import Digest, Event, Settings
-from newsletter.recurrence import in_words, short
+from newsletter.schedule.recurrence import in_words, short
 
 COLUMN_WIDTH = 552  # the 600 px body less 24 px each side: an image is shown this wide
 LOGO_WIDTH = 120

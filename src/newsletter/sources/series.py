@@ -13,11 +13,11 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Callable
 
-from newsletter import recurrence
-from newsletter.dates import format_day
-from newsletter.fields import FieldReader, suggest
+from newsletter.schedule import recurrence
+from newsletter.schedule.dates import format_day
+from newsletter.sources.fields import FieldReader, suggest
 from newsletter.models import Event, Recurrence
-from newsletter.recurrence import WEEKDAYS
+from newsletter.schedule.recurrence import WEEKDAYS
 
 EVERY = ("day", "week", "month")
 POSITIONS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -205,7 +205,7 @@ def _written(moment: datetime, whole_day: bool) -> str:
 
 def _moved_end(series: Event, original: Event, start: Any) -> str | None:
     """The end as far after the (possibly moved) start as the series' end is after its start."""
-    from newsletter.dates import BadDate, parse_when
+    from newsletter.schedule.dates import BadDate, parse_when
 
     try:
         moved = parse_when(str(start), series.start.tzinfo)[0]

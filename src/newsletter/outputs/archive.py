@@ -22,14 +22,15 @@ from pathlib import Path
 from typing import Callable, Iterable
 from xml.etree import ElementTree
 
-from newsletter import calendars, recurrence
-from newsletter.build import Project
-from newsletter.dates import format_clock, week_label
-from newsletter.digest import digest_for_week, weeks_with_events
+from newsletter.outputs import calendars
+from newsletter.schedule import recurrence
+from newsletter.outputs.build import Project
+from newsletter.schedule.dates import format_clock, week_label
+from newsletter.schedule.digest import digest_for_week, weeks_with_events
 from newsletter.errors import NewsletterError
 from newsletter.models import Digest, Settings
-from newsletter.present import digest_view, event_view
-from newsletter.templates import builtin_dir
+from newsletter.rendering.present import digest_view, event_view
+from newsletter.rendering.templates import builtin_dir
 
 RECENT_WEEKS = 4  # how far back calendar.ics reaches
 SERIES_PAGE_DATES = 12  # how many next dates a recurring event's page lists

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from newsletter.models import Digest, Event, RenderedEmail, Settings
-from newsletter.recurrence import in_words
+from newsletter.schedule.recurrence import in_words
 
 
 def event_summary(event: Event) -> dict[str, Any]:

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from newsletter.announce import Announcement, reminder_problem, render_announcement_files
-from newsletter.build import Build, Project, Rendered, load_project, render_week, today_in
-from newsletter.dates import BadDate, coming_week, parse_week, week_containing, week_label
-from newsletter.digest import digest_for_week, weeks_with_events
+from newsletter.outputs.announce import Announcement, reminder_problem, render_announcement_files
+from newsletter.outputs.build import Build, Project, Rendered, load_project, render_week, today_in
+from newsletter.schedule.dates import BadDate, coming_week, parse_week, week_containing, week_label
+from newsletter.schedule.digest import digest_for_week, weeks_with_events
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.models import Week
-from newsletter.render import GMAIL_CLIP_BYTES
-from newsletter.server import Page
-from newsletter.templates import builtin_dir
+from newsletter.rendering.render import GMAIL_CLIP_BYTES
+from newsletter.serving.server import Page
+from newsletter.rendering.templates import builtin_dir
 
 PREVIEW_WEEKS_AHEAD = 4  # weeks past "Coming up" that an open-ended series is listed for
 _WEEK = r"(\d{4}-W\d{2})"
@@ -125,7 +125,7 @@ class PreviewSite:
             project = self._load()
         except NewsletterError as exc:
             return None if name else self._error_page(exc, version)
-        from newsletter.recurrence import find
+        from newsletter.schedule.recurrence import find
 
         event = find(project.events, event_id)
         if event is None or event.is_series:
@@ -293,7 +293,7 @@ def first_url(site: PreviewSite, week: str | None, base: str) -> str:
 
 def start(config: Path, events_dir: Path, host: str, port: int, today: date | None, drafts: bool):
     """A preview server watching the group's files; returns (server, stop event)."""
-    from newsletter.server import LiveServer, watch
+    from newsletter.serving.server import LiveServer, watch
 
     site = PreviewSite(config, events_dir, today=today, drafts=drafts)
     try:

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from newsletter import body as body_text
-from newsletter.dates import BadDate, parse_end, parse_when
+from newsletter.rendering import body as body_text
+from newsletter.schedule.dates import BadDate, parse_end, parse_when
 from newsletter.errors import Problem
-from newsletter.fields import FieldReader, suggest
-from newsletter.frontmatter import FrontMatterError, decode, split
+from newsletter.sources.fields import FieldReader, suggest
+from newsletter.sources.frontmatter import FrontMatterError, decode, split
 from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, Speaker, unknown_kind
 
 FIELDS = (
@@ -118,7 +118,7 @@ class _EventReader:
         )
         if repeat is None:
             return event
-        from newsletter.series import read_series
+        from newsletter.sources.series import read_series
 
         return read_series(r, data, event, lambda reader, merged, text: _EventReader(reader, merged, self.settings)
                            .read(event_id, text))
@@ -128,7 +128,7 @@ class _EventReader:
             if self.data.get("changes") is not None:
                 self.r.problem("changes", "goes with repeat: it lists the dates of a recurring event that differ")
             return None
-        from newsletter.series import read_repeat
+        from newsletter.sources.series import read_repeat
 
         return read_repeat(self.r, self.data["repeat"], start)
 
@@ -270,7 +270,7 @@ class _EventReader:
         return tuple(links)
 
     def _image(self) -> Image | None:
-        from newsletter.images import read_image
+        from newsletter.sources.images import read_image
 
         if self.data.get("image") is None:
             return None

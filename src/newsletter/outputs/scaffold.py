@@ -7,9 +7,9 @@ import re
 import unicodedata
 from pathlib import Path
 
-from newsletter.dates import BadDate, parse_end, parse_when
+from newsletter.schedule.dates import BadDate, parse_end, parse_when
 from newsletter.errors import NewsletterError
-from newsletter.events import display_path
+from newsletter.sources.events import display_path
 from newsletter.models import Settings, unknown_kind
 
 SCAFFOLD = """\

@@ -1,0 +1,1 @@
+"""The pre-send check: the email, the project, and SpamAssassin's view."""

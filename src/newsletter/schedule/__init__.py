@@ -1,0 +1,1 @@
+"""When things happen: reading and writing dates, a series' dates, which events go in which week."""

@@ -1,0 +1,1 @@
+"""Handing messages to an SMTP server, and the log of what was sent."""

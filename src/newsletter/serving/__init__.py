@@ -1,0 +1,1 @@
+"""The live preview: its pages and the small HTTP server behind them."""
