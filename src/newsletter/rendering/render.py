@@ -13,6 +13,7 @@ import warnings
 from markupsafe import Markup
 
 from newsletter.rendering import templates
+from newsletter.rendering.i18n import speaking
 from newsletter.errors import TemplateProblem
 from newsletter.models import Digest, Event, RenderedEmail, Settings
 from newsletter.rendering.present import AnnouncementView, DigestView, EmailView, announcement_view, digest_view
@@ -48,20 +49,22 @@ class MergeTags:
 def render_digest(digest: Digest, settings: Settings,
                   compact: frozenset[str] = frozenset()) -> tuple[DigestView, RenderedEmail]:
     """Subject, preheader, HTML and text of one week's digest, with the events in `compact` shortened."""
-    view = digest_view(digest, settings, compact)
-    view.subject = templates.render_subject(settings, settings.subject, "subject", view.context())
-    if settings.preheader:
-        view.preheader = templates.render_subject(settings, settings.preheader, "preheader", view.context())
-    return view, render_view(view, settings, "digest")
+    with speaking(settings.language):
+        view = digest_view(digest, settings, compact)
+        view.subject = templates.render_subject(settings, settings.subject, "subject", view.context())
+        if settings.preheader:
+            view.preheader = templates.render_subject(settings, settings.preheader, "preheader", view.context())
+        return view, render_view(view, settings, "digest")
 
 
 def render_announcement(event: Event, settings: Settings, today, reminder: bool = False,
                         upcoming: tuple[Event, ...] = ()) -> tuple[AnnouncementView, RenderedEmail]:
     """One event's email as of `today`: a call to action, a change notice, or with `reminder` the short version."""
-    view = announcement_view(event, settings, today, reminder, upcoming)
-    subject = templates.render_subject(settings, settings.announce_subject, "announce_subject", view.context())
-    view.subject = view.subject_prefix + subject
-    return view, render_view(view, settings, "announcement")
+    with speaking(settings.language):
+        view = announcement_view(event, settings, today, reminder, upcoming)
+        subject = templates.render_subject(settings, settings.announce_subject, "announce_subject", view.context())
+        view.subject = view.subject_prefix + subject
+        return view, render_view(view, settings, "announcement")
 
 
 def render_view(view: EmailView, settings: Settings, name: str) -> RenderedEmail:

@@ -65,6 +65,7 @@ def _environment(folders: tuple[Path, ...]):
     # An override can extend the template it replaces: {% extends "builtin/digest.mjml" %}
     loaders.append(jinja2.PrefixLoader({"builtin": builtin}))
     env = jinja2.Environment(
+        extensions=["jinja2.ext.i18n"],
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("mjml", "html", "xml"), default=False),
         undefined=jinja2.StrictUndefined,
@@ -81,8 +82,11 @@ def render(settings: Settings, name: str, context: dict[str, Any]) -> str:
     """Render template `name` from the search path, turning Jinja's failures into TemplateProblem."""
     import jinja2
 
+    from newsletter.rendering.i18n import language, translations
+
     folders = tuple(search_path(settings))
     env = _environment(folders)
+    env.install_gettext_translations(translations(language()), newstyle=True)
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateNotFound as exc:

@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from newsletter.models import Event, Week
+from newsletter.rendering.i18n import _, is_english, locale
 
 WEEKDAYS = {"monday": 0, "sunday": 6}
 _ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
@@ -158,14 +159,17 @@ def next_week(week: Week, week_start: str) -> Week:
 
 
 # Writing dates the way people read them -------------------------------------------
+# English keeps newsletter's house style ("Saturday, January 27 · 12:00–2:00 pm");
+# another language is written by Babel from CLDR, in the language being rendered.
 
 
 def format_day(day: date, ref_year: int | None = None) -> str:
-    """'Saturday, January 27', with the year when it is not `ref_year`."""
+    """'Saturday, January 27', with the year when it is not `ref_year`; 'sábado, 27 de enero'."""
+    with_year = ref_year is not None and day.year != ref_year
+    if not is_english():
+        return _babel_date(day, _full_pattern(with_year))
     text = f"{day:%A}, {day:%B} {day.day}"
-    if ref_year is not None and day.year != ref_year:
-        text += f", {day.year}"
-    return text
+    return f"{text}, {day.year}" if with_year else text
 
 
 def format_short_day(day: date) -> str:
@@ -175,6 +179,8 @@ def format_short_day(day: date) -> str:
 
 def format_badge_day(day: date) -> str:
     """'Sat 1/27': weekday and month/day, for the digest's agenda and the line above each entry."""
+    if not is_english():
+        return _babel_skeleton(day, "MEd")
     return f"{day:%a} {day.month}/{day.day}"
 
 
@@ -184,17 +190,19 @@ def format_glance(event: Event, home: tzinfo) -> str:
     if event.multi_day:
         return f"{day} – {format_badge_day(event.last_day)}"
     if event.all_day:
-        return f"{day} · all day"
+        return f"{day} · {_('all day')}"
     return f"{day} · {format_time(event.start.time())}{_zone_note(event, home)}"
 
 
 def format_through_short(event: Event) -> str:
     """'Through Sat 2/10', for an event already under way when the week starts."""
-    return f"Through {format_badge_day(event.last_day)}"
+    return _("Through {day}").format(day=format_badge_day(event.last_day))
 
 
 def format_numeric_day(day: date) -> str:
-    """'1/27': month/day without leading zeros, as announcement subjects write it."""
+    """'1/27': month/day without leading zeros, as announcement subjects write it ('27/1' in Spanish)."""
+    if not is_english():
+        return _babel_skeleton(day, "Md")
     return f"{day.month}/{day.day}"
 
 
@@ -202,22 +210,33 @@ def relative_day(day: date, today: date) -> str | None:
     """'Today', 'Tomorrow' or 'This Saturday' for a day in the coming week; None otherwise."""
     ahead = (day - today).days
     if ahead == 0:
-        return "Today"
+        return _("Today")
     if ahead == 1:
-        return "Tomorrow"
+        return _("Tomorrow")
     if 1 < ahead < 7:
-        return f"This {day:%A}"
+        weekday = f"{day:%A}" if is_english() else _babel_date(day, "EEEE")
+        return _("This {weekday}").format(weekday=weekday)
     return None
 
 
 def format_time(clock: time, meridiem: bool = True) -> str:
+    if not is_english():
+        from babel.dates import format_time as babel_time
+
+        return babel_time(clock, format="short", locale=locale())
     hour = clock.hour % 12 or 12
     text = f"{hour}:{clock.minute:02d}"
     return f"{text} {'am' if clock.hour < 12 else 'pm'}" if meridiem else text
 
 
 def format_time_range(start: time, end: time) -> str:
-    """'12:00–2:00 pm', or '11:00 am–1:00 pm' when the halves of the day differ."""
+    """'12:00–2:00 pm', or '11:00 am–1:00 pm' when the halves of the day differ; '12:00–14:00'."""
+    if not is_english():
+        from babel.dates import format_interval
+
+        skeleton = "Hm" if "H" in locale().time_formats["short"].pattern else "hm"
+        day = date(2000, 1, 1)
+        return format_interval(datetime.combine(day, start), datetime.combine(day, end), skeleton, locale=locale())
     same_half = (start.hour < 12) == (end.hour < 12)
     return f"{format_time(start, meridiem=not same_half)}–{format_time(end)}"
 
@@ -237,11 +256,12 @@ def format_when(event: Event, home: tzinfo, ref_year: int | None = None) -> str:
     if event.all_day:
         if event.multi_day:
             return f"{day} – {format_day(event.last_day, ref_year)}"
-        return f"{day} · all day"
+        return f"{day} · {_('all day')}"
     if end is None:
         return f"{day} · {format_time(start.time())}{zone}"
     if event.end_is_date:
-        return f"{day} · {format_time(start.time())}{zone} through {format_day(event.last_day, ref_year)}"
+        through = _("through {day}").format(day=format_day(event.last_day, ref_year))
+        return f"{day} · {format_time(start.time())}{zone} {through}"
     if end.date() == start.date():
         return f"{day} · {format_time_range(start.time(), end.time())}{zone}"
     return (
@@ -253,7 +273,7 @@ def format_when(event: Event, home: tzinfo, ref_year: int | None = None) -> str:
 def format_clock(event: Event) -> str:
     """The time of day alone: '7:00–9:00 pm', 'all day'; for a series' page, where the rule gives the days."""
     if event.all_day or event.end_is_date:
-        return "all day"
+        return _("all day")
     if event.end is not None and event.end.date() == event.start.date():
         return format_time_range(event.start.time(), event.end.time())
     return format_time(event.start.time())
@@ -261,7 +281,7 @@ def format_clock(event: Event) -> str:
 
 def format_through(event: Event, ref_year: int | None = None) -> str:
     """'through Saturday, February 10', for an event already under way."""
-    return f"through {format_day(event.last_day, ref_year)}"
+    return _("through {day}").format(day=format_day(event.last_day, ref_year))
 
 
 def format_moment(moment: datetime, is_date: bool, ref_year: int | None = None) -> str:
@@ -271,10 +291,35 @@ def format_moment(moment: datetime, is_date: bool, ref_year: int | None = None) 
 
 
 def week_label(week: Week) -> str:
-    """'January 22–28, 2018', 'January 29 – February 4, 2018' or across a new year."""
+    """'January 22–28, 2018', 'January 29 – February 4, 2018' or across a new year; '22–28 de enero de 2018'."""
     a, b = week.first_day, week.last_day
+    if not is_english():
+        from babel.dates import format_interval
+
+        return format_interval(a, b, "yMMMMd", locale=locale())
     if a.year != b.year:
         return f"{a:%B} {a.day}, {a.year} – {b:%B} {b.day}, {b.year}"
     if a.month != b.month:
         return f"{a:%B} {a.day} – {b:%B} {b.day}, {b.year}"
     return f"{a:%B} {a.day}–{b.day}, {b.year}"
+
+
+def _full_pattern(with_year: bool) -> str:
+    """The language's full date pattern ("EEEE, d 'de' MMMM 'de' y"), without its year unless asked."""
+    pattern = locale().date_formats["full"].pattern
+    if with_year:
+        return pattern
+    pattern = re.sub(r"y+年", "", pattern)
+    return re.sub(r"[,،]?\s*(?:'[^']*'\s*)?y+", "", pattern).strip(" ,،")
+
+
+def _babel_date(day: date, pattern: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(day, pattern, locale=locale())
+
+
+def _babel_skeleton(day: date, skeleton: str) -> str:
+    from babel.dates import format_skeleton
+
+    return format_skeleton(skeleton, day, locale=locale())

@@ -73,6 +73,14 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
     for key in ("organization", "language", "subject", "announce_subject", "address", "list_id", "preheader"):
         if (value := _string(r, data, key)) is not None:
             values[key] = value
+    if "language" in values:
+        from newsletter.rendering.i18n import UnknownLanguage, check_language
+
+        try:
+            check_language(values["language"])
+        except UnknownLanguage as exc:
+            r.problem("language", str(exc))
+            del values["language"]
     week_start = _string(r, data, "week_start") or "monday"
     if week_start not in ("monday", "sunday"):
         r.problem("week_start", f"'{week_start}' must be monday or sunday")

@@ -1,0 +1,99 @@
+"""The language an email is written in: its message catalog (gettext, managed with Babel) and its locale.
+
+Rendering happens inside `speaking(language)`; the words the templates and
+the presenters write go through `_()`, and the date functions ask `locale()`
+how to write a date. English keeps newsletter's own house style for dates
+("Saturday, January 27 · 12:00–2:00 pm"); every other language is written by
+Babel from CLDR ("sábado, 27 de enero · 12:00–14:00").
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+CATALOGS = Path(__file__).resolve().parents[1] / "locale"
+DOMAIN = "newsletter"
+# Languages with a complete catalog, by their code; a region may follow: es-MX, pt-BR, fr-CA.
+LANGUAGES = {"en": "English", "es": "Español"}
+
+_language: ContextVar[str] = ContextVar("language", default="en")
+
+
+class UnknownLanguage(ValueError):
+    pass
+
+
+def check_language(code: str) -> str:
+    """`code` as given ('es', 'es-MX', 'ar') if it names a language; raises UnknownLanguage naming the catalogs.
+
+    A language without a catalog yet still gets its dates, its `lang` and its
+    direction; its labels stay English, which `check` points out.
+    """
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        names = ", ".join(f"{key} ({name})" for key, name in LANGUAGES.items())
+        raise UnknownLanguage(f"'{code}' is not a language code: use one of {names}, with a region if you like, "
+                              "such as es-MX") from None
+    return code
+
+
+def has_catalog(code: str) -> bool:
+    """Whether newsletter's words are translated into `code`'s language."""
+    return code.replace("_", "-").split("-")[0].lower() in LANGUAGES
+
+
+@contextmanager
+def speaking(language: str):
+    """Everything rendered inside is in `language`."""
+    token = _language.set(language)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def language() -> str:
+    return _language.get()
+
+
+def is_english() -> bool:
+    return language().split("-")[0].lower() == "en"
+
+
+@lru_cache(maxsize=16)
+def _locale(code: str):
+    from babel import Locale
+
+    return Locale.parse(code.replace("-", "_"))
+
+
+def locale():
+    """The Babel Locale of the language being written."""
+    return _locale(language())
+
+
+@lru_cache(maxsize=16)
+def translations(code: str):
+    """The compiled catalog for `code` (its region's, else its language's); English needs none."""
+    from babel.support import NullTranslations, Translations
+
+    base = code.replace("-", "_").split("_")[0]
+    if base == "en":
+        return NullTranslations()
+    return Translations.load(str(CATALOGS), [code.replace("-", "_"), base], domain=DOMAIN)
+
+
+def _(message: str) -> str:
+    """`message` in the language being written."""
+    return translations(language()).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalog where it is defined; it is translated where it is shown."""
+    return message
