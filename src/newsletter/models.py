@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
+from newsletter.rendering.i18n import N_
 from newsletter.sources.providers import NONE, Provider
 
 STATUSES = ("scheduled", "rescheduled", "postponed", "cancelled")
@@ -68,13 +69,13 @@ class Theme:
     logo: Image | None = None
 
 
-DEFAULT_KINDS = (
-    Kind("rally", "Rallies & actions", "#c0392b", "Rally"),
-    Kind("meeting", "Meetings", "#1d5fb4", "Meeting"),
-    Kind("panel", "Panels & talks", "#7b3fa0", "Panel"),
-    Kind("study-group", "Study groups", "#1e7b4f", "Study Group"),
-    Kind("fund-drive", "Fund drives", "#b35900", "Fund Drive"),
-    Kind("other", "Also this week", "#57606a", "Event"),
+DEFAULT_KINDS = (  # N_ marks the words for the catalogs; they are translated where they are shown
+    Kind("rally", N_("Rallies & actions"), "#c0392b", N_("Rally")),
+    Kind("meeting", N_("Meetings"), "#1d5fb4", N_("Meeting")),
+    Kind("panel", N_("Panels & talks"), "#7b3fa0", N_("Panel")),
+    Kind("study-group", N_("Study groups"), "#1e7b4f", N_("Study Group")),
+    Kind("fund-drive", N_("Fund drives"), "#b35900", N_("Fund Drive")),
+    Kind("other", N_("Also this week"), "#57606a", N_("Event")),
 )
 
 

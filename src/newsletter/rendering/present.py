@@ -11,14 +11,20 @@ from newsletter.rendering import body
 from newsletter.outputs import calendars
 from newsletter.rendering.colors import DARK_BACKGROUND, DARK_TEXT, legible_on, readable_on
 from newsletter.schedule.dates import (format_day, format_glance, format_moment, format_numeric_day, format_through,
-                              format_through_short, format_when, relative_day, week_label)
+                              format_through_short, format_weekday, format_when, relative_day, week_label)
 from newsletter.models import Digest, Event, Settings
+from newsletter.rendering.i18n import N_, _
 from newsletter.schedule.recurrence import in_words, short
 
 COLUMN_WIDTH = 552  # the 600 px body less 24 px each side: an image is shown this wide
 LOGO_WIDTH = 120
 BUTTON_NAME_LIMIT = 40  # longer titles make a button of three lines on a phone: "RSVP for this rally"
-STATUS_LABELS = {"cancelled": "Cancelled", "postponed": "Postponed", "rescheduled": "Rescheduled"}
+STATUS_LABELS = {"cancelled": N_("Cancelled"), "postponed": N_("Postponed"), "rescheduled": N_("Rescheduled")}
+
+
+def status_label(status: str) -> str:
+    """'Cancelled', in the language being written."""
+    return _(STATUS_LABELS[status])
 PREHEADER_LIMIT = 140
 
 
@@ -131,7 +137,7 @@ def digest_view(digest: Digest, settings: Settings, compact: frozenset[str] = fr
     for section in digest.all_sections:
         ongoing = section.id == "ongoing"
         views = [event_view(e, settings, year, ongoing) for e in section.events]
-        sections.append({"id": section.id, "heading": section.heading,
+        sections.append({"id": section.id, "heading": section_heading(section.id, section.heading, settings),
                          "color": section.color, "ongoing": ongoing, "events": views})
     shown = [v for s in sections for v in s["events"]]
     agenda = sorted((v for v in shown if not v.ongoing), key=lambda v: (v.start, v.title))
@@ -174,7 +180,7 @@ def shorten(view: EventView, settings: Settings) -> None:
 def _listed(event: Event, settings: Settings, year: int) -> dict[str, Any]:
     """An event as one line of a list: its day and title, and its page in the archive."""
     return {"title": event.title, "when": format_day(event.start.date(), year),
-            "status_label": STATUS_LABELS.get(event.status) if event.is_off else None,
+            "status_label": status_label(event.status) if event.is_off else None,
             "url": calendars.event_page(event, settings), "event": event,
             "repeats": short(event.repeat) if event.repeat else None}
 
@@ -188,24 +194,26 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         when = through[0].upper() + through[1:]
     note = None
     if event.status == "rescheduled" and event.rescheduled_from is not None:
-        note = f"Moved from {format_moment(event.rescheduled_from, event.rescheduled_from_is_date, year)}"
+        note = _("Moved from %(moment)s") % {"moment": format_moment(event.rescheduled_from,
+                                                                  event.rescheduled_from_is_date, year)}
     elif event.status == "cancelled":
-        note = "This event will not take place."
+        note = _("This event will not take place.")
     elif event.status == "postponed":
-        note = "This event is postponed; a new date will follow."
+        note = _("This event is postponed; a new date will follow.")
     location = None
     if event.location is not None:
         place = event.location
         location = {"name": place.name, "address": place.address, "url": place.url,
                     "notes": place.notes, "tbd": place.tbd}
-    labels = [label for label in ("Draft" if event.draft else None, STATUS_LABELS.get(event.status)) if label]
+    labels = [label for label in (_("Draft") if event.draft else None,
+                                  status_label(event.status) if event.changed else None) if label]
     calendar = None
     if not event.is_off:  # a cancelled or postponed event has no time to put in a calendar
         page = calendars.event_page(event, settings)
         calendar = {"google": calendars.google_link(event, page), "outlook": calendars.outlook_link(event, page),
                     "ics": calendars.event_ics_url(event, settings)}
     kind = settings.kind(event.kind)
-    label = kind.label if kind else "Event"
+    label = kind_label(kind, settings)
     return EventView(
         event=event,
         when=when,
@@ -232,15 +240,17 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
 def _buttons(event: Event, label: str, alone: bool) -> list[dict[str, str | None]]:
     """RSVP, donate and join-online buttons, each labelled in full; the screen-reader name adds the title."""
     if alone:
-        name = f"this {label.lower()}"
+        name = None
     else:
         name = _without_label(label, event.title)
         if len(name) > BUTTON_NAME_LIMIT:
-            name = f"this {label.lower()}"
+            name = None
         name = event.short_title or name  # the organizers' own words, however long: the label wraps
     buttons = []
-    for href, words in ((event.rsvp, f"RSVP for {name}"), (event.donate, f"Donate to {name}"),
-                        (event.online, "Join online")):
+    this = {"label": label.lower()}
+    rsvp = _("RSVP for %(name)s") % {"name": name} if name else _("RSVP for this %(label)s") % this
+    donate = _("Donate to %(name)s") % {"name": name} if name else _("Donate to this %(label)s") % this
+    for href, words in ((event.rsvp, rsvp), (event.donate, donate), (event.online, _("Join online"))):
         if href:
             named = words if event.title in words or alone else f"{words}: {event.title}"
             buttons.append({"href": href, "label": words, "name": None if named == words else named})
@@ -252,6 +262,26 @@ def _without_label(label: str, title: str) -> str:
     if title.casefold().startswith(label.casefold() + ":"):
         return title[len(label) + 1:].strip()
     return title
+
+
+def kind_label(kind, settings: Settings) -> str:
+    """A kind's singular name: the group's own as written, a built-in one in the language being written."""
+    from newsletter.models import DEFAULT_KINDS
+
+    if kind is None:
+        return _("Event")
+    builtin = next((k for k in DEFAULT_KINDS if k.id == kind.id), None)
+    return _(kind.label) if builtin is not None and builtin.label == kind.label else kind.label
+
+
+def section_heading(section_id: str, heading: str, settings: Settings) -> str:
+    """A section's heading: the group's own as written, a built-in one (and Ongoing) in the language being written."""
+    from newsletter.models import DEFAULT_KINDS
+
+    if section_id == "ongoing":
+        return _("Ongoing")
+    builtin = next((k for k in DEFAULT_KINDS if k.id == section_id), None)
+    return _(heading) if builtin is not None and builtin.heading == heading else heading
 
 
 def _capitalized(text: str | None) -> str | None:
@@ -278,12 +308,12 @@ def announcement_view(event: Event, settings: Settings, today: date, reminder: b
     page = calendars.event_page(event, settings)
     notice = None
     if event.changed and not reminder:
-        notice = {"status": event.status, "label": STATUS_LABELS[event.status],
+        notice = {"status": event.status, "label": status_label(event.status),
                   "when": view.when if event.status == "rescheduled" else None,
                   "change": view.change_note, "reason": event.status_note}
         # The notice at the top says it all; the event below it does not repeat it.
         view.change_note = view.status_note = None
-        view.status_label = "Draft" if event.draft else None
+        view.status_label = _("Draft") if event.draft else None
     appeal = None
     if event.donate and not event.is_off and (event.kind == "fund-drive" or event.multi_day):
         started = event.start.astimezone(settings.timezone).date() <= today
@@ -291,10 +321,10 @@ def announcement_view(event: Event, settings: Settings, today: date, reminder: b
         appeal = {"deadline": deadline[0].upper() + deadline[1:]}
     if reminder:
         # On the day, the way in comes first.
-        view.buttons.sort(key=lambda button: button["label"] != "Join online")
+        view.buttons.sort(key=lambda button: button["href"] != event.online)
         relative = _reminder_day(event, settings, today)
-        kicker = f"Reminder: {relative[0].lower() + relative[1:]}" if relative else "Reminder"
-        prefix = f"{relative or 'Reminder'}: "
+        kicker = _("Reminder: %(when)s") % {"when": relative[0].lower() + relative[1:]} if relative else _("Reminder")
+        prefix = f"{relative or _('Reminder')}: "
         if event.summary:
             view.body_html = view.body_text = ""
         elif event.body.strip():
@@ -302,7 +332,7 @@ def announcement_view(event: Event, settings: Settings, today: date, reminder: b
             view.body_html, view.body_text = body.to_html(opening, heading="h2"), body.to_text(opening)
     else:
         kicker = view.label
-        prefix = f"{STATUS_LABELS[event.status].upper()}: " if event.changed else ""
+        prefix = f"{status_label(event.status).upper()}: " if event.changed else ""
     result = AnnouncementView(
         **email_frame(settings, page or settings.view_online),
         event=view,
@@ -325,7 +355,7 @@ def _reminder_day(event: Event, settings: Settings, today: date) -> str | None:
     if start >= today:
         return relative_day(start, today)
     ends = relative_day(event.last_day, today)
-    return f"Ends {ends[0].lower() + ends[1:]}" if ends else None
+    return _("Ends %(when)s") % {"when": ends[0].lower() + ends[1:]} if ends else None
 
 
 def _announcement_preheader(view: AnnouncementView) -> str:
@@ -336,7 +366,7 @@ def _announcement_preheader(view: AnnouncementView) -> str:
     when_where = " · ".join(part for part in (event.when, place) if part)
     if view.notice:
         notice = view.notice
-        lead = f"Now {notice['when']}." if notice["when"] else notice["change"]
+        lead = _("Now %(when)s.") % {"when": notice["when"]} if notice["when"] else notice["change"]
         text = " ".join(part for part in (lead, notice["reason"]) if part)
     elif view.reminder or not event.summary:
         text = when_where
@@ -373,11 +403,12 @@ def preheader(view: DigestView, settings: Settings) -> str:
     """
     own = [v for s in view.sections if not s["ongoing"] for v in s["events"]]
     if not own:
-        return _clip("Still running: " + "; ".join(v.title for v in view.events))
+        return _clip(_("Still running: %(titles)s") % {"titles": "; ".join(v.title for v in view.events)})
     rank = {kind.id: number for number, kind in enumerate(settings.kinds)}
     own.sort(key=lambda v: (not v.changed, rank.get(v.kind, len(rank)), v.start))
-    parts = [f"{STATUS_LABELS[v.status]}: {v.title}" if v.changed else f"{v.start:%a}: {v.title}" for v in own]
-    return _clip("This week: " + "; ".join(parts))
+    parts = [f"{status_label(v.status)}: {v.title}" if v.changed else f"{format_weekday(v.start.date())}: {v.title}"
+             for v in own]
+    return _clip(_("This week: %(events)s") % {"events": "; ".join(parts)})
 
 
 def _clip(text: str) -> str:

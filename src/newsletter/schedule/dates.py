@@ -172,6 +172,11 @@ def format_day(day: date, ref_year: int | None = None) -> str:
     return f"{text}, {day.year}" if with_year else text
 
 
+def format_weekday(day: date) -> str:
+    """'Sat', 'sáb': the abbreviated weekday, for the preheader."""
+    return f"{day:%a}" if is_english() else _babel_date(day, "EEE")
+
+
 def format_short_day(day: date) -> str:
     """'Sat Jan 27', for one-line listings."""
     return f"{day:%a} {day:%b} {day.day:>2}"

@@ -12,9 +12,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
 
 from newsletter.models import Event, Recurrence
+from newsletter.rendering.i18n import N_, _, is_english, locale
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+ORDINAL_WORDS = {1: N_("first"), 2: N_("second"), 3: N_("third"), 4: N_("fourth"), 5: N_("fifth"), -1: N_("last")}
 
 
 # Occurrences ----------------------------------------------------------------------
@@ -157,22 +158,30 @@ def expand(events: Iterable[Event], since: datetime, until: datetime) -> list[Ev
 
 def describe(repeat: Recurrence) -> str:
     """'every Thursday', 'every other Tuesday', 'on the last Friday of the month', 'every day'."""
-    days = [WEEKDAYS[d].capitalize() for d in repeat.weekdays]
+    days = [_weekday(d) for d in repeat.weekdays]
+    n = {"count": _count(repeat.interval)}
     if repeat.every == "day":
-        return "every day" if repeat.interval == 1 else f"every {_count(repeat.interval)} days"
+        return _("every day") if repeat.interval == 1 else _("every %(count)s days") % n
     if repeat.every == "week":
-        names = _join(days)
+        names = {"days": _join(days), **n}
         if repeat.interval == 1:
-            return f"every {names}"
+            return _("every %(days)s") % names
         if repeat.interval == 2:
-            return f"every other {names}"
-        return f"every {_count(repeat.interval)} weeks on {names}"
-    months = "the month" if repeat.interval == 1 else (
-        "every other month" if repeat.interval == 2 else f"every {_count(repeat.interval)} months")
-    of = "of the month" if repeat.interval == 1 else months
+            return _("every other %(days)s") % names
+        return _("every %(count)s weeks on %(days)s") % names
     if repeat.position is not None:
-        return f"on the {ORDINAL_WORDS[repeat.position]} {days[0]} {of}"
-    return f"on the {_ordinal(repeat.month_day)} {of}"
+        which = {"ordinal": _(ORDINAL_WORDS[repeat.position]), "weekday": days[0], **n}
+        if repeat.interval == 1:
+            return _("on the %(ordinal)s %(weekday)s of the month") % which
+        if repeat.interval == 2:
+            return _("on the %(ordinal)s %(weekday)s every other month") % which
+        return _("on the %(ordinal)s %(weekday)s every %(count)s months") % which
+    day = {"day": _ordinal(repeat.month_day) if is_english() else str(repeat.month_day), **n}
+    if repeat.interval == 1:
+        return _("on the %(day)s of the month") % day
+    if repeat.interval == 2:
+        return _("on the %(day)s every other month") % day
+    return _("on the %(day)s every %(count)s months") % day
 
 
 def in_words(event: Event) -> str | None:
@@ -183,23 +192,34 @@ def in_words(event: Event) -> str | None:
 
     text = describe(event.repeat)
     if event.repeat.until is not None:
-        text += f", until {format_day(event.repeat.until, event.start.year)}"
+        text = _("%(rule)s, until %(day)s") % {"rule": text, "day": format_day(event.repeat.until, event.start.year)}
     return text
 
 
 def short(repeat: Recurrence) -> str:
     """The rule in a word or two, for one line of a list: 'Thursdays', 'Every other Tuesday'."""
-    if repeat.every == "week" and repeat.interval == 1:
+    if repeat.every == "week" and repeat.interval == 1 and is_english():
         return _join([f"{WEEKDAYS[d].capitalize()}s" for d in repeat.weekdays])
     text = describe(repeat)
     return text[0].upper() + text[1:]
 
 
+def _weekday(number: int) -> str:
+    """'Thursday', 'jueves': Monday is 0."""
+    if is_english():
+        return WEEKDAYS[number].capitalize()
+    return locale().days["format"]["wide"][number]
+
+
 def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    if len(words) == 1:
+        return words[0]
+    return _("%(first)s and %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
 
 
 def _count(number: int) -> str:
+    if not is_english():
+        return str(number)
     return {3: "three", 4: "four", 5: "five", 6: "six"}.get(number, str(number))
 
 
