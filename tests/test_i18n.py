@@ -1,0 +1,118 @@
+"""The group's language: labels from the message catalogs, dates from Babel, and the catalogs kept complete."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from email import message_from_bytes, policy
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from bs4 import BeautifulSoup
+
+from conftest import REPO
+from newsletter.outputs.build import build
+from newsletter.rendering.i18n import CATALOGS, LANGUAGES
+
+W04 = dict(week="2018-W04")
+
+
+def spanish(sample, language: str = "es"):
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text().replace('name = "ISO Boston Events"', f'name = "ISO Boston Events"\nlanguage = "{language}"'))
+    return build(config, sample / "events", **W04)
+
+
+def words(tag) -> str:
+    return " ".join(tag.get_text(" ").replace("\u2060", "").split())
+
+
+def test_a_spanish_digest_speaks_spanish_in_its_labels_and_dates(sample):
+    result = spanish(sample)
+    soup = BeautifulSoup(result.outputs["digest.html"], "html.parser")
+    assert soup.html["lang"] == "es"
+    assert [h.get_text(strip=True) for h in soup.find_all("h2")] == [
+        "Esta semana", "Manifestaciones y acciones", "Reuniones", "Paneles y charlas", "En curso"]
+    rally = soup.find("h3", string="#Justice4Siham & #Justice4Naseem Rally")
+    assert words(rally.find_previous_sibling("p")) == "sáb, 27/1 · 12:00"
+    details = words(rally.find_next(class_="nl-details"))
+    assert details.startswith("Cuándo: sábado, 27 de enero · 12:00–14:00 Dónde: JFK Federal Building")
+    assert words(soup.find(class_="nl-view-online")) == "Ver este correo en el navegador"
+    assert soup.find("a", string="Dona a CERSC") is not None
+    assert result.email.subject == "ISO Boston Events: 22–28 de enero de 2018"
+    assert result.email.preheader.startswith("Esta semana: sáb: #Justice4Siham")
+    text = result.outputs["digest.txt"].decode().split("\n")
+    assert "ESTA SEMANA" in text and "PRÓXIMAMENTE" not in text  # nothing in the next two weeks of the sample
+    assert "Cuándo: sábado, 27 de enero · 12:00–14:00" in text
+    message = message_from_bytes(result.outputs["digest.eml"], policy=policy.default)
+    assert message["Subject"] == "ISO Boston Events: 22–28 de enero de 2018"
+
+
+def test_a_region_brings_its_own_clock(sample):
+    result = spanish(sample, "es-MX")
+    text = result.outputs["digest.txt"].decode()
+    assert "Cuándo: sábado, 27 de enero · 12:00–2:00 p.m." in text  # Mexico reads a 12-hour clock
+
+
+def test_a_spanish_change_notice_and_reminder(sample):
+    from datetime import date
+
+    from newsletter.outputs.announce import announcement_for
+    from newsletter.outputs.build import load_project
+
+    spanish(sample)
+    project = load_project(sample / "newsletter.toml", sample / "events")
+    notice = announcement_for(project, sample / "events", "2018-01-11-united-front-study-group", today=date(2018, 1, 9))
+    assert notice.email.subject.startswith("CAMBIO DE FECHA: 11/1 Grupo de estudio: Left Organizing Tactics")
+    soup = BeautifulSoup(notice.outputs["announcement.html"], "html.parser")
+    assert "Trasladado desde el jueves, 4 de enero, 19:00" in words(soup.find(class_="nl-notice"))
+    reminder = announcement_for(project, sample / "events", "2018-01-27-justice-for-siham-and-naseem-rally",
+                                reminder=True, today=date(2018, 1, 26))
+    assert reminder.email.subject == "Mañana: 27/1 Manifestación: #Justice4Siham & #Justice4Naseem Rally"
+
+
+def test_a_language_code_that_is_not_one_is_refused(project):
+    from newsletter.errors import InvalidInput
+    from newsletter.sources.config import load_settings
+
+    project.settings('name = "N"\nlanguage = "spanish"\n')
+    with pytest.raises(InvalidInput) as caught:
+        load_settings(project.config)
+    assert [str(p) for p in caught.value.problems] == [
+        "newsletter.toml:2: language: 'spanish' is not a language code: use one of en (English), es (Español), "
+        "with a region if you like, such as es-MX"]
+
+
+# The catalogs ------------------------------------------------------------------------------
+
+def extracted(tmp_path) -> set:
+    out = tmp_path / "fresh.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
+                    "--no-location", "--omit-header", "-o", str(out), "."], cwd=REPO, check=True, capture_output=True)
+    with open(out, "rb") as stream:
+        return {m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(stream) if m.id}
+
+
+def test_the_template_catalog_has_every_word_the_code_writes(tmp_path):
+    with open(CATALOGS / "newsletter.pot", "rb") as stream:
+        shipped = {m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(stream) if m.id}
+    assert extracted(tmp_path) == shipped, "run pybabel extract and update (see the README's Development section)"
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_every_shipped_catalog_translates_every_message_and_is_compiled(language):
+    with open(CATALOGS / "newsletter.pot", "rb") as stream:
+        wanted = {m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(stream) if m.id}
+    with open(CATALOGS / language / "LC_MESSAGES" / "newsletter.po", "rb") as stream:
+        catalog = read_po(stream)
+    untranslated = [m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    assert untranslated == []
+    assert {m.id if isinstance(m.id, str) else tuple(m.id) for m in catalog if m.id and not m.fuzzy} >= wanted
+    with open(CATALOGS / language / "LC_MESSAGES" / "newsletter.mo", "rb") as stream:
+        compiled = {key(m.id): key(m.string) for m in read_mo(stream) if m.id}
+    assert compiled == {key(m.id): key(m.string) for m in catalog if m.id}, "run pybabel compile"
+
+
+def key(value):
+    return value if isinstance(value, str) else tuple(value)
