@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
@@ -29,7 +29,6 @@ class Announcement(Rendered):
     stem = "announcement"
     event: Event
     reminder: bool
-    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def kind(self) -> str:

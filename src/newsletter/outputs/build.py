@@ -36,6 +36,7 @@ class Rendered:
     email: RenderedEmail
     outputs: dict[str, bytes] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # printed by the command, listed by check
 
     @property
     def html_bytes(self) -> int:
@@ -60,7 +61,6 @@ class Build(Rendered):
     stem = "digest"
     week: Week
     digest: Digest
-    warnings: list[Finding] = field(default_factory=list)
     shortened: list[Event] = field(default_factory=list)  # entries shown compact, linking to their page
     fit_warnings: list[Finding] = field(default_factory=list)  # what [digest] layout could not do
 
