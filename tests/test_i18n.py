@@ -81,7 +81,7 @@ def test_a_language_code_that_is_not_one_is_refused(project):
         load_settings(project.config)
     assert [str(p) for p in caught.value.problems] == [
         "newsletter.toml:2: language: 'spanish' is not a language code: use one of en (English), es (Español), "
-        "with a region if you like, such as es-MX"]
+        "fr (Français), pt (Português), with a region if you like, such as es-MX"]
 
 
 # The catalogs ------------------------------------------------------------------------------
@@ -116,3 +116,19 @@ def test_every_shipped_catalog_translates_every_message_and_is_compiled(language
 
 def key(value):
     return value if isinstance(value, str) else tuple(value)
+
+
+@pytest.mark.parametrize("language, when, heading, subject", [
+    # Babel writes the ranges as CLDR has them for each language, spaces around the dash included.
+    ("fr", "Quand : samedi 27 janvier · 12:00 – 14:00", "Rassemblements et actions", "ISO Boston Events: 22–28 janv. 2018"),
+    ("pt-BR", "Quando: sábado, 27 de janeiro · 12:00 – 14:00", "Atos e ações",
+     "ISO Boston Events: 22 – 28 de jan. de 2018"),
+])
+def test_french_and_portuguese(sample, language, when, heading, subject):
+    result = spanish(sample, language)
+    soup = BeautifulSoup(result.outputs["digest.html"], "html.parser")
+    assert soup.html["lang"] == language
+    assert heading in [h.get_text(strip=True) for h in soup.find_all("h2")]
+    plain = [" ".join(line.split()) for line in result.outputs["digest.txt"].decode().split("\n")]
+    assert when in plain
+    assert " ".join(result.email.subject.split()) == subject

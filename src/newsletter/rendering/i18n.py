@@ -17,7 +17,7 @@ from pathlib import Path
 CATALOGS = Path(__file__).resolve().parents[1] / "locale"
 DOMAIN = "newsletter"
 # Languages with a complete catalog, by their code; a region may follow: es-MX, pt-BR, fr-CA.
-LANGUAGES = {"en": "English", "es": "Español"}
+LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português"}
 
 _language: ContextVar[str] = ContextVar("language", default="en")
 
