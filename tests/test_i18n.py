@@ -81,7 +81,7 @@ def test_a_language_code_that_is_not_one_is_refused(project):
         load_settings(project.config)
     assert [str(p) for p in caught.value.problems] == [
         "newsletter.toml:2: language: 'spanish' is not a language code: use one of en (English), es (Español), "
-        "fr (Français), pt (Português), with a region if you like, such as es-MX"]
+        "fr (Français), pt (Português), zh (中文), ar (العربية), with a region if you like, such as es-MX"]
 
 
 # The catalogs ------------------------------------------------------------------------------
@@ -132,3 +132,17 @@ def test_french_and_portuguese(sample, language, when, heading, subject):
     plain = [" ".join(line.split()) for line in result.outputs["digest.txt"].decode().split("\n")]
     assert when in plain
     assert " ".join(result.email.subject.split()) == subject
+
+
+@pytest.mark.parametrize("language, direction, when, this_week, subject", [
+    ("zh", "ltr", "时间： 1月27日星期六 · 12:00–14:00", "本周", "ISO Boston Events: 2018年1月22日至28日"),
+    ("ar", "rtl", "متى: السبت، 27 يناير · 12:00–2:00 م", "هذا الأسبوع", "ISO Boston Events: 22–28 يناير 2018"),
+])
+def test_chinese_and_arabic_with_arabic_right_to_left(sample, language, direction, when, this_week, subject):
+    result = spanish(sample, language)
+    soup = BeautifulSoup(result.outputs["digest.html"], "html.parser")
+    assert (soup.html["lang"], soup.html["dir"]) == (language, direction)
+    assert soup.find("h2").get_text(strip=True) == this_week
+    plain = [" ".join(line.split()) for line in result.outputs["digest.txt"].decode().split("\n")]
+    assert when in plain and this_week in plain
+    assert result.email.subject == subject

@@ -17,7 +17,7 @@ from pathlib import Path
 CATALOGS = Path(__file__).resolve().parents[1] / "locale"
 DOMAIN = "newsletter"
 # Languages with a complete catalog, by their code; a region may follow: es-MX, pt-BR, fr-CA.
-LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português"}
+LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português", "zh": "中文", "ar": "العربية"}
 
 _language: ContextVar[str] = ContextVar("language", default="en")
 
