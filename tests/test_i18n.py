@@ -146,3 +146,13 @@ def test_chinese_and_arabic_with_arabic_right_to_left(sample, language, directio
     plain = [" ".join(line.split()) for line in result.outputs["digest.txt"].decode().split("\n")]
     assert when in plain and this_week in plain
     assert result.email.subject == subject
+
+
+def test_a_right_to_left_email_is_mirrored(sample):
+    english = BeautifulSoup(build(sample / "newsletter.toml", sample / "events", **W04).outputs["digest.html"],
+                            "html.parser").find("h2")
+    heading = BeautifulSoup(spanish(sample, "ar").outputs["digest.html"], "html.parser").find("h2")
+    style = heading["style"].replace(": ", ":")
+    assert "border-right:6px solid" in style and "padding-right:12px" in style
+    assert "text-align:right" in heading.find_parent("div")["style"].replace(" ", "")
+    assert "border-left:6px solid" in english["style"].replace(": ", ":")

@@ -75,6 +75,7 @@ class EmailView:
     unsubscribe: str | None
     language: str
     direction: str
+    start: str  # the side a line starts on: "left", or "right" in a right-to-left language
     theme: dict[str, Any]
     view_online: str | None = None
     list_address: bool = False
@@ -126,6 +127,7 @@ def email_frame(settings: Settings, view_online: str | None) -> dict[str, Any]:
         service_footer=settings.provider.adds_footer,
         language=settings.language,
         direction=settings.direction,
+        start="right" if settings.direction == "rtl" else "left",
         theme=theme_view(settings),
     )
 
