@@ -156,3 +156,15 @@ def test_a_right_to_left_email_is_mirrored(sample):
     assert "border-right:6px solid" in style and "padding-right:12px" in style
     assert "text-align:right" in heading.find_parent("div")["style"].replace(" ", "")
     assert "border-left:6px solid" in english["style"].replace(": ", ":")
+
+
+@pytest.mark.parametrize("language, clock, when", [
+    ("en", "24h", "When: Saturday, January 27 · 12:00–14:00"),
+    ("es", "12h", "Cuándo: sábado, 27 de enero · 12:00 – 2:00 p. m."),
+])
+def test_the_clock_setting_overrides_the_language(sample, language, clock, when):
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text().replace('name = "ISO Boston Events"',
+                                                 f'name = "ISO Boston Events"\nlanguage = "{language}"\nclock = "{clock}"'))
+    text = build(config, sample / "events", **W04).outputs["digest.txt"].decode()
+    assert when in [" ".join(line.split()) for line in text.split("\n")]

@@ -111,6 +111,7 @@ class Settings:
     timezone_name: str = "UTC"
     organization: str | None = None
     language: str = "en"
+    clock: str | None = None  # "12h" or "24h"; by default the language's own
     week_start: str = "monday"
     sender: str = "newsletter@example.org"
     reply_to: str | None = None

@@ -20,6 +20,7 @@ DOMAIN = "newsletter"
 LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português", "zh": "中文", "ar": "العربية"}
 
 _language: ContextVar[str] = ContextVar("language", default="en")
+_clock: ContextVar[str | None] = ContextVar("clock", default=None)  # "12h", "24h", or the language's own
 
 
 class UnknownLanguage(ValueError):
@@ -49,13 +50,18 @@ def has_catalog(code: str) -> bool:
 
 
 @contextmanager
-def speaking(language: str):
-    """Everything rendered inside is in `language`."""
-    token = _language.set(language)
+def speaking(language: str, clock: str | None = None):
+    """Everything rendered inside is in `language`, its times on `clock` ("12h", "24h") or the language's own."""
+    tokens = _language.set(language), _clock.set(clock)
     try:
         yield
     finally:
-        _language.reset(token)
+        _language.reset(tokens[0])
+        _clock.reset(tokens[1])
+
+
+def clock() -> str | None:
+    return _clock.get()
 
 
 def language() -> str:

@@ -49,7 +49,7 @@ class MergeTags:
 def render_digest(digest: Digest, settings: Settings,
                   compact: frozenset[str] = frozenset()) -> tuple[DigestView, RenderedEmail]:
     """Subject, preheader, HTML and text of one week's digest, with the events in `compact` shortened."""
-    with speaking(settings.language):
+    with speaking(settings.language, settings.clock):
         view = digest_view(digest, settings, compact)
         view.subject = templates.render_subject(settings, settings.subject, "subject", view.context())
         if settings.preheader:
@@ -60,7 +60,7 @@ def render_digest(digest: Digest, settings: Settings,
 def render_announcement(event: Event, settings: Settings, today, reminder: bool = False,
                         upcoming: tuple[Event, ...] = ()) -> tuple[AnnouncementView, RenderedEmail]:
     """One event's email as of `today`: a call to action, a change notice, or with `reminder` the short version."""
-    with speaking(settings.language):
+    with speaking(settings.language, settings.clock):
         view = announcement_view(event, settings, today, reminder, upcoming)
         subject = templates.render_subject(settings, settings.announce_subject, "announce_subject", view.context())
         view.subject = view.subject_prefix + subject

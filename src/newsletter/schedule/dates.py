@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from newsletter.models import Event, Week
 from newsletter.rendering.i18n import _, is_english, locale
+from newsletter.rendering.i18n import clock as clock_setting
 
 WEEKDAYS = {"monday": 0, "sunday": 6}
 _ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
@@ -225,10 +226,17 @@ def relative_day(day: date, today: date) -> str | None:
 
 
 def format_time(clock: time, meridiem: bool = True) -> str:
+    """'7:00 pm' ('19:00' on a 24-hour clock); in another language, as its locale or the clock setting says."""
+    hours = clock_setting()
     if not is_english():
-        from babel.dates import format_time as babel_time
+        from babel.dates import format_skeleton, format_time as babel_time
 
-        return babel_time(clock, format="short", locale=locale())
+        if hours is None:
+            return babel_time(clock, format="short", locale=locale())
+        return format_skeleton("Hm" if hours == "24h" else "hm", datetime.combine(date(2000, 1, 1), clock),
+                               locale=locale())
+    if hours == "24h":
+        return f"{clock.hour:02d}:{clock.minute:02d}"
     hour = clock.hour % 12 or 12
     text = f"{hour}:{clock.minute:02d}"
     return f"{text} {'am' if clock.hour < 12 else 'pm'}" if meridiem else text
@@ -236,12 +244,17 @@ def format_time(clock: time, meridiem: bool = True) -> str:
 
 def format_time_range(start: time, end: time) -> str:
     """'12:00–2:00 pm', or '11:00 am–1:00 pm' when the halves of the day differ; '12:00–14:00'."""
+    hours = clock_setting()
     if not is_english():
         from babel.dates import format_interval
 
-        skeleton = "Hm" if "H" in locale().time_formats["short"].pattern else "hm"
+        if hours is None:
+            hours = "24h" if "H" in locale().time_formats["short"].pattern else "12h"
         day = date(2000, 1, 1)
-        return format_interval(datetime.combine(day, start), datetime.combine(day, end), skeleton, locale=locale())
+        return format_interval(datetime.combine(day, start), datetime.combine(day, end),
+                               "Hm" if hours == "24h" else "hm", locale=locale())
+    if hours == "24h":
+        return f"{format_time(start)}–{format_time(end)}"
     same_half = (start.hour < 12) == (end.hour < 12)
     return f"{format_time(start, meridiem=not same_half)}–{format_time(end)}"
 

@@ -19,7 +19,7 @@ from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Sett
 from newsletter.sources.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
-    "name", "organization", "language", "timezone", "week_start", "from", "reply_to",
+    "name", "organization", "language", "clock", "timezone", "week_start", "from", "reply_to",
     "to", "list_id", "subject", "announce_subject", "preheader", "intro", "coming_up_weeks", "archive_url", "unsubscribe", "address",
     "kinds", "kinds_replace", "theme", "digest", "provider", "smtp",
 )
@@ -81,6 +81,11 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
         except UnknownLanguage as exc:
             r.problem("language", str(exc))
             del values["language"]
+    if (hours := _string(r, data, "clock")) is not None:
+        if hours not in ("12h", "24h"):
+            r.problem("clock", f"'{hours}' must be \"12h\" (7:00 pm) or \"24h\" (19:00)")
+        else:
+            values["clock"] = hours
     week_start = _string(r, data, "week_start") or "monday"
     if week_start not in ("monday", "sunday"):
         r.problem("week_start", f"'{week_start}' must be monday or sunday")
