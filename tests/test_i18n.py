@@ -168,3 +168,15 @@ def test_the_clock_setting_overrides_the_language(sample, language, clock, when)
                                                  f'name = "ISO Boston Events"\nlanguage = "{language}"\nclock = "{clock}"'))
     text = build(config, sample / "events", **W04).outputs["digest.txt"].decode()
     assert when in [" ".join(line.split()) for line in text.split("\n")]
+
+
+def test_check_says_when_a_language_has_no_catalog_yet(sample):
+    from click.testing import CliRunner
+
+    from newsletter.cli import main
+
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text().replace('name = "ISO Boston Events"', 'name = "ISO Boston Events"\nlanguage = "de"'))
+    result = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-20"])
+    assert ("warning: newsletter has no catalog for 'de' yet: the dates are in that language, the labels in English "
+            "(fix: use one of en, es, fr, pt, zh, ar, or add a catalog (see the README's Development section))") in result.stdout

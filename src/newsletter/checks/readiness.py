@@ -19,7 +19,7 @@ EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
 
 def readiness(settings: Settings, events: list[Event], shown: list[Event], today: date | None) -> list[Finding]:
     """Findings for the whole project (`events`) and for what this email shows (`shown`), as of `today`."""
-    return (_placeholders(events) + _settings_left(settings, events)
+    return (_placeholders(events) + _settings_left(settings, events) + _language(settings)
             + _over(shown, settings, today) + _unexplained(shown))
 
 
@@ -43,6 +43,16 @@ def _settings_left(settings: Settings, events: list[Event]) -> list[Finding]:
                              "can reply to and spam filters distrust",
                              f"set from in {settings.path} to the group's own address"))
     return found
+
+
+def _language(settings: Settings) -> list[Finding]:
+    from newsletter.rendering.i18n import LANGUAGES, has_catalog
+
+    if has_catalog(settings.language):
+        return []
+    return [Finding("warning", f"newsletter has no catalog for '{settings.language}' yet: the dates are in that "
+                    "language, the labels in English",
+                    f"use one of {', '.join(LANGUAGES)}, or add a catalog (see the README's Development section)")]
 
 
 def _over(shown: list[Event], settings: Settings, today: date | None) -> list[Finding]:
