@@ -180,3 +180,19 @@ def test_check_says_when_a_language_has_no_catalog_yet(sample):
     result = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-20"])
     assert ("warning: newsletter has no catalog for 'de' yet: the dates are in that language, the labels in English "
             "(fix: use one of en, es, fr, pt, zh, ar, or add a catalog (see the README's Development section))") in result.stdout
+
+
+def test_the_archive_speaks_the_group_s_language(sample):
+    from datetime import date
+
+    from newsletter.outputs.archive import site_files
+    from newsletter.outputs.build import load_project
+
+    spanish(sample)
+    files = dict(site_files(load_project(sample / "newsletter.toml", sample / "events"), date(2018, 1, 18)))
+    index = BeautifulSoup(files["index.html"](), "html.parser")
+    assert index.html["lang"] == "es" and index.h1.get_text() == "ISO Boston Events: todos los boletines"
+    assert "4 eventos:" in index.get_text() and "Suscríbete al calendario" in index.get_text()
+    week = BeautifulSoup(files["2018-W04/index.html"](), "html.parser")
+    assert "Cuándo: sábado, 27 de enero · 12:00–14:00" in words(week)
+    assert "Manifestaciones y acciones" in [h.get_text(strip=True) for h in week.find_all("h2")]

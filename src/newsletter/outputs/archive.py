@@ -47,6 +47,20 @@ class SiteReport:
 
 
 def site_files(project: Project, today: date) -> Iterable[tuple[str, Callable[[], bytes]]]:
+    """(relative path, renderer) for every file of the site, each rendered in the group's language when called."""
+    settings = project.settings
+    for name, render in _files(project, today):
+        yield name, (lambda render=render: _spoken(settings, render))
+
+
+def _spoken(settings: Settings, render: Callable[[], bytes]) -> bytes:
+    from newsletter.rendering.i18n import speaking
+
+    with speaking(settings.language, settings.clock):
+        return render()
+
+
+def _files(project: Project, today: date) -> Iterable[tuple[str, Callable[[], bytes]]]:
     """(relative path, renderer) for every file of the site; rendering is deferred for the progress bar."""
     settings = project.settings
     if not settings.archive_url:
@@ -135,7 +149,10 @@ def _ends_after(event, since: datetime) -> bool:
 
 
 def _page(name: str, settings: Settings, **context) -> bytes:
+    from newsletter.rendering.i18n import language, translations
+
     env = _environment()
+    env.install_gettext_translations(translations(language()), newstyle=True)
     html = env.get_template(name).render(site=settings, base=settings.archive_url, **context)
     return html.encode("utf-8")
 
@@ -151,7 +168,7 @@ def _environment():
 
         _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(builtin_dir("archive"))),
                                   autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                                  undefined=jinja2.StrictUndefined)
+                                  undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
         _ENV.filters["markup"] = Markup
     return _ENV
 
