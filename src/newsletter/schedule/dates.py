@@ -227,15 +227,11 @@ def relative_day(day: date, today: date) -> str | None:
 
 def format_time(clock: time, meridiem: bool = True) -> str:
     """'7:00 pm' ('19:00' on a 24-hour clock); in another language, as its locale or the clock setting says."""
-    hours = clock_setting()
     if not is_english():
-        from babel.dates import format_skeleton, format_time as babel_time
+        from babel.dates import format_skeleton
 
-        if hours is None:
-            return babel_time(clock, format="short", locale=locale())
-        return format_skeleton("Hm" if hours == "24h" else "hm", datetime.combine(date(2000, 1, 1), clock),
-                               locale=locale())
-    if hours == "24h":
+        return format_skeleton(_clock_skeleton(), datetime.combine(date(2000, 1, 1), clock), locale=locale())
+    if clock_setting() == "24h":
         return f"{clock.hour:02d}:{clock.minute:02d}"
     hour = clock.hour % 12 or 12
     text = f"{hour}:{clock.minute:02d}"
@@ -244,19 +240,22 @@ def format_time(clock: time, meridiem: bool = True) -> str:
 
 def format_time_range(start: time, end: time) -> str:
     """'12:00–2:00 pm', or '11:00 am–1:00 pm' when the halves of the day differ; '12:00–14:00'."""
-    hours = clock_setting()
     if not is_english():
         from babel.dates import format_interval
 
-        if hours is None:
-            hours = "24h" if "H" in locale().time_formats["short"].pattern else "12h"
         day = date(2000, 1, 1)
-        return format_interval(datetime.combine(day, start), datetime.combine(day, end),
-                               "Hm" if hours == "24h" else "hm", locale=locale())
-    if hours == "24h":
+        return format_interval(datetime.combine(day, start), datetime.combine(day, end), _clock_skeleton(),
+                               locale=locale())
+    if clock_setting() == "24h":
         return f"{format_time(start)}–{format_time(end)}"
     same_half = (start.hour < 12) == (end.hour < 12)
     return f"{format_time(start, meridiem=not same_half)}–{format_time(end)}"
+
+
+def _clock_skeleton() -> str:
+    """'Hm' or 'hm': the clock setting's, else the one the language's own short time uses."""
+    hours = clock_setting() or ("24h" if "H" in locale().time_formats["short"].pattern else "12h")
+    return "Hm" if hours == "24h" else "hm"
 
 
 def _zone_note(event: Event, home: tzinfo) -> str:
