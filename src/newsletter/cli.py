@@ -124,23 +124,33 @@ def build(week, out, drafts, preheader, today, config, events_dir):
     result = build_digest(config, _events_dir(config, events_dir), week=week, today=today, out=out, drafts=drafts,
                           preheader=preheader)
     click.echo(f"Week {result.week.id} ({week_label(result.week)})")
-    click.echo(f"Subject: {result.email.subject}")
-    for section in result.digest.all_sections:
-        click.echo(f"  {section.heading}: {_count(len(section.events), 'event')}")
-    click.echo(f"HTML size: {result.html_bytes / 1000:.1f} KB (Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
-    if result.shortened:
-        options = result.settings.digest
-        why = "as layout is compact" if options.layout == "compact" else f"to fit {options.max_html_kb:g} KB"
-        click.echo(f"Shortened {why}, each linking to its page for the rest:")
-        for event in result.shortened:
-            click.echo(f"  {event.title}")
-    for path in result.written:
-        click.echo(f"Wrote {path}")
-    for warning in result.warnings:
-        click.echo(str(warning), err=True)
-    if result.clipped:
+    for edition in result.editions:
+        if result.translations:
+            click.echo(_edition_heading(edition))
+        click.echo(f"Subject: {edition.email.subject}")
+        for section in edition.digest.all_sections:
+            click.echo(f"  {section.heading}: {_count(len(section.events), 'event')}")
+        click.echo(f"HTML size: {edition.html_bytes / 1000:.1f} KB (Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
+        if edition.shortened:
+            options = edition.settings.digest
+            why = "as layout is compact" if options.layout == "compact" else f"to fit {options.max_html_kb:g} KB"
+            click.echo(f"Shortened {why}, each linking to its page for the rest:")
+            for shortened in edition.shortened:
+                click.echo(f"  {shortened.title}")
+        for path in edition.written:
+            click.echo(f"Wrote {path}")
+        for warning in edition.warnings:
+            click.echo(str(warning), err=True)
+    if any(edition.clipped for edition in result.editions):
         click.secho("DO NOT SEND: Gmail will clip this digest at 102 KB; see the warnings above", err=True,
                     fg="red", bold=True)
+
+
+def _edition_heading(edition) -> str:
+    """"Español (es):" above what a bilingual build says of each language's edition."""
+    from newsletter.rendering.i18n import language_name
+
+    return f"{language_name(edition.language)} ({edition.language}):"
 
 
 @main.command()
@@ -169,12 +179,15 @@ def announce(event, reminder, out, today, config, events_dir):
 
     result = announce_event(config, _events_dir(config, events_dir), event, reminder=reminder, out=out, today=today)
     click.echo(f"{result.kind.capitalize()}: {result.event.title} ({result.event.id})")
-    click.echo(f"Subject: {result.email.subject}")
-    click.echo(f"HTML size: {result.html_bytes / 1000:.1f} KB (Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
-    for path in result.written:
-        click.echo(f"Wrote {path}")
-    for warning in result.warnings:
-        click.echo(str(warning), err=True)
+    for edition in result.editions:
+        if result.translations:
+            click.echo(_edition_heading(edition))
+        click.echo(f"Subject: {edition.email.subject}")
+        click.echo(f"HTML size: {edition.html_bytes / 1000:.1f} KB (Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
+        for path in edition.written:
+            click.echo(f"Wrote {path}")
+        for warning in edition.warnings:
+            click.echo(str(warning), err=True)
 
 
 @main.command(name="list")
@@ -310,10 +323,13 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
 @click.option("--again", is_flag=True, help="Send even though sent.log says these people already got this message.")
 @click.option("--drafts", is_flag=True, help="Include events marked draft: true.")
 @click.option("--preheader", metavar="TEXT", help="For the digest: the line inboxes show after the subject.")
+@click.option("--language", metavar="CODE", help="Which language's edition to send, when the group writes one per "
+              "language (bilingual = \"separate\").")
 @today_option
 @project_options
 @reports_errors
-def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, preheader, today, config, events_dir):
+def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, preheader, language, today, config,
+         events_dir):
     """Build the week's digest, or one event's email, and send it through the [smtp] server.
 
     Without --to it goes to the `to` setting, the list. The password comes
@@ -327,6 +343,7 @@ def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, 
         newsletter send --week 2018-W04 --to me@example.org --proof
         newsletter send --week 2018-W04
         newsletter send --event 2018-01-27-justice-for-siham-and-naseem-rally --reminder
+        newsletter send --week 2026-W10 --language en --to "English list <en@example.org>"
     """
     import os
 
@@ -335,7 +352,8 @@ def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, 
     if reminder and not event:
         raise click.UsageError("--reminder goes with --event")
     outgoing = prepare(config, _events_dir(config, events_dir), list(recipients), week=week, event=event,
-                       reminder=reminder, proof=proof, today=today, drafts=drafts, preheader=preheader)
+                       reminder=reminder, proof=proof, today=today, drafts=drafts, preheader=preheader,
+                       language=language)
     for warning in outgoing.warnings:
         click.echo(str(warning), err=True)
     repeat = already_sent(outgoing)

@@ -110,7 +110,9 @@ class Settings:
     timezone: tzinfo
     timezone_name: str = "UTC"
     organization: str | None = None
-    language: str = "en"
+    language: str = "en"  # the language of this edition; with `languages`, the first of them unless an edition's
+    languages: tuple[str, ...] = ()  # a bilingual group's languages, the primary first
+    bilingual: str = "separate"  # "separate": one email per language; "together": both in one
     clock: str | None = None  # "12h" or "24h"; by default the language's own
     week_start: str = "monday"
     sender: str = "newsletter@example.org"
@@ -146,11 +148,37 @@ class Settings:
 
     @property
     def direction(self) -> str:
-        rtl = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
-        return "rtl" if self.language.split("-")[0].lower() in rtl else "ltr"
+        return direction_of(self.language)
+
+    @property
+    def primary(self) -> str:
+        """The language the event files are written in."""
+        return self.languages[0] if self.languages else self.language
+
+    @property
+    def editions(self) -> tuple[str, ...]:
+        """The languages written as emails of their own: each of `languages` when separate, else one."""
+        if len(self.languages) > 1 and self.bilingual == "separate":
+            return self.languages
+        return (self.primary,)
+
+    @property
+    def together(self) -> tuple[str, ...]:
+        """The other languages each event shows beside the primary one, in one email."""
+        if len(self.languages) > 1 and self.bilingual == "together":
+            return self.languages[1:]
+        return ()
 
     def kind(self, kind_id: str) -> Kind | None:
         return next((k for k in self.kinds if k.id == kind_id), None)
+
+
+RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
+
+
+def direction_of(language: str) -> str:
+    """"rtl" for a language written right to left, else "ltr"."""
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 @dataclass(frozen=True)
@@ -192,6 +220,27 @@ class Recurrence:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """An event's words in another language, from the file beside it: events/<id>.<language>.md.
+
+    Only words: the times, places and addresses stay the event file's own. A
+    field left out (None, or an empty body) is shown in the primary language.
+    """
+
+    language: str
+    path: str
+    title: str | None = None
+    short_title: str | None = None
+    summary: str | None = None
+    location_notes: str | None = None
+    accessibility: str | None = None
+    status_note: str | None = None
+    bios: tuple[str | None, ...] = ()  # by the speakers' order in the event file
+    link_labels: tuple[str | None, ...] = ()  # by the links' order in the event file
+    body: str = ""
+
+
+@dataclass(frozen=True)
 class Event:
     """One event file, validated. Times are aware datetimes in the event's own zone."""
 
@@ -225,6 +274,13 @@ class Event:
     changes: tuple[tuple[date, "Event"], ...] = ()  # a series' changed occurrences, by their date in the rule
     series: str | None = None  # an occurrence: the id of its series
     occurrence: date | None = None  # an occurrence: its date in the rule, changed or not
+    translations: tuple[Translation, ...] = ()  # its words in the group's other languages
+    # In another language's edition: the fields still in the language of the event file, and that language.
+    untranslated: frozenset[str] = frozenset()
+    text_language: str | None = None
+
+    def translation(self, language: str) -> Translation | None:
+        return next((t for t in self.translations if t.language == language), None)
 
     @property
     def is_series(self) -> bool:

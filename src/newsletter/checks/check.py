@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -58,7 +58,9 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
         if event is None:
             report.week = choose_week(settings, week, today)
             report.target = report.week.id
-            result = render_week(Project(settings, events), report.week)
+            project = Project(settings, events)
+            editions = [render_week(project.edition(language), report.week) for language in settings.editions]
+            result, result.translations = editions[0], editions[1:]
             report.findings.extend(result.fit_warnings)
         else:
             from newsletter.outputs.announce import announcement_for
@@ -82,6 +84,11 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
     report.findings.extend(readiness(settings, events, shown, today or today_in(settings)))
     subject_fix = "shorten the event's title, or the announce_subject setting" if event else "shorten the subject setting"
     report.findings = lint(result.email, settings, subject_fix) + report.findings
+    for edition in result.translations:  # another language's edition: what differs is its words and its size
+        found = edition.warnings if event is None else []
+        found = [f for f in lint(edition.email, edition.settings, subject_fix) + found
+                 if str(f) not in {str(g) for g in report.findings}]
+        report.findings.extend(replace(f, message=f"{edition.language} edition: {f.message}") for f in found)
     if spam:
         from newsletter.checks.spam import spam_report
 

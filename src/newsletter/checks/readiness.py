@@ -20,7 +20,7 @@ EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
 def readiness(settings: Settings, events: list[Event], shown: list[Event], today: date | None) -> list[Finding]:
     """Findings for the whole project (`events`) and for what this email shows (`shown`), as of `today`."""
     return (_placeholders(events) + _settings_left(settings, events) + _language(settings)
-            + _over(shown, settings, today) + _unexplained(shown))
+            + _over(shown, settings, today) + _unexplained(shown) + _untranslated(settings, shown))
 
 
 def _placeholders(events: list[Event]) -> list[Finding]:
@@ -48,11 +48,33 @@ def _settings_left(settings: Settings, events: list[Event]) -> list[Finding]:
 def _language(settings: Settings) -> list[Finding]:
     from newsletter.rendering.i18n import LANGUAGES, has_catalog
 
-    if has_catalog(settings.language):
-        return []
-    return [Finding("warning", f"newsletter has no catalog for '{settings.language}' yet: the dates are in that "
+    return [Finding("warning", f"newsletter has no catalog for '{code}' yet: the dates are in that "
                     "language, the labels in English",
-                    f"use one of {', '.join(LANGUAGES)}, or add a catalog (see the README's Development section)")]
+                    f"use one of {', '.join(LANGUAGES)}, or add a catalog (see the README's Development section)")
+            for code in (settings.languages or (settings.language,)) if not has_catalog(code)]
+
+
+def _untranslated(settings: Settings, shown: list[Event]) -> list[Finding]:
+    """Each event this email shows that another of the group's languages still reads in the primary one."""
+    from newsletter.rendering.i18n import english_name
+    from newsletter.sources.translations import untranslated
+
+    found = []
+    events = list({(e.series or e.id): e for e in shown}.values())
+    for code in settings.languages[1:]:
+        for event in events:
+            missing = untranslated(event, code, settings.primary)
+            if not missing:
+                continue
+            own = event.path.removesuffix(".md") + f".{code}.md"
+            if event.translation(code) is None:
+                found.append(Finding("warning", f"{event.path}: '{event.title}' has no {english_name(code)} "
+                                     f"translation yet, so it is shown in {english_name(settings.primary)}",
+                                     f"write {own} with its title, summary and description"))
+            else:
+                found.append(Finding("warning", f"{own} leaves {', '.join(missing)} untranslated",
+                                     f"add {'them' if len(missing) > 1 else 'it'} to {own}"))
+    return found
 
 
 def _over(shown: list[Event], settings: Settings, today: date | None) -> list[Finding]:

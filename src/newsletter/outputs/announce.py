@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
-from newsletter.outputs.build import Project, Rendered, load_project, today_in, write_atomically
+from newsletter.outputs.build import Project, Rendered, load_project, message_ident, today_in, write_atomically
 from newsletter.schedule.dates import format_day
 from newsletter.schedule.digest import next_events
 from newsletter.errors import NewsletterError
@@ -106,7 +106,7 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
     upcoming = () if reminder else tuple(next_events(project.events, since, ALSO_COMING_UP, leave_out=event.id))
     _, email = render_announcement(event, settings, today, reminder, upcoming)
     ident = f"{'reminder' if reminder else 'announce'}.{event.id.replace('/', '.')}"
-    message = build_message(email, settings, ident, now)
+    message = build_message(email, settings, message_ident(ident, settings), now)
     result = Announcement(settings=settings, event=event, reminder=reminder, email=email, warnings=warnings)
     result.outputs = {
         "announcement.html": email.html.encode("utf-8"),
@@ -144,25 +144,44 @@ def default_folder(event: Event, reminder: bool) -> Path:
 
 def announcement_for(project: Project, events_dir: Path, ref: str, reminder: bool = False,
                      today: date | None = None) -> Announcement:
-    """The email of the event named `ref`, as of `today` (by default the real date and time)."""
+    """The email of the event named `ref`, as of `today` (by default the real date and time).
+
+    A bilingual group with separate editions gets one per language: the
+    result is the primary one, carrying the others.
+    """
     event = find_event(project, ref, events_dir, today)
-    return render_announcement_files(project, event, today or today_in(project.settings), reminder,
-                                     exact_time=today is None)
+    results = []
+    for language in project.settings.editions:
+        edition = project.edition(language)
+        if edition is not project:
+            from newsletter.sources.translations import localize
+
+            event_here = localize(event, language, project.settings.primary)
+        else:
+            event_here = event
+        results.append(render_announcement_files(edition, event_here, today or today_in(project.settings), reminder,
+                                                 exact_time=today is None))
+    results[0].translations = results[1:]
+    return results[0]
 
 
 def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, out: Path | None = None,
              today: date | None = None) -> Announcement:
-    """`newsletter announce`: render one event's email and write its files, all or none."""
+    """`newsletter announce`: render one event's email and write its files, all or none.
+
+    Separate editions go in one folder per language: dist/announce/<event id>/<language>/.
+    """
     from newsletter.rendering.render import GMAIL_CLIP_BYTES
 
     result = announcement_for(load_project(config, events_dir), events_dir, ref, reminder, today)
-    event = result.event
-    if result.html_bytes > GMAIL_CLIP_BYTES:
-        result.warnings.append(Finding("warning", f"announcement.html is {result.html_bytes / 1000:.1f} KB: Gmail "
-                                       "clips messages over 102 KB", "shorten the event's description"))
-    target = out if out is not None else default_folder(event, reminder)
-    try:
-        result.written = write_atomically(target, result.outputs)
-    except OSError as exc:
-        raise NewsletterError(f"{target}: cannot write the announcement: {exc.strerror or exc}") from None
+    target = out if out is not None else default_folder(result.event, reminder)
+    for edition in result.editions:
+        if edition.html_bytes > GMAIL_CLIP_BYTES:
+            edition.warnings.append(Finding("warning", f"announcement.html is {edition.html_bytes / 1000:.1f} KB: "
+                                            "Gmail clips messages over 102 KB", "shorten the event's description"))
+        folder = target / edition.language if result.translations else target
+        try:
+            edition.written = write_atomically(folder, edition.outputs)
+        except OSError as exc:
+            raise NewsletterError(f"{folder}: cannot write the announcement: {exc.strerror or exc}") from None
     return result

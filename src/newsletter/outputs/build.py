@@ -26,6 +26,35 @@ class Project:
     settings: Settings
     events: list[Event]
 
+    def edition(self, language: str) -> "Project":
+        """The project as its edition in `language` shows it: settings in that language, events in its words.
+
+        Another language's archive lives under archive_url/<language>/, so its
+        emails link to pages in their own language.
+        """
+        settings = self.settings
+        if language == settings.language:
+            return self
+        from newsletter.sources.translations import localize
+
+        base = site_root(settings)
+        edited = replace(settings, language=language,
+                         archive_url=f"{base}{language}/" if base and language != settings.primary else base)
+        return Project(edited, [localize(event, language, settings.primary) for event in self.events])
+
+
+def site_root(settings: Settings) -> str | None:
+    """The archive's address for the primary language; another edition's is under it."""
+    base = settings.archive_url
+    if base and settings.language != settings.primary:
+        return base.removesuffix(f"{settings.language}/")
+    return base
+
+
+def message_ident(ident: str, settings: Settings) -> str:
+    """What a message's Message-ID is made from: each language's edition is a message of its own."""
+    return ident if settings.language == settings.primary else f"{ident}.{settings.language}"
+
 
 @dataclass(kw_only=True)
 class Rendered:
@@ -37,6 +66,27 @@ class Rendered:
     outputs: dict[str, bytes] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)  # printed by the command, listed by check
+    translations: list["Rendered"] = field(default_factory=list)  # the other languages' editions, when separate
+
+    @property
+    def language(self) -> str:
+        return self.settings.language
+
+    @property
+    def editions(self) -> list["Rendered"]:
+        """This email and its editions in the group's other languages, the primary first."""
+        return [self, *self.translations]
+
+    def edition(self, language: str | None) -> "Rendered":
+        """The edition in `language` (None: the primary); raises NewsletterError naming the editions."""
+        if language is None:
+            return self
+        for edition in self.editions:
+            if edition.language.lower() == language.lower():
+                return edition
+        written = ", ".join(e.language for e in self.editions)
+        raise NewsletterError(f"--language: there is no '{language}' edition (the editions are: {written}); "
+                              "the group's languages are set by languages = [...] in newsletter.toml")
 
     @property
     def html_bytes(self) -> int:
@@ -102,7 +152,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     fitted = fit_digest(digest, settings)
     email = fitted.email
     now = now or datetime.now(timezone.utc)
-    message = build_message(email, settings, week.id, now)
+    message = build_message(email, settings, message_ident(week.id, settings), now)
     outputs = {
         "digest.html": email.html.encode("utf-8"),
         "digest.txt": email.text.encode("utf-8"),
@@ -146,15 +196,23 @@ def write_atomically(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
 
 def build(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
           out: Path | None = None, drafts: bool = False, preheader: str | None = None) -> Build:
-    """`newsletter build`: render the week and write digest.html, .txt, .eml and .json; `preheader` overrides the setting."""
+    """`newsletter build`: render the week and write digest.html, .txt, .eml and .json; `preheader` overrides the setting.
+
+    A bilingual group with separate editions gets one folder per language,
+    dist/<week>/<language>/; the result is the primary edition, carrying the others.
+    """
     project = load_project(config, events_dir)
     if preheader is not None:
         project.settings = replace(project.settings, preheader=preheader)
     chosen = choose_week(project.settings, week, today)
-    result = render_week(project, chosen, drafts=drafts)
+    results = [render_week(project.edition(language), chosen, drafts=drafts)
+               for language in project.settings.editions]
     target = out if out is not None else Path("dist") / chosen.id
-    try:
-        result.written = write_atomically(target, result.outputs)
-    except OSError as exc:
-        raise NewsletterError(f"{target}: cannot write the digest: {exc.strerror or exc}") from None
-    return result
+    for result in results:
+        folder = target / result.language if len(results) > 1 else target
+        try:
+            result.written = write_atomically(folder, result.outputs)
+        except OSError as exc:
+            raise NewsletterError(f"{folder}: cannot write the digest: {exc.strerror or exc}") from None
+    results[0].translations = results[1:]
+    return results[0]

@@ -44,6 +44,18 @@ def check_language(code: str) -> str:
     return code
 
 
+@lru_cache(maxsize=16)
+def language_name(code: str) -> str:
+    """A language's name in itself: 'English', 'Español', '中文'."""
+    name = _locale(code).get_language_name(_locale(code)) or code
+    return name[0].upper() + name[1:]
+
+
+def english_name(code: str) -> str:
+    """A language's name in English, for the tool's own messages: 'Spanish', 'Portuguese (Brazil)'."""
+    return _locale(code).get_display_name("en") or code
+
+
 def has_catalog(code: str) -> bool:
     """Whether newsletter's words are translated into `code`'s language."""
     return code.replace("_", "-").split("-")[0].lower() in LANGUAGES

@@ -15,6 +15,7 @@ from newsletter.schedule.dates import (format_day, format_glance, format_moment,
 from newsletter.models import Digest, Event, Settings
 from newsletter.rendering.i18n import N_, _
 from newsletter.schedule.recurrence import in_words, short
+from markupsafe import Markup
 
 COLUMN_WIDTH = 552  # the 600 px body less 24 px each side: an image is shown this wide
 LOGO_WIDTH = 120
@@ -53,6 +54,13 @@ class EventView:
     teaser: str | None = None  # when compact without a summary: the opening sentences
     read_more: str | None = None  # when compact: the event's page in the archive
     repeats: str | None = None  # a date of a series: "Every Thursday until June 28"
+    versions: list[dict[str, Any]] = field(default_factory=list)  # bilingual together: its words in the others
+
+    def lang(self, name: str) -> Markup:
+        """' lang="es"' for a field shown untranslated in another language's email, so it is read out right."""
+        if name in self.event.untranslated and self.event.text_language:
+            return Markup(' lang="{}"').format(self.event.text_language)
+        return Markup("")
 
     @property
     def image_size(self) -> tuple[int, int | None]:
@@ -76,6 +84,7 @@ class EmailView:
     language: str
     direction: str
     start: str  # the side a line starts on: "left", or "right" in a right-to-left language
+    together: bool = False  # bilingual together: each entry in the primary language, then the others
     theme: dict[str, Any]
     view_online: str | None = None
     list_address: bool = False
@@ -128,6 +137,7 @@ def email_frame(settings: Settings, view_online: str | None) -> dict[str, Any]:
         language=settings.language,
         direction=settings.direction,
         start="right" if settings.direction == "rtl" else "left",
+        together=bool(settings.together),
         theme=theme_view(settings),
     )
 
@@ -177,6 +187,8 @@ def shorten(view: EventView, settings: Settings) -> None:
     view.compact, view.read_more = True, page
     view.teaser = None if view.summary or not view.event.body.strip() else body.teaser(view.event.body)
     view.body_html = view.body_text = ""
+    for version in view.versions:
+        version["body_html"] = version["body_text"] = ""
 
 
 def _listed(event: Event, settings: Settings, year: int) -> dict[str, Any]:
@@ -236,7 +248,34 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         repeats=_capitalized(in_words(event)),
         anchor="event-" + re.sub(r"[^A-Za-z0-9_-]+", "-", event.id),
         buttons=[] if event.is_off else _buttons(event, label, alone),
+        versions=[version for language in settings.together
+                  if (version := _version(event, language, settings, heading)) is not None],
     )
+
+
+def _version(event: Event, language: str, settings: Settings, heading: str) -> dict[str, Any] | None:
+    """An event's words in another of the group's languages, for an email that carries both; None untranslated."""
+    from newsletter.models import direction_of
+    from newsletter.rendering.i18n import language_name, speaking
+
+    translation = event.translation(language)
+    if translation is None:
+        return None
+    with speaking(language, settings.clock):
+        labels = {"accessibility": _("Accessibility:"), "where": _("Where:")}
+    speakers = [{"name": speaker.name, "bio": bio} for speaker, bio in zip(event.speakers, translation.bios) if bio]
+    links = [{"label": label, "url": link.url} for link, label in zip(event.links, translation.link_labels) if label]
+    text = translation.body.strip()
+    return {
+        "language": language, "direction": direction_of(language), "name": language_name(language),
+        "title": translation.title or event.title, "summary": translation.summary,
+        "status_note": translation.status_note if event.changed else None,
+        "location_notes": translation.location_notes if event.location else None,
+        "accessibility": translation.accessibility, "speakers": speakers, "links": links,
+        "body_html": Markup(body.to_html(text, heading=heading)) if text else "",
+        "body_text": body.to_text(text) if text else "",
+        "labels": labels,
+    }
 
 
 def _buttons(event: Event, label: str, alone: bool) -> list[dict[str, str | None]]:
@@ -327,6 +366,8 @@ def announcement_view(event: Event, settings: Settings, today: date, reminder: b
         relative = _reminder_day(event, settings, today)
         kicker = _("Reminder: %(when)s") % {"when": relative[0].lower() + relative[1:]} if relative else _("Reminder")
         prefix = f"{relative or _('Reminder')}: "
+        for version in view.versions:  # the reminder is short in every language
+            version["body_html"] = version["body_text"] = ""
         if event.summary:
             view.body_html = view.body_text = ""
         elif event.body.strip():

@@ -57,8 +57,11 @@ class Outgoing:
 
 def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | None = None, event: str | None = None,
             reminder: bool = False, proof: bool = False, today: date | None = None, drafts: bool = False,
-            preheader: str | None = None) -> Outgoing:
-    """Build the digest (or `event`'s email), write it to dist/, and address it; raises NewsletterError."""
+            preheader: str | None = None, language: str | None = None) -> Outgoing:
+    """Build the digest (or `event`'s email), write it to dist/, and address it; raises NewsletterError.
+
+    A group that writes an edition per language sends one at a time: `language` says which.
+    """
     if event:
         from newsletter.outputs.announce import announce
 
@@ -72,6 +75,11 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
 
         result = build(config, events_dir, week=week, today=today, drafts=drafts, preheader=preheader)
         about, what, warnings = f"Events: {len(result.digest.events)}", f"digest {result.week.id}", []
+    result = _edition(result, language)
+    if event:
+        warnings = result.warnings
+    if len(result.settings.editions) > 1:
+        what, about = f"{what} ({result.language})", f"{about}; edition: {result.language}"
     settings = result.settings
     from_setting = not recipients
     if from_setting:
@@ -84,6 +92,14 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
     message = outgoing_message(result.outputs[result.eml_name], addresses, proof)
     saved = next((p for p in result.written if p.name == result.eml_name), None)
     return Outgoing(settings, message, addresses, what, about, proof, from_setting, saved, warnings)
+
+
+def _edition(result, language: str | None):
+    """The edition to send: the one named by --language, which a group with several must give."""
+    if language is None and result.translations:
+        written = " or ".join(f"--language {e.language}" for e in result.editions)
+        raise NewsletterError(f"--language: this group writes an edition per language; say which one to send: {written}")
+    return result.edition(language)
 
 
 def already_sent(outgoing: Outgoing) -> str | None:

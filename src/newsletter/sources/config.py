@@ -19,7 +19,7 @@ from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Sett
 from newsletter.sources.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
-    "name", "organization", "language", "clock", "timezone", "week_start", "from", "reply_to",
+    "name", "organization", "language", "languages", "bilingual", "clock", "timezone", "week_start", "from", "reply_to",
     "to", "list_id", "subject", "announce_subject", "preheader", "intro", "coming_up_weeks", "archive_url", "unsubscribe", "address",
     "kinds", "kinds_replace", "theme", "digest", "provider", "smtp",
 )
@@ -81,6 +81,7 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
         except UnknownLanguage as exc:
             r.problem("language", str(exc))
             del values["language"]
+    values.update(_languages(r, data, values.get("language")))
     if (hours := _string(r, data, "clock")) is not None:
         if hours not in ("12h", "24h"):
             r.problem("clock", f"'{hours}' must be \"12h\" (7:00 pm) or \"24h\" (19:00)")
@@ -132,6 +133,48 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
         values["intro"] = intro
     return Settings(name=name or "", timezone=tz, timezone_name=tz_name, week_start=week_start,
                     root=root, path=shown, lines=lines.lines, **values)
+
+
+def _languages(r: FieldReader, data: dict[str, Any], language: str | None) -> dict[str, Any]:
+    """`languages` and `bilingual`: a bilingual group's languages, primary first, and how its emails carry them."""
+    from newsletter.rendering.i18n import UnknownLanguage, check_language
+
+    values: dict[str, Any] = {}
+    bilingual = _string(r, data, "bilingual")
+    if bilingual is not None and bilingual not in ("separate", "together"):
+        r.problem("bilingual", f"'{bilingual}' must be \"separate\" (one email per language) or "
+                  "\"together\" (both languages in one email)")
+        bilingual = None
+    if "languages" not in data:
+        if bilingual is not None:
+            r.problem("bilingual", "goes with languages = [\"es\", \"en\"]: the group's languages, the first "
+                      "the one its event files are written in")
+        return values
+    given = data["languages"]
+    if not isinstance(given, list) or not given or not all(isinstance(code, str) and code.strip() for code in given):
+        r.problem("languages", "must be a list of language codes, the first the one the event files are written "
+                  "in: languages = [\"es\", \"en\"]")
+        return values
+    codes = []
+    for code in (code.strip() for code in given):
+        try:
+            check_language(code)
+        except UnknownLanguage as exc:
+            r.problem("languages", str(exc))
+            continue
+        if code.lower() in (c.lower() for c in codes):
+            r.problem("languages", f"'{code}' is listed twice")
+            continue
+        codes.append(code)
+    if not codes:
+        return values
+    if language is not None and language != codes[0]:
+        r.problem("language", f"is '{language}' but languages starts with '{codes[0]}': the first of languages is "
+                  "the language of the event files, so leave language out")
+    values.update(languages=tuple(codes), language=codes[0])
+    if bilingual is not None:
+        values["bilingual"] = bilingual
+    return values
 
 
 def _provider(r: FieldReader, value: Any) -> Provider:

@@ -42,23 +42,47 @@ def event_files(folder: Path) -> list[Path]:
 
 
 def load_events(folder: Path, settings: Settings) -> tuple[list[Event], list[Problem]]:
-    """Read every event file under `folder`; return the good ones and every problem found."""
+    """Read every event file under `folder`, with its translations; return the good ones and every problem found."""
+    from newsletter.sources.translations import attach, language_of, read_translation
+
     if not folder.is_dir():
         return [], [Problem(display_path(folder), None, None, "events folder not found")]
-    events: list[Event] = []
+    events: dict[str, Event] = {}
     problems: list[Problem] = []
-    for path in event_files(folder):
+    paths = event_files(folder)
+    translated = {path: code for path in paths if (code := language_of(path)) is not None}
+    for path in paths:
+        if path in translated:
+            continue
         event_id = path.relative_to(folder).with_suffix("").as_posix()
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            problems.append(Problem(display_path(path), None, None, f"cannot read the file: {exc.strerror}"))
+        raw = _read(path, problems)
+        if raw is None:
             continue
         event, found = read_event(raw, display_path(path), event_id, settings)
         problems.extend(found)
         if event is not None:
-            events.append(event)
-    return events, problems
+            events[event_id] = event
+    translations: dict[str, list] = {}
+    for path, code in translated.items():
+        event_path = path.with_name(path.name.removesuffix(f".{code}.md") + ".md")
+        event_id = event_path.relative_to(folder).with_suffix("").as_posix()
+        raw = _read(path, problems)
+        if raw is None:
+            continue
+        translation, found = read_translation(raw, display_path(path), code, events.get(event_id),
+                                              event_path, settings)
+        problems.extend(found)
+        if translation is not None:
+            translations.setdefault(event_id, []).append(translation)
+    return [attach(event, translations.get(event_id, [])) for event_id, event in events.items()], problems
+
+
+def _read(path: Path, problems: list[Problem]) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(display_path(path), None, None, f"cannot read the file: {exc.strerror}"))
+        return None
 
 
 def read_event(raw: bytes, path: str, event_id: str, settings: Settings) -> tuple[Event | None, list[Problem]]:

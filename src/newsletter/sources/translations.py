@@ -1,0 +1,234 @@
+"""An event's words in the group's other languages: the file beside it, events/<id>.<language>.md.
+
+A translation holds only words (title, summary, location notes, accessibility,
+speakers' bios, links' labels, the reason for a change, and its own body); the
+facts (times, places, addresses) are written once, in the event file. In an
+edition in another language, `localize` gives the event with its translated
+words, and names the fields still in the event file's language so that the
+templates can mark them with their `lang`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from newsletter.errors import Problem
+from newsletter.models import Event, Location, Settings, Translation
+from newsletter.sources.fields import FieldReader, suggest
+from newsletter.sources.frontmatter import FrontMatterError, decode, split
+
+WORDS = ("title", "short_title", "summary", "location", "accessibility", "speakers", "links", "status_note")
+# What `localize` reports as still untranslated, in the order `check` lists them.
+FIELDS = ("title", "short_title", "summary", "location.notes", "accessibility", "status_note", "speakers", "links",
+          "body")
+_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
+
+
+def language_of(path: Path) -> str | None:
+    """'en' for events/rally.en.md: the language code before .md, when the name has one."""
+    stem = path.stem
+    if "." not in stem:
+        return None
+    code = stem.rsplit(".", 1)[1]
+    if not _CODE.match(code):
+        return None
+    from newsletter.rendering.i18n import UnknownLanguage, check_language
+
+    try:
+        check_language(code)
+    except UnknownLanguage:
+        return None
+    return code
+
+
+def read_translation(raw: bytes, path: str, code: str, event: Event | None, event_path: Path,
+                     settings: Settings) -> tuple[Translation | None, list[Problem]]:
+    """One translation file, checked against the event it translates (None when that file has problems)."""
+    from newsletter.rendering import body as body_text
+    from newsletter.sources.events import display_path
+
+    shown = display_path(event_path)
+
+    others = settings.languages[1:]
+    if code.lower() == settings.primary.lower():
+        return None, [Problem(path, None, None, f"the event files are in '{code}' already: its words belong in "
+                              f"{shown}")]
+    if not any(code.lower() == other.lower() for other in others):
+        listed = ("languages = [" + ", ".join(f'"{c}"' for c in settings.languages) + "]" if settings.languages
+                  else "no languages")
+        return None, [Problem(path, None, None, f"a translation into '{code}', but newsletter.toml has {listed}: "
+                              f"add '{code}' to languages = [...], or rename the file")]
+    if event is None and not Path(event_path).exists():
+        return None, [Problem(path, None, None, f"there is no {shown} for it to translate: a translation sits "
+                              "beside its event file, with the same name and the language before .md")]
+    try:
+        front = split(decode(raw))
+    except FrontMatterError as exc:
+        return None, [Problem(path, exc.line, None, str(exc))]
+    reader = FieldReader(path, front.line)
+    if event is None:  # the event file has problems of its own, reported with it
+        return None, []
+    translation = _TranslationReader(reader, front.data, event, shown).read(_canonical(code, others), front.body)
+    for line_offset, message in body_text.problems(front.body):
+        reader.problems.append(Problem(path, front.body_line + line_offset, "body", message))
+    if reader.problems:
+        return None, reader.problems
+    return translation, []
+
+
+def _canonical(code: str, languages: tuple[str, ...]) -> str:
+    return next(language for language in languages if language.lower() == code.lower())
+
+
+class _TranslationReader:
+    def __init__(self, reader: FieldReader, data: dict[str, Any], event: Event, event_path: str):
+        self.r, self.data, self.event, self.event_path = reader, data, event, event_path
+
+    def read(self, code: str, body: str) -> Translation:
+        r, data = self.r, self.data
+        from newsletter.sources.events import FIELDS as EVENT_FIELDS
+
+        for key in data:
+            if key in WORDS:
+                continue
+            if key in EVENT_FIELDS:
+                r.problem(key, f"a translation holds only words: the {key.replace('_', ' ')} comes from "
+                          f"{self.event_path}, so leave it out here")
+            else:
+                r.problem(key, f"unknown field '{key}'{suggest(key, WORDS)}")
+        status_note = _one_line(r.text(data, "status_note"))
+        if status_note and self.event.status == "scheduled":
+            r.problem("status_note", f"{self.event_path} is not rescheduled, postponed or cancelled, so there is "
+                      "no change to explain")
+        return Translation(
+            language=code, path=r.path,
+            title=_one_line(r.text(data, "title")),
+            short_title=_one_line(r.text(data, "short_title")),
+            summary=_one_line(r.text(data, "summary")),
+            location_notes=self._location_notes(),
+            accessibility=r.text(data, "accessibility"),
+            status_note=status_note,
+            bios=self._by_position("speakers", "bio", len(self.event.speakers)),
+            link_labels=self._by_position("links", "label", len(self.event.links)),
+            body=body.strip("\n"),
+        )
+
+    def _location_notes(self) -> str | None:
+        value = self.data.get("location")
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.r.problem("location", "only its notes are translated: write notes: on the next line, indented, "
+                           f"and leave the place's name to {self.event_path}")
+            return None
+        for key in value:
+            if key != "notes":
+                self.r.problem(f"location.{key}", f"only the location's notes are translated; its {key} comes "
+                               f"from {self.event_path}")
+        if self.event.location is None:
+            self.r.problem("location", f"{self.event_path} has no location whose notes this could translate")
+            return None
+        return self.r.text(value, "notes", "location.notes")
+
+    def _by_position(self, key: str, word: str, count: int) -> tuple[str | None, ...]:
+        """Speakers' bios or links' labels, in the event file's order; a '-' with nothing after keeps one as is."""
+        items = self.r.items(self.data, key)
+        if len(items) > count:
+            self.r.problem(key, f"lists {len(items)}, but {self.event_path} has {count}: translate them in the "
+                           "same order, one for each")
+            return ()
+        found: list[str | None] = []
+        for number, item in enumerate(items):
+            field = f"{key}[{number}]"
+            if item is None or item == "":
+                found.append(None)
+                continue
+            if not isinstance(item, dict):
+                self.r.problem(field, f"write '{word}:' and its words: the rest comes from {self.event_path}")
+                found.append(None)
+                continue
+            for other in item:
+                if other != word:
+                    self.r.problem(f"{field}.{other}", f"only the {word} is translated; the {other} comes from "
+                                   f"{self.event_path}")
+            found.append(self.r.text(item, word, f"{field}.{word}"))
+        return tuple(found)
+
+
+def attach(event: Event, translations: list[Translation]) -> Event:
+    """The event, and each of its changed dates, carrying its translations."""
+    if not translations:
+        return event
+    found = tuple(sorted(translations, key=lambda t: t.language))
+    changes = tuple((day, replace(changed, translations=found)) for day, changed in event.changes)
+    return replace(event, translations=found, changes=changes)
+
+
+def localize(event: Event, language: str, primary: str) -> Event:
+    """The event as an edition in `language` shows it: its translated words, the rest marked as untranslated."""
+    if language == primary:
+        return event
+    translation = event.translation(language) or Translation(language, "")
+    missing: set[str] = set()
+
+    def pick(name: str, own: str | None, translated: str | None) -> str | None:
+        if not own:
+            return own
+        if translated:
+            return translated
+        missing.add(name)
+        return own
+
+    location = event.location
+    if location is not None and location.notes:
+        location = replace(location, notes=pick("location.notes", location.notes, translation.location_notes))
+    speakers = tuple(replace(speaker, bio=pick("speakers", speaker.bio, _nth(translation.bios, number)))
+                     for number, speaker in enumerate(event.speakers))
+    links = tuple(replace(link, label=pick("links", link.label, _nth(translation.link_labels, number)))
+                  for number, link in enumerate(event.links))
+    changes = tuple((day, _localize_change(changed, event, translation, language, primary))
+                    for day, changed in event.changes)
+    localized = replace(
+        event,
+        title=pick("title", event.title, translation.title),
+        short_title=pick("short_title", event.short_title, translation.short_title),
+        summary=pick("summary", event.summary, translation.summary),
+        accessibility=pick("accessibility", event.accessibility, translation.accessibility),
+        status_note=pick("status_note", event.status_note, translation.status_note),
+        body=pick("body", event.body.strip(), translation.body.strip()) or event.body,
+        location=location, speakers=speakers, links=links, changes=changes,
+    )
+    return replace(localized, untranslated=frozenset(missing), text_language=primary if missing else None)
+
+
+def _localize_change(changed: Event, series: Event, translation: Translation, language: str, primary: str) -> Event:
+    """A changed date of a series: the series' translation covers the words the change left as they were."""
+    localized = localize(changed, language, primary)
+    own = {"title", "short_title", "summary", "accessibility", "status_note", "body"}
+    kept = {name: getattr(changed, name) for name in own if getattr(changed, name) != getattr(series, name)}
+    if changed.location != series.location:
+        kept["location"] = changed.location
+    if not kept:
+        return localized
+    untranslated = set(localized.untranslated) | {"location.notes" if name == "location" else name for name in kept
+                                                   if (getattr(changed, name) if name != "location" else
+                                                       (changed.location or Location()).notes)}
+    return replace(localized, **kept, untranslated=frozenset(untranslated),
+                   text_language=primary if untranslated else None)
+
+
+def untranslated(event: Event, language: str, primary: str) -> list[str]:
+    """The fields of `event` that an edition in `language` shows in the primary language, in a fixed order."""
+    missing = localize(event, language, primary).untranslated
+    return [name for name in FIELDS if name in missing]
+
+
+def _nth(values: tuple[str | None, ...], number: int) -> str | None:
+    return values[number] if number < len(values) else None
+
+
+def _one_line(text: str | None) -> str | None:
+    return " ".join(text.split()) if text else None
