@@ -3,6 +3,9 @@
 Layout under the output folder, all linked absolutely under `archive_url`:
 
     index.html                    every digest, newest first
+    <language>/...                the same again in each other language, for a
+                                  group with separate editions (hreflang links
+                                  and a language switch join them)
     2018-W04/index.html           one week, as a web page
     events/<id>/index.html        one event, with its calendar links; for a
                                   recurring event, its rule, next dates and
@@ -29,6 +32,7 @@ from newsletter.schedule.dates import format_clock, week_label
 from newsletter.schedule.digest import digest_for_week, weeks_with_events
 from newsletter.errors import NewsletterError
 from newsletter.models import Digest, Settings
+from newsletter.rendering.i18n import _, ngettext
 from newsletter.rendering.present import digest_view, event_view
 from newsletter.rendering.templates import builtin_dir
 
@@ -47,10 +51,17 @@ class SiteReport:
 
 
 def site_files(project: Project, today: date) -> Iterable[tuple[str, Callable[[], bytes]]]:
-    """(relative path, renderer) for every file of the site, each rendered in the group's language when called."""
-    settings = project.settings
-    for name, render in _files(project, today):
-        yield name, (lambda render=render: _spoken(settings, render))
+    """(relative path, renderer) for every file of the site, each rendered in its edition's language when called.
+
+    A group with an edition per language gets the whole site once per
+    language: the primary at the top, each other under its code.
+    """
+    primary = project.settings.primary
+    for language in project.settings.editions:
+        edition = project.edition(language)
+        prefix = "" if language == primary else f"{language}/"
+        for name, render in _files(edition, today, images=not prefix):
+            yield prefix + name, (lambda render=render, settings=edition.settings: _spoken(settings, render))
 
 
 def _spoken(settings: Settings, render: Callable[[], bytes]) -> bytes:
@@ -60,7 +71,7 @@ def _spoken(settings: Settings, render: Callable[[], bytes]) -> bytes:
         return render()
 
 
-def _files(project: Project, today: date) -> Iterable[tuple[str, Callable[[], bytes]]]:
+def _files(project: Project, today: date, images: bool = True) -> Iterable[tuple[str, Callable[[], bytes]]]:
     """(relative path, renderer) for every file of the site; rendering is deferred for the progress bar."""
     settings = project.settings
     if not settings.archive_url:
@@ -71,7 +82,7 @@ def _files(project: Project, today: date) -> Iterable[tuple[str, Callable[[], by
     weeks = sorted(weeks_with_events(project.events, settings, until=ahead), key=lambda w: w.id, reverse=True)
     digests = [digest_for_week(project.events, week, settings) for week in weeks]
     digests = [d for d in digests if d.events]
-    yield "index.html", lambda: _page("index.html", settings, digests=[_summary(d) for d in digests])
+    yield "index.html", lambda: _page("index.html", settings, "", digests=[_summary(d) for d in digests])
     for digest in digests:
         yield f"{digest.week.id}/index.html", (lambda d=digest: _week_page(d, settings))
     shown = [e for e in project.events if not e.draft]
@@ -83,7 +94,8 @@ def _files(project: Project, today: date) -> Iterable[tuple[str, Callable[[], by
     current = sorted((e for e in shown if _ends_after(e, since)), key=lambda e: (e.start, e.id))
     yield "calendar.ics", lambda: calendars.to_ics(current, settings, stamp)
     yield "feed.xml", lambda: atom_feed(digests, settings, stamp)
-    yield from _image_files([settings.theme.logo, *(e.image for e in shown)], settings)
+    if images:  # one copy, at the primary's address, which every edition's pages link to
+        yield from _image_files([settings.theme.logo, *(e.image for e in shown)], settings)
 
 
 def _image_files(images: list, settings: Settings) -> Iterable[tuple[str, Callable[[], bytes]]]:
@@ -100,12 +112,12 @@ def _summary(digest: Digest) -> dict:
 
 def _week_page(digest: Digest, settings: Settings) -> bytes:
     view = digest_view(digest, settings)
-    return _page("week.html", settings, view=view, week=digest.week, label=week_label(digest.week))
+    return _page("week.html", settings, f"{digest.week.id}/", view=view, week=digest.week, label=week_label(digest.week))
 
 
 def _event_page(event, settings: Settings, today: date) -> bytes:
     view = event_view(event, settings, event.start.year, heading="h2")  # under the page's <h1>
-    return _page("event.html", settings, event=view, page=calendars.event_page(event, settings))
+    return _page("event.html", settings, f"events/{event.id}/", event=view, page=calendars.event_page(event, settings))
 
 
 def _series_page(series, settings: Settings, today: date) -> bytes:
@@ -119,7 +131,7 @@ def _series_page(series, settings: Settings, today: date) -> bytes:
     view.status_label = view.change_note = view.status_note = None
     listed = {o.occurrence for o in coming}
     changed = [changed for day, changed in series.changes if day not in listed]
-    return _page("series.html", settings, event=view, series=series, repeats=view.repeats,
+    return _page("series.html", settings, f"events/{series.id}/", event=view, series=series, repeats=view.repeats,
                  coming=[_date_entry(o, plain, settings) for o in coming],
                  changed=[_date_entry(o, plain, settings) for o in changed],
                  page=calendars.event_page(series, settings))
@@ -131,9 +143,9 @@ def _date_entry(occurrence, plain, settings: Settings) -> dict:
     view = event_view(occurrence, settings, occurrence.start.year)
     different = []
     if occurrence.location != usual.location and view.location:
-        different.append(f"Where: {view.location['name'] or view.location['address']}")
+        different.append(f"{_('Where:')} {view.location['name'] or view.location['address']}")
     if occurrence.speakers != usual.speakers and view.speakers:
-        different.append("With " + ", ".join(s["name"] for s in view.speakers))
+        different.append(_("With %(names)s") % {"names": ", ".join(s["name"] for s in view.speakers)})
     if occurrence.title != usual.title:
         different.append(occurrence.title)
     return {"id": occurrence.occurrence.isoformat(), "when": view.when, "status": view.status_label,
@@ -148,13 +160,27 @@ def _ends_after(event, since: datetime) -> bool:
     return recurrence.last(event) >= since.date()
 
 
-def _page(name: str, settings: Settings, **context) -> bytes:
+def _page(name: str, settings: Settings, here: str, **context) -> bytes:
+    """The page `here` (its folder under archive_url) from the template `name`."""
     from newsletter.rendering.i18n import language, translations
 
     env = _environment()
     env.install_gettext_translations(translations(language()), newstyle=True)
-    html = env.get_template(name).render(site=settings, base=settings.archive_url, **context)
+    html = env.get_template(name).render(site=settings, base=settings.archive_url,
+                                         editions=_editions(settings, here), **context)
     return html.encode("utf-8")
+
+
+def _editions(settings: Settings, here: str) -> list[dict]:
+    """The same page in each language, for hreflang links and the language switch; none for one language."""
+    from newsletter.outputs.build import site_root
+    from newsletter.rendering.i18n import language_name
+
+    if len(settings.editions) < 2:
+        return []
+    root = site_root(settings)
+    return [{"language": code, "name": language_name(code), "current": code == settings.language,
+             "href": f"{root}{'' if code == settings.primary else code + '/'}{here}"} for code in settings.editions]
 
 
 _ENV = None
@@ -183,7 +209,7 @@ def atom_feed(digests: list[Digest], settings: Settings, stamp: datetime) -> byt
             element.text = text
         return element
 
-    feed = ElementTree.Element(f"{{{ATOM}}}feed")
+    feed = ElementTree.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": settings.language})
     add(feed, "title", settings.name)
     add(feed, "id", settings.archive_url)
     add(feed, "link", href=settings.archive_url, rel="alternate", type="text/html")
@@ -200,7 +226,9 @@ def atom_feed(digests: list[Digest], settings: Settings, stamp: datetime) -> byt
         add(entry, "updated", _published(digest, settings).isoformat())
         add(entry, "published", _published(digest, settings).isoformat())
         titles = "; ".join(e.title for e in digest.events)
-        add(entry, "summary", f"{len(digest.events)} event{'s' if len(digest.events) != 1 else ''}: {titles}")
+        count = len(digest.events)
+        add(entry, "summary", ngettext("%(num)d event: %(titles)s", "%(num)d events: %(titles)s", count)
+            % {"num": count, "titles": titles})
     return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 

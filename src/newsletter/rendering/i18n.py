@@ -112,6 +112,11 @@ def _(message: str) -> str:
     return translations(language()).gettext(message)
 
 
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """`singular` or `plural` for `count`, in the language being written (which may have more forms)."""
+    return translations(language()).ngettext(singular, plural, count)
+
+
 def N_(message: str) -> str:
     """Marks `message` for the catalog where it is defined; it is translated where it is shown."""
     return message

@@ -19,8 +19,10 @@ from newsletter.schedule.dates import BadDate, coming_week, parse_week, week_con
 from newsletter.schedule.digest import digest_for_week, weeks_with_events
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.models import Week
+from newsletter.rendering.present import status_label
 from newsletter.rendering.render import GMAIL_CLIP_BYTES
 from newsletter.serving.server import Page
+from newsletter.rendering.i18n import N_, _
 from newsletter.rendering.templates import builtin_dir
 
 PREVIEW_WEEKS_AHEAD = 4  # weeks past "Coming up" that an open-ended series is listed for
@@ -34,6 +36,8 @@ _ROUTES = {
     # An event's id may hold slashes (events in subfolders): the shortest id that leaves a valid ending.
     "announce": re.compile(r"^/announce/(.+?)/(reminder/)?(email\.html|email-dark\.html|announcement\.txt)?$"),
 }
+# Another language's edition is the same pages under its code: /es/week/2026-W10/.
+_EDITION = re.compile(r"^/([a-z]{2,3}(?:-[A-Za-z]{2,4})?)(/.*)$")
 _DARK_QUERY = re.compile(r"@media\s*\(prefers-color-scheme:\s*dark\)")
 
 
@@ -42,7 +46,10 @@ class WeekEntry:
     week: Week
     label: str
     count: int
-    when: str  # "past", "this week", "coming" or "later"
+    when: str  # "past", "this week", "coming" or "later": translated where shown
+
+
+WHEN = (N_("past"), N_("this week"), N_("coming"), N_("later"))
 
 
 class PreviewSite:
@@ -56,6 +63,7 @@ class PreviewSite:
         self._lock = threading.Lock()
         self._project: Project | None = None
         self._builds: dict[str, Build | Announcement | NewsletterError] = {}
+        self._language: str | None = None  # the edition the page being answered is in; None for the primary
 
     # What to watch ---------------------------------------------------------------
 
@@ -73,12 +81,43 @@ class PreviewSite:
     # Pages -----------------------------------------------------------------------
 
     def respond(self, path: str, version: int) -> Page | None:
+        language = None
+        if (edition := _EDITION.match(path)) and not path.startswith(("/week/", "/announce/")):
+            language, path = edition.groups()
         for name, pattern in _ROUTES.items():
             found = pattern.match(path)
             if found:
                 with self._lock:
-                    return getattr(self, f"_{name}")(version, *found.groups())
+                    self._language = language
+                    try:
+                        if language is not None and not self._has_edition(language):
+                            return None
+                        return getattr(self, f"_{name}")(version, *found.groups())
+                    finally:
+                        self._language = None
         return None
+
+    def _has_edition(self, language: str) -> bool:
+        try:
+            editions = self._load().settings.editions
+        except NewsletterError:
+            return False
+        return language in editions[1:]
+
+    def _edition(self, project: Project) -> Project:
+        """The project in the language of the page being answered."""
+        return project.edition(self._language) if self._language else project
+
+    def _links(self, project: Project, here: str) -> dict:
+        """`prefix` for the page's links in its own edition, and the same page in every edition."""
+        from newsletter.rendering.i18n import language_name
+
+        editions = project.settings.editions
+        current = self._language or editions[0]
+        prefix = f"/{self._language}" if self._language else ""
+        found = [{"language": code, "name": language_name(code), "current": code == current,
+                  "href": ("" if code == editions[0] else f"/{code}") + here} for code in editions]
+        return {"prefix": prefix, "editions": found if len(editions) > 1 else []}
 
     def _index(self, version: int) -> Page:
         try:
@@ -86,7 +125,7 @@ class PreviewSite:
         except NewsletterError as exc:
             return self._error_page(exc, version)
         return self._html("index.html", version=version, weeks=self.week_entries(project),
-                          name=project.settings.name, drafts=self.drafts)
+                          name=project.settings.name, drafts=self.drafts, **self._links(project, "/"))
 
     def _week(self, version: int, week_id: str) -> Page | None:
         try:
@@ -100,7 +139,8 @@ class PreviewSite:
             result = self._build(project, week)
         except NoEvents as exc:
             return self._html("week.html", version=version, week=week, label=week_label(week), empty=str(exc),
-                              name=project.settings.name, nav=self._neighbours(project, week), drafts=self.drafts)
+                              name=project.settings.name, nav=self._neighbours(project, week), drafts=self.drafts,
+                              **self._links(project, f"/week/{week.id}/"))
         except NewsletterError as exc:
             return self._error_page(exc, version)
         return self._html(
@@ -108,7 +148,7 @@ class PreviewSite:
             drafts=self.drafts, draft_count=sum(1 for e in result.digest.events if e.draft),
             nav=self._neighbours(project, week),
             announcements=[self._announcement_entry(project, e) for e in result.digest.events],
-            **self._message(project, result),
+            **self._message(project, result), **self._links(project, f"/week/{week.id}/"),
         )
 
     def _email(self, version: int, week_id: str) -> Page | None:
@@ -139,9 +179,10 @@ class PreviewSite:
                                    "announcement.txt": "announcement.txt"}[name])
         settings = project.settings
         week = week_containing(event.start.astimezone(settings.timezone).date(), settings.week_start, settings.timezone)
+        here = f"/announce/{event.id}/{'reminder/' if reminder else ''}"
         return self._html("announce.html", version=version, event=event, reminder=bool(reminder), week_id=week.id,
                           can_remind=self._announcement_entry(project, event)["reminder"],
-                          **self._message(project, result))
+                          **self._message(project, result), **self._links(project, here))
 
     def _message(self, project: Project, result: Rendered) -> dict:
         """What message.html shows of any email: the inbox line, size and text."""
@@ -154,9 +195,22 @@ class PreviewSite:
         """One line of the week page's list of events: can it have a reminder today, and if not, why."""
         as_of = datetime.combine(self.today(project), time(0), tzinfo=project.settings.timezone)
         why = reminder_problem(event, as_of)
-        short = None if why is None else ("already over" if event.ends_at <= as_of else event.status)
-        return {"id": event.id, "title": event.title, "status": event.status if event.changed else None,
-                "reminder": why is None, "why_no_reminder": f"no reminder: {short}" if short else None}
+        with self._speaking(project):
+            short = None if why is None else (_("already over") if event.ends_at <= as_of
+                                              else status_label(event.status).lower())
+            return {"id": event.id, "title": event.title, "status": event.status if event.changed else None,
+                    "status_label": status_label(event.status).lower() if event.changed else None,
+                    "reminder": why is None,
+                    "why_no_reminder": _("no reminder: %(why)s") % {"why": short} if short else None}
+
+    def _speaking(self, project: Project | None):
+        """The preview's own words are in the language of the edition shown."""
+        from newsletter.rendering.i18n import speaking
+
+        if project is None:
+            return speaking("en")
+        settings = self._edition(project).settings
+        return speaking(settings.language, settings.clock)
 
     # Building --------------------------------------------------------------------
 
@@ -173,23 +227,29 @@ class PreviewSite:
         return parse_week(week_id, settings.week_start, settings.timezone)
 
     def _build(self, project: Project, week: Week) -> Build:
-        cached = self._builds.get(week.id)
+        key = f"{self._language or ''}:{week.id}"
+        cached = self._builds.get(key)
         if cached is None:
             try:
-                cached = render_week(project, week, drafts=self.drafts)
+                cached = render_week(self._edition(project), week, drafts=self.drafts)
             except NewsletterError as exc:
                 cached = exc
-            self._builds[week.id] = cached
+            self._builds[key] = cached
         if isinstance(cached, NewsletterError):
             raise cached
         return cached
 
     def _announcement(self, project: Project, event, reminder: bool) -> Announcement:
-        key = f"{'reminder' if reminder else 'announce'}:{event.id}"
+        key = f"{self._language or ''}:{'reminder' if reminder else 'announce'}:{event.id}"
         cached = self._builds.get(key)
         if cached is None:
+            edition = self._edition(project)
+            if edition is not project:
+                from newsletter.sources.translations import localize
+
+                event = localize(event, edition.settings.language, project.settings.primary)
             try:
-                cached = render_announcement_files(project, event, self.today(project), reminder)
+                cached = render_announcement_files(edition, event, self.today(project), reminder)
             except NewsletterError as exc:
                 cached = exc
             self._builds[key] = cached
@@ -243,7 +303,12 @@ class PreviewSite:
         return self._html("error.html", version=version, problems=problems, what=what)
 
     def _html(self, template: str, **context) -> Page:
-        return Page(render_page(template, context).encode("utf-8"))
+        try:
+            project = self._load()
+        except NewsletterError:
+            project = None
+        with self._speaking(project):
+            return Page(render_page(template, context).encode("utf-8"))
 
 
 def _files(result: Rendered | None, name: str) -> Page | None:
@@ -259,8 +324,13 @@ def _files(result: Rendered | None, name: str) -> Page | None:
 
 
 def render_page(name: str, context: dict) -> str:
+    """A page of the preview's own, in the language being written."""
+    from newsletter.models import direction_of
+    from newsletter.rendering.i18n import language, translations
+
     env = _page_environment()
-    return env.get_template(name).render(context)
+    env.install_gettext_translations(translations(language()), newstyle=True)
+    return env.get_template(name).render(context, page_language=language(), page_direction=direction_of(language()))
 
 
 _ENV = None
@@ -274,6 +344,7 @@ def _page_environment():
         _ENV = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(builtin_dir("preview"))),
             autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
         )
     return _ENV
 
