@@ -50,6 +50,7 @@ def main() -> None:
             archive(browser, root)
             notice(browser, root)
             busy_week(browser, root)
+            bilingual(browser, root)
             browser.close()
 
 
@@ -94,6 +95,37 @@ def busy_week(browser, root: Path) -> None:
                     clip={"x": 0, "y": top - 420, "width": 375, "height": 1100})
     page.close()
     print("wrote docs/busy-week-phone.png")
+
+
+RALLY_ES = """\
+---
+title: "Manifestación #Justice4Siham y #Justice4Naseem"
+summary: Que Siham Byah vuelva con su hijo, y que el DCF deje de colaborar con ICE.
+---
+
+Siham Byah, madre y activista de Nahant, fue deportada a Marruecos el 29 de
+diciembre; el DCF no la deja hablar con su hijo Naseem. Nos reunimos frente al
+edificio federal JFK para exigir su regreso.
+"""
+
+
+def bilingual(browser, root: Path) -> None:
+    """The sample week with languages = ["en", "es"] and bilingual = "together", on a phone, at the rally."""
+    group = root / "bilingual"
+    shutil.copytree(root / "events", group / "events")
+    settings = (root / "newsletter.toml").read_text(encoding="utf-8")
+    (group / "newsletter.toml").write_text(settings.replace(
+        'name = "ISO Boston Events"', 'name = "ISO Boston Events"\nlanguages = ["en", "es"]\nbilingual = "together"'))
+    (group / "events" / "2018-01-27-justice-for-siham-and-naseem-rally.es.md").write_text(RALLY_ES, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "newsletter", "build", "--week", "2018-W04", "--out", "out"],
+                   cwd=group, check=True, capture_output=True)
+    page = browser.new_page(viewport={"width": 375, "height": 1100}, device_scale_factor=1)
+    page.goto((group / "out" / "digest.html").as_uri())
+    top = page.eval_on_selector(".nl-version", "e => e.getBoundingClientRect().top + window.scrollY")
+    page.screenshot(path=str(DOCS / "bilingual-phone.png"), full_page=True,
+                    clip={"x": 0, "y": max(0, top - 560), "width": 375, "height": 1000})
+    page.close()
+    print("wrote docs/bilingual-phone.png")
 
 
 def preview(browser, root: Path) -> None:
