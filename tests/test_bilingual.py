@@ -367,13 +367,17 @@ def test_each_language_s_archive_pages_pass_the_nu_html_checker(sample):
     from test_archive import vnu_jar
 
     jar = vnu_jar()
-    bilingual(sample, "together", rally=RALLY_ES)  # a version block inside the details
-    config = sample / "newsletter.toml"
+    config = bilingual(sample, "together", rally=RALLY_ES)
+    together = CliRunner().invoke(main, ["archive", "--out", "together", "--today", "2018-01-20"])
+    assert together.exit_code == 0, together.output
+    spanish_block = soup_of((sample / f"together/events/{RALLY}/index.html").read_bytes()).find("div", lang="es")
+    assert words(spanish_block).startswith("Manifestación #Justice4Siham y #Justice4Naseem")
     config.write_text(config.read_text().replace('bilingual = "together"', 'bilingual = "separate"'))
     result = CliRunner().invoke(main, ["archive", "--out", "site", "--today", "2018-01-20"])
     assert result.exit_code == 0, result.output
     pages = [str(sample / "site" / page) for page in ("index.html", "es/index.html", "es/2018-W04/index.html",
                                                       f"es/events/{RALLY}/index.html", f"events/{RALLY}/index.html")]
+    pages += [str(sample / "together" / page) for page in ("2018-W04/index.html", f"events/{RALLY}/index.html")]
     done = subprocess.run(["java", "-jar", jar, "--format", "json", *pages], capture_output=True, text=True,
                           timeout=300)
     messages = json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"]
