@@ -166,9 +166,36 @@ def to_ics(events: list[Event], settings: Settings, stamp: datetime, name: str |
                 calendar.add_component(entry)
         else:
             calendar.add_component(_entry(event, settings, stamp))
-    calendar.add_missing_timezones()
+    first, last = _time_span(events, stamp)
+    calendar.add_missing_timezones(first_date=first, last_date=last)
     _one_rdate_per_line(calendar)
     return calendar.to_ical()
+
+
+OPEN_SERIES_YEARS = 10  # how far past the build a series without an end has its zone's clock changes written
+
+
+def _time_span(events: list[Event], stamp: datetime) -> tuple[date, date]:
+    """The days the calendar's time zones must cover: every event's date, the way calendars will expand them.
+
+    A zone's clock changes are written as a list of dates (one per line, see
+    below), so the list reaches from the year before the first event to the
+    year after the last; a series with no end is followed ten years past the build.
+    """
+    from newsletter.schedule import recurrence
+
+    days = []
+    for event in events:
+        days += [event.start.date(), event.last_day]
+        days += [changed.start.date() for _, changed in event.changes]
+        if event.rescheduled_from is not None:
+            days.append(event.rescheduled_from.date())
+        if event.is_series:
+            days.append(recurrence.last(event) if (event.repeat.until or event.repeat.count)
+                        else date(stamp.year + OPEN_SERIES_YEARS, 12, 31))
+    if not days:
+        days = [stamp.date()]
+    return date(min(days).year - 1, 1, 1), date(max(days).year + 2, 1, 1)
 
 
 def _one_rdate_per_line(calendar) -> None:
