@@ -95,8 +95,19 @@ def test_feed_parses_with_a_real_feed_parser(site):
     first = feed.entries[2]
     assert first.title == "ISO Boston Events: January 22–28, 2018"
     assert first.summary.startswith("4 events: ")
-    published = datetime(*first.published_parsed[:6], tzinfo=timezone.utc)
-    assert published == datetime(2018, 1, 22, 13, 0, tzinfo=timezone.utc)  # Monday 8 am in Boston
+    past = feed.entries[3]
+    published = datetime(*past.published_parsed[:6], tzinfo=timezone.utc)
+    assert published == datetime(2018, 1, 15, 13, 0, tzinfo=timezone.utc)  # Monday 8 am in Boston
+
+
+def test_no_feed_entry_is_updated_after_today(site):
+    today = datetime(2018, 1, 18, tzinfo=timezone.utc)  # the --today of the archive; W04 to W06 are to come
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    moments = [datetime(*e.updated_parsed[:6], tzinfo=timezone.utc) for e in feed.entries]
+    assert max(moments) == today and all(m <= today for m in moments)
+    assert datetime(*feed.feed.updated_parsed[:6], tzinfo=timezone.utc) == today
+    assert [e.link for e in feed.entries if datetime(*e.updated_parsed[:6], tzinfo=timezone.utc) == today] == [
+        f"{BASE}2018-W{n:02d}/" for n in (6, 5, 4)]
 
 
 def test_calendar_has_upcoming_and_recent_events_only(sample):

@@ -214,7 +214,7 @@ def atom_feed(digests: list[Digest], settings: Settings, stamp: datetime) -> byt
     add(feed, "id", settings.archive_url)
     add(feed, "link", href=settings.archive_url, rel="alternate", type="text/html")
     add(feed, "link", href=f"{settings.archive_url}feed.xml", rel="self", type="application/atom+xml")
-    newest = max((_published(d, settings) for d in digests), default=stamp)
+    newest = max((_published(d, settings, stamp) for d in digests), default=stamp)
     add(feed, "updated", newest.isoformat())
     add(add(feed, "author"), "name", settings.organization or settings.name)
     for digest in digests:
@@ -223,8 +223,8 @@ def atom_feed(digests: list[Digest], settings: Settings, stamp: datetime) -> byt
         add(entry, "title", f"{settings.name}: {week_label(digest.week)}")
         add(entry, "id", url)
         add(entry, "link", href=url, rel="alternate", type="text/html")
-        add(entry, "updated", _published(digest, settings).isoformat())
-        add(entry, "published", _published(digest, settings).isoformat())
+        add(entry, "updated", _published(digest, settings, stamp).isoformat())
+        add(entry, "published", _published(digest, settings, stamp).isoformat())
         titles = "; ".join(e.title for e in digest.events)
         count = len(digest.events)
         add(entry, "summary", ngettext("%(num)d event: %(titles)s", "%(num)d events: %(titles)s", count)
@@ -232,9 +232,14 @@ def atom_feed(digests: list[Digest], settings: Settings, stamp: datetime) -> byt
     return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def _published(digest: Digest, settings: Settings) -> datetime:
-    """A digest counts as published on the Monday (or Sunday) its week starts, at 8 am."""
-    return datetime.combine(digest.week.first_day, time(8), tzinfo=settings.timezone)
+def _published(digest: Digest, settings: Settings, stamp: datetime) -> datetime:
+    """A digest counts as published on the Monday (or Sunday) its week starts, at 8 am, or today if that is later.
+
+    A week still to come is already on the site, written today: a feed
+    reader must not be told it was updated in the future.
+    """
+    planned = datetime.combine(digest.week.first_day, time(8), tzinfo=settings.timezone)
+    return min(planned, stamp.astimezone(settings.timezone))
 
 
 def write_site(files: Iterable[tuple[str, Callable[[], bytes]]], out: Path,
