@@ -92,8 +92,8 @@ def test_announcement_html_shows_the_event_alone_in_full(sample):
     assert len(description.find("ol").find_all("li")) == 6  # the whole description, demands and all
     assert "ICE stops terrorizing our communities" in words(description)
     calendar = {a.get_text(): a["href"] for a in soup.find(class_="nl-calendar").find_all("a")}
-    assert calendar["Google"].startswith("https://calendar.google.com/calendar/render?")
-    assert calendar["Apple and others (.ics)"] == f"https://example.org/iso-boston/events/{RALLY}.ics"
+    assert calendar["Add to Google Calendar"].startswith("https://calendar.google.com/calendar/render?")
+    assert calendar["Download for Apple and others (.ics)"] == f"https://example.org/iso-boston/events/{RALLY}.ics"
     # "View in browser" opens the event's page on the archive.
     assert soup.find("a", string="View this email in your browser")["href"] == f"https://example.org/iso-boston/events/{RALLY}/"
     assert all(t.get("role") == "presentation" for t in soup.find_all("table"))
@@ -436,7 +436,7 @@ def test_text_part_line_by_line(project):
     text = files["announcement.txt"].decode()
     soup = soup_of(files)
     calendar = {a.get_text(): a["href"] for a in soup.find(class_="nl-calendar").find_all("a")}
-    expected = EXPECTED_TEXT.format(google=calendar["Google"], outlook=calendar["Outlook"])
+    expected = EXPECTED_TEXT.format(google=calendar["Add to Google Calendar"], outlook=calendar["Add to Outlook.com"])
     assert text.split("\n") == expected.split("\n")
 
 

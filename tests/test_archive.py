@@ -75,8 +75,8 @@ def test_event_page_has_its_details_and_calendar_links(site):
     assert "When: Thursday, January 25 · 7:00–9:00 pm" in text and "Sharon Smith" in text
     assert [h.name for h in soup.find_all(["h1", "h2", "h3"])] == ["h1", "h2"]  # the reading list heading
     calendar = {a.get_text(): a["href"] for a in soup.select(".calendar a")}
-    assert calendar["Apple and others (.ics)"] == f"{BASE}events/2018-01-25-metoo-fight-against-sexism.ics"
-    assert calendar["Google Calendar"].startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
+    assert calendar["Download for Apple and others (.ics)"] == f"{BASE}events/2018-01-25-metoo-fight-against-sexism.ics"
+    assert calendar["Add to Google Calendar"].startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
 
 
 def test_a_rescheduled_events_page_says_where_it_moved_from_and_why(site):

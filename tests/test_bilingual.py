@@ -219,7 +219,7 @@ def test_separate_editions_are_one_set_of_files_per_language(sample):
     assert "[3] Manifestación #Justice4Siham y #Justice4Naseem" in text
     assert "Siham Byah fue deportada a Marruecos el 29 de diciembre. Nos reunimos" in text
     # The Spanish edition's links go to the Spanish archive.
-    assert rally.find_next("a", string="Apple y otros (.ics)")["href"].startswith("https://example.org/iso-boston/es/")
+    assert rally.find_next("a", string="Descargar para Apple y otros (.ics)")["href"].startswith("https://example.org/iso-boston/es/")
 
 
 def test_build_says_what_each_edition_is(sample):
