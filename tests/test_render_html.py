@@ -35,6 +35,13 @@ def test_document_has_language_direction_title_and_doctype(sample_html, soup):
     assert soup.title.get_text() == "ISO Boston Events: January 22–28, 2018"
 
 
+def test_head_tells_apple_mail_and_ios_to_leave_the_layout_and_links_alone(soup):
+    metas = {m.get("name"): m.get("content") for m in soup.head.find_all("meta") if m.get("name")}
+    assert "x-apple-disable-message-reformatting" in metas
+    assert metas["format-detection"] == "telephone=no, date=no, address=no, email=no, url=no"
+    assert metas["viewport"] == "width=device-width, initial-scale=1"
+
+
 def test_hidden_preheader_comes_first(soup):
     first = soup.body.find("div", class_="nl-preheader")
     assert first is not None

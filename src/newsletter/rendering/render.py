@@ -19,6 +19,10 @@ from newsletter.models import Digest, Event, RenderedEmail, Settings
 from newsletter.rendering.present import AnnouncementView, DigestView, EmailView, announcement_view, digest_view
 
 GMAIL_CLIP_BYTES = 102_000
+# Apple Mail must not rescale the email, and iOS must not turn dates, times and addresses into blue links
+# that ignore the email's colours: the email marks up its own links.
+CLIENT_METAS = ('<meta name="x-apple-disable-message-reformatting">'
+                '<meta name="format-detection" content="telephone=no, date=no, address=no, email=no, url=no">')
 _TOKEN = "newsletter-merge-tag-{}"
 
 
@@ -87,6 +91,7 @@ def render_html(view: EmailView, settings: Settings, template: str) -> str:
     html = inline_css(html, templates.render(settings, "email.css", context))
     dark = templates.render(settings, "dark.css", context)
     html = html.replace("</head>", f'<style type="text/css">\n{dark.strip()}\n</style>\n</head>', 1)
+    html = re.sub(r"(<head[^>]*>)", r"\1" + CLIENT_METAS, html, count=1)
     return tags.restore(html).rstrip("\n") + "\n"
 
 
