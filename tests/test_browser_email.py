@@ -245,3 +245,43 @@ def test_a_time_range_stays_on_one_line_on_a_narrow_phone(browser, tmp_path):
             split_at.append(width)
     assert split_at == []
     page.close()
+
+
+# Every visible line: rules between entries, section bars, the notice's bar, the footer rule.
+BORDERS = """(elements) => {
+  const found = [];
+  const backgroundOf = (e) => {
+    for (let node = e; node; node = node.parentElement) {
+      const color = getComputedStyle(node).backgroundColor;
+      if (color && color !== "rgba(0, 0, 0, 0)" && color !== "transparent") return color;
+    }
+    return getComputedStyle(document.body).backgroundColor;
+  };
+  for (const e of elements) {
+    const style = getComputedStyle(e);
+    for (const side of ["Top", "Right", "Bottom", "Left"]) {
+      if (parseFloat(style["border" + side + "Width"]) >= 1 && style["border" + side + "Style"] !== "none") {
+        found.push([e.tagName + "." + e.className, side, style["border" + side + "Color"], backgroundOf(e.parentElement || e)]);
+      }
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("which", ["digest", "busy", "notice"])
+def test_rules_and_section_bars_stand_out_3_to_1_in_light_and_dark(browser, digest_url, busy_url, notice_url, which):
+    url = {"digest": digest_url, "busy": busy_url, "notice": notice_url}[which]
+    for scheme in ("light", "dark"):
+        page = open_page(browser, url, 375, scheme)
+        lines = page.eval_on_selector_all("body *", BORDERS)
+        page.close()
+        kinds = {name for name, *_ in lines}
+        assert any("nl-footer-rule" in name or name.startswith("P.") for name in kinds), kinds
+        for name, side, color, background in lines:
+            ratio = contrast(rgb_to_hex(color), rgb_to_hex(background))
+            assert ratio >= 3, (scheme, name, side, color, background, round(ratio, 2))
+        if which == "digest":
+            assert {"H2.nl-section nl-bar-agenda", "H2.nl-section nl-bar-meeting", "P."} <= kinds, kinds
+        if which == "busy":
+            assert "HR.nl-rule" in kinds, kinds

@@ -6,6 +6,7 @@ import re
 
 HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 AA = 4.5  # WCAG 2 level AA for body text
+NON_TEXT = 3.0  # WCAG 2.1 1.4.11: lines and bars a reader needs to see
 DARK_BACKGROUND = "#16181d"
 DARK_TEXT = "#e8eaed"
 

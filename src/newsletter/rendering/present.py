@@ -9,7 +9,7 @@ from typing import Any
 
 from newsletter.rendering import body
 from newsletter.outputs import calendars
-from newsletter.rendering.colors import DARK_BACKGROUND, DARK_TEXT, legible_on, readable_on
+from newsletter.rendering.colors import DARK_BACKGROUND, DARK_TEXT, NON_TEXT, legible_on, readable_on
 from newsletter.schedule.dates import (format_day, format_glance, format_moment, format_numeric_day, format_through,
                               format_through_short, format_weekday, format_when, relative_day, week_label)
 from newsletter.models import Digest, Event, Settings
@@ -17,6 +17,7 @@ from newsletter.rendering.i18n import N_, _
 from newsletter.schedule.recurrence import in_words, short
 from markupsafe import Markup
 
+RULE_GREY = "#8c959f"  # the lines between entries: quiet, yet 3:1 on white
 COLUMN_WIDTH = 552  # the 600 px body less 24 px each side: an image is shown this wide
 LOGO_WIDTH = 120
 BUTTON_NAME_LIMIT = 40  # longer titles make a button of three lines on a phone: "RSVP for this rally"
@@ -150,7 +151,8 @@ def digest_view(digest: Digest, settings: Settings, compact: frozenset[str] = fr
         ongoing = section.id == "ongoing"
         views = [event_view(e, settings, year, ongoing) for e in section.events]
         sections.append({"id": section.id, "heading": section_heading(section.id, section.heading, settings),
-                         "color": section.color, "ongoing": ongoing, "events": views})
+                         "color": section.color, "dark_color": legible_on(section.color, DARK_BACKGROUND, NON_TEXT),
+                         "ongoing": ongoing, "events": views})
     shown = [v for s in sections for v in s["events"]]
     agenda = sorted((v for v in shown if not v.ongoing), key=lambda v: (v.start, v.title))
     agenda += [v for v in shown if v.ongoing]
@@ -432,6 +434,11 @@ def theme_view(settings: Settings) -> dict[str, Any]:
         "dark_background": DARK_BACKGROUND,
         "dark_text": DARK_TEXT,
         "dark_accent": dark_accent,
+        # Rules and section bars are not text, but must still be seen: 3:1 (WCAG 1.4.11) in both schemes.
+        "rule": legible_on(RULE_GREY, theme.background, NON_TEXT),
+        "dark_rule": legible_on(RULE_GREY, DARK_BACKGROUND, NON_TEXT),
+        "dark_bar": legible_on(theme.text, DARK_BACKGROUND, NON_TEXT),
+        "dark_accent_bar": legible_on(theme.accent, DARK_BACKGROUND, NON_TEXT),
         "alert": legible_on("#b42318", theme.background),
         "dark_alert": legible_on("#ff8a80", DARK_BACKGROUND),
     }
