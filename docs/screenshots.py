@@ -86,15 +86,20 @@ def busy_week(browser, root: Path) -> None:
     settings = (REPO / "newsletter.toml").read_text(encoding="utf-8")
     (busy / "newsletter.toml").write_text(settings.replace('name = "ISO Boston Events"', 'name = "Tenants Weekly"'))
     write_busy_week(busy / "events")
+    phone_shot_at(browser, busy, ".nl-events", 420, 1100, "busy-week-phone.png")
+
+
+def phone_shot_at(browser, group: Path, selector: str, above: int, height: int, name: str) -> None:
+    """Build the group's sample week and take a phone-wide picture from `above` pixels over `selector`."""
     subprocess.run([sys.executable, "-m", "newsletter", "build", "--week", "2018-W04", "--out", "out"],
-                   cwd=busy, check=True, capture_output=True)
+                   cwd=group, check=True, capture_output=True)
     page = browser.new_page(viewport={"width": 375, "height": 1100}, device_scale_factor=1)
-    page.goto((busy / "out" / "digest.html").as_uri())
-    top = page.eval_on_selector(".nl-events", "e => e.getBoundingClientRect().top + window.scrollY")
-    page.screenshot(path=str(DOCS / "busy-week-phone.png"), full_page=True,
-                    clip={"x": 0, "y": top - 420, "width": 375, "height": 1100})
+    page.goto((group / "out" / "digest.html").as_uri())
+    top = page.eval_on_selector(selector, "e => e.getBoundingClientRect().top + window.scrollY")
+    page.screenshot(path=str(DOCS / name), full_page=True,
+                    clip={"x": 0, "y": max(0, top - above), "width": 375, "height": height})
     page.close()
-    print("wrote docs/busy-week-phone.png")
+    print(f"wrote docs/{name}")
 
 
 RALLY_ES = """\
@@ -117,15 +122,7 @@ def bilingual(browser, root: Path) -> None:
     (group / "newsletter.toml").write_text(settings.replace(
         'name = "ISO Boston Events"', 'name = "ISO Boston Events"\nlanguages = ["en", "es"]\nbilingual = "together"'))
     (group / "events" / "2018-01-27-justice-for-siham-and-naseem-rally.es.md").write_text(RALLY_ES, encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "newsletter", "build", "--week", "2018-W04", "--out", "out"],
-                   cwd=group, check=True, capture_output=True)
-    page = browser.new_page(viewport={"width": 375, "height": 1100}, device_scale_factor=1)
-    page.goto((group / "out" / "digest.html").as_uri())
-    top = page.eval_on_selector(".nl-version", "e => e.getBoundingClientRect().top + window.scrollY")
-    page.screenshot(path=str(DOCS / "bilingual-phone.png"), full_page=True,
-                    clip={"x": 0, "y": max(0, top - 560), "width": 375, "height": 1000})
-    page.close()
-    print("wrote docs/bilingual-phone.png")
+    phone_shot_at(browser, group, ".nl-version", 560, 1000, "bilingual-phone.png")
 
 
 def preview(browser, root: Path) -> None:
