@@ -6,7 +6,6 @@ No critical or serious violation may remain (WCAG 2.1 A and AA rules, and axe's 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

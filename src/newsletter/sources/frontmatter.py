@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
+MAX_DEPTH = 12  # the deepest an event file goes is changes.<date>.speakers[0].name
+TOO_DEEP = "the fields are nested deeper than an event file ever needs: check the indentation and the brackets"
 
 
 class FrontMatterError(ValueError):
@@ -70,6 +72,8 @@ def _load_yaml(source: str, first_line: int) -> tuple[dict[str, Any], dict[str, 
     lines = source.split("\n")
     try:
         root = yaml.compose(source, Loader=yaml.BaseLoader)
+    except RecursionError:
+        raise FrontMatterError(TOO_DEEP, first_line) from None
     except yaml.MarkedYAMLError as exc:
         message, at = _in_plain_words(exc, lines)
         raise FrontMatterError(message, first_line + at if at is not None else None) from None
@@ -82,7 +86,7 @@ def _load_yaml(source: str, first_line: int) -> tuple[dict[str, Any], dict[str, 
             "front matter must be fields such as 'title: ...', one per line", first_line
         )
     positions: dict[str, int] = {}
-    data = _to_python(root, "", positions, first_line, lines)
+    data = _to_python(root, "", positions, first_line, lines, set())
     return data, positions
 
 
@@ -126,7 +130,16 @@ def _in_plain_words(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[str, i
     return f"YAML: {problem or exc.context or 'cannot be read'} (check the spacing and quotes on this line)", at
 
 
-def _to_python(node: yaml.Node, path: str, positions: dict[str, int], first_line: int, lines: list[str]) -> Any:
+def _to_python(node: yaml.Node, path: str, positions: dict[str, int], first_line: int, lines: list[str],
+               seen: set[int], depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise FrontMatterError(TOO_DEEP, first_line + node.start_mark.line)
+    if not isinstance(node, yaml.ScalarNode):
+        # An alias (*name) is the same node again: a few of them nested repeat a value billions of times.
+        if id(node) in seen:
+            raise FrontMatterError("YAML: '*' repeats a value marked with '&' elsewhere; event files do not use "
+                                   "these: write the value out where it goes", first_line + node.start_mark.line)
+        seen.add(id(node))
     if isinstance(node, yaml.ScalarNode):
         if node.style is None:
             _lost_to_yaml(node, path, first_line, lines)
@@ -138,7 +151,7 @@ def _to_python(node: yaml.Node, path: str, positions: dict[str, int], first_line
         for number, item in enumerate(node.value):
             item_path = f"{path}[{number}]"
             positions[item_path] = first_line + item.start_mark.line
-            items.append(_to_python(item, item_path, positions, first_line, lines))
+            items.append(_to_python(item, item_path, positions, first_line, lines, seen, depth + 1))
         return items
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
@@ -150,7 +163,7 @@ def _to_python(node: yaml.Node, path: str, positions: dict[str, int], first_line
         if key in result:
             raise FrontMatterError(f"YAML: field '{key_path}' is given twice", line)
         positions[key_path] = line
-        result[key] = _to_python(value_node, key_path, positions, first_line, lines)
+        result[key] = _to_python(value_node, key_path, positions, first_line, lines, seen, depth + 1)
     return result
 
 
