@@ -246,6 +246,9 @@ def write_site(files: Iterable[tuple[str, Callable[[], bytes]]], out: Path,
                progress: Callable[[Iterable], Iterable] = lambda items: items) -> SiteReport:
     """Write each file atomically; a file whose bytes have not changed is left alone."""
     report = SiteReport()
+    if out.is_dir():  # the temporary files of a run that was killed before it could rename them
+        for stale in out.rglob(".*.tmp"):
+            stale.unlink(missing_ok=True)
     items = list(files)
     for relative, render in progress(items):
         data = render()

@@ -173,6 +173,9 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
 def write_atomically(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
     """Write every file or none: each goes to a temporary file first, then all are renamed."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    for name in outputs:  # what a run killed before its renames left behind
+        for stale in out_dir.glob(f".{name}.*.tmp"):
+            stale.unlink(missing_ok=True)
     staged: list[tuple[str, Path]] = []
     try:
         for name, data in outputs.items():
