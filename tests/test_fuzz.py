@@ -101,3 +101,18 @@ def test_nesting_deeper_than_any_event_is_one_plain_error(settings):
     event, problems = read_event(raw, "events/fuzz.md", "fuzz", settings)
     assert event is None and len(problems) == 1
     assert str(problems[0]).startswith("events/fuzz.md:5: the fields are nested deeper than an event file ever needs")
+
+
+@FUZZ
+@seed(2018)
+@given(st.binary(max_size=300) | st.sampled_from([b"name = \"\x00\"\n", b"\xff\xfename = 1\n", b"name = '" + b"x" * 100_000,
+                                                  b"[[kinds]]\n" * 50, b"a = [" * 300 + b"]" * 300]))
+def test_any_bytes_as_settings_give_settings_or_problems(tmp_path_factory, raw):
+    from newsletter.sources.config import load_settings
+
+    path = tmp_path_factory.mktemp("raw") / "newsletter.toml"
+    path.write_bytes(raw)
+    try:
+        load_settings(path)
+    except InvalidInput:
+        pass
