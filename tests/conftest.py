@@ -65,15 +65,18 @@ def settings():
                     timezone_name="America/New_York")
 
 
+def copy_sample(root: Path) -> Path:
+    """The repository's sample newsletter (settings and the seed's events), copied into `root`."""
+    shutil.copy(REPO / "newsletter.toml", root / "newsletter.toml")
+    shutil.copytree(REPO / "events", root / "events")
+    return root
+
+
 @pytest.fixture
 def sample(tmp_path, monkeypatch) -> Path:
-    """A copy of the repository's sample newsletter (settings and the seed's events)."""
-    import shutil
-
-    shutil.copy(REPO / "newsletter.toml", tmp_path / "newsletter.toml")
-    shutil.copytree(REPO / "events", tmp_path / "events")
+    """A copy of the repository's sample newsletter, as the working folder."""
     monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return copy_sample(tmp_path)
 
 
 # Headless Chromium, driven by Playwright with the system's browser ---------------

@@ -5,12 +5,11 @@ No critical or serious violation may remain (WCAG 2.1 A and AA rules, and axe's 
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO, require
+from conftest import REPO, copy_sample, require
 from newsletter.cli import main
 
 pytestmark = pytest.mark.browser
@@ -32,12 +31,10 @@ def violations(browser, url: str, scheme: str = "light") -> list[tuple[str, str,
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
-    """The sample's digest, a change notice, a bilingual digest and the archive, written by the CLI."""
+    """The sample's digest, a change notice and the archive, written by the CLI."""
     import os
 
-    root = tmp_path_factory.mktemp("axe")
-    shutil.copy(REPO / "newsletter.toml", root / "newsletter.toml")
-    shutil.copytree(REPO / "events", root / "events")
+    root = copy_sample(tmp_path_factory.mktemp("axe"))
     here = os.getcwd()
     os.chdir(root)
     try:

@@ -12,13 +12,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def digest_url(tmp_path_factory):
-    import shutil
-    from pathlib import Path
+    from conftest import copy_sample
 
-    repo = Path(__file__).resolve().parents[1]
-    root = tmp_path_factory.mktemp("sample")
-    shutil.copy(repo / "newsletter.toml", root / "newsletter.toml")
-    shutil.copytree(repo / "events", root / "events")
+    root = copy_sample(tmp_path_factory.mktemp("sample"))
     build(root / "newsletter.toml", root / "events", week="2018-W04", out=root / "out")
     return (root / "out" / "digest.html").as_uri()
 

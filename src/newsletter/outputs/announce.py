@@ -153,14 +153,8 @@ def announcement_for(project: Project, events_dir: Path, ref: str, reminder: boo
     results = []
     for language in project.settings.editions:
         edition = project.edition(language)
-        if edition is not project:
-            from newsletter.sources.translations import localize
-
-            event_here = localize(event, language, project.settings.primary)
-        else:
-            event_here = event
-        results.append(render_announcement_files(edition, event_here, today or today_in(project.settings), reminder,
-                                                 exact_time=today is None))
+        results.append(render_announcement_files(edition, edition.localized(event), today or today_in(project.settings),
+                                                 reminder, exact_time=today is None))
     results[0].translations = results[1:]
     return results[0]
 

@@ -42,6 +42,15 @@ class Project:
                          archive_url=f"{base}{language}/" if base and language != settings.primary else base)
         return Project(edited, [localize(event, language, settings.primary) for event in self.events])
 
+    def localized(self, event: Event) -> Event:
+        """`event` (one of the primary project's, or a date of one) in this edition's words."""
+        settings = self.settings
+        if settings.language == settings.primary:
+            return event
+        from newsletter.sources.translations import localize
+
+        return localize(event, settings.language, settings.primary)
+
 
 def site_root(settings: Settings) -> str | None:
     """The archive's address for the primary language; another edition's is under it."""

@@ -227,29 +227,20 @@ class PreviewSite:
         return parse_week(week_id, settings.week_start, settings.timezone)
 
     def _build(self, project: Project, week: Week) -> Build:
-        key = f"{self._language or ''}:{week.id}"
-        cached = self._builds.get(key)
-        if cached is None:
-            try:
-                cached = render_week(self._edition(project), week, drafts=self.drafts)
-            except NewsletterError as exc:
-                cached = exc
-            self._builds[key] = cached
-        if isinstance(cached, NewsletterError):
-            raise cached
-        return cached
+        return self._cached(f"{week.id}", lambda: render_week(self._edition(project), week, drafts=self.drafts))
 
     def _announcement(self, project: Project, event, reminder: bool) -> Announcement:
-        key = f"{self._language or ''}:{'reminder' if reminder else 'announce'}:{event.id}"
+        edition = self._edition(project)
+        return self._cached(f"{'reminder' if reminder else 'announce'}:{event.id}", lambda: render_announcement_files(
+            edition, edition.localized(event), self.today(project), reminder))
+
+    def _cached(self, key: str, render):
+        """What `render` gives for the edition being shown, kept (a failure too) until a file changes."""
+        key = f"{self._language or ''}:{key}"
         cached = self._builds.get(key)
         if cached is None:
-            edition = self._edition(project)
-            if edition is not project:
-                from newsletter.sources.translations import localize
-
-                event = localize(event, edition.settings.language, project.settings.primary)
             try:
-                cached = render_announcement_files(edition, event, self.today(project), reminder)
+                cached = render()
             except NewsletterError as exc:
                 cached = exc
             self._builds[key] = cached
