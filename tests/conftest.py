@@ -23,6 +23,14 @@ address = "12 Example St, Boston, MA 02118"
 """
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_config_home(tmp_path_factory):
+    """newsletter keeps its cache-signing key in the user's config folder: the tests get one of their own."""
+    home = tmp_path_factory.mktemp("config-home")
+    os.environ["XDG_CONFIG_HOME"] = str(home)
+    yield home
+
+
 class Project:
     """A group's folder: newsletter.toml and events/, written by the tests."""
 

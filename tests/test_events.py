@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -242,10 +243,21 @@ def test_a_local_time_skipped_by_daylight_saving_is_refused(settings):
     assert found == ["events/x.md:4: start: 2018-03-11 02:30 does not exist in America/New_York: the clocks go forward then"]
 
 
-def test_unreadable_event_file_is_a_problem_not_a_crash(project, settings):
-    (project.events / "folder.md").mkdir()
+def test_unreadable_event_file_is_a_problem_not_a_crash(project, settings, monkeypatch):
+    locked = project.events / "locked.md"
+    locked.write_text("---\ntitle: T\n---\n")
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+                        if self.name == "locked.md" else read_bytes(self))
     events, problems = load_events(project.events, settings)
-    assert len(problems) == 1 and str(problems[0]).startswith("events/folder.md: cannot read the file: ")
+    assert [str(p) for p in problems] == ["events/locked.md: cannot read the file: Permission denied"]
+
+
+def test_a_folder_named_like_an_event_file_is_a_folder(project, settings):
+    (project.events / "2018.md").mkdir()
+    (project.events / "2018.md" / "inside.md").write_text("---\ntitle: Inside\nkind: rally\nstart: 2018-01-27 12:00\n---\n")
+    events, problems = load_events(project.events, settings)
+    assert problems == [] and "2018.md/inside" in [e.id for e in events]
 
 
 # YAML mistakes, in words a volunteer can act on ------------------------------------------

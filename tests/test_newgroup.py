@@ -27,7 +27,7 @@ def test_init_with_options_writes_settings_events_and_gitignore(tmp_path, monkey
     assert settings.provider.name == "mailchimp" and settings.unsubscribe == "*|UNSUB|*"
     [event] = project.events
     assert event.start.isoformat() == "2026-12-03T19:00:00-06:00" and event.kind == "meeting"  # next week's Thursday
-    assert (tmp_path / "tenants" / ".gitignore").read_text().split("\n")[1:3] == ["dist/", "site/"]
+    assert (tmp_path / "tenants" / ".gitignore").read_text().split("\n")[1:4] == ["dist/", "site/", ".newsletter-cache/"]
 
 
 def test_every_other_setting_is_listed_and_each_works_when_uncommented(tmp_path):

@@ -176,13 +176,15 @@ def test_drafts_are_shown_and_marked_unless_no_drafts(sample):
 
 
 def test_preview_never_writes_into_the_project(preview, sample):
+    """Nothing of the group's changes; the one thing written is the parse cache, in its own git-ignored folder."""
     def snapshot():
-        return {p: p.stat().st_mtime_ns for p in sample.rglob("*")}
+        return {p: p.stat().st_mtime_ns for p in sample.rglob("*") if ".newsletter-cache" not in p.parts}
 
     before = snapshot()
     for path in ("/", "/week/2018-W04/", "/week/2018-W04/email.html", "/week/2018-W02/digest.txt"):
         preview.get(path)
     assert snapshot() == before
+    assert sorted(p.name for p in (sample / ".newsletter-cache").iterdir()) == [".gitignore", "events.pickle"]
 
 
 def test_reload_stream_announces_new_versions(preview, sample):
@@ -238,7 +240,8 @@ def test_serving_beyond_loopback_warns(sample, monkeypatch):
         def server_close(self):
             pass
 
-    monkeypatch.setattr(preview_module, "start", lambda *a, **k: (Stub(), None, threading.Event()))
+    site = preview_module.PreviewSite(sample / "newsletter.toml", sample / "events")
+    monkeypatch.setattr(preview_module, "start", lambda *a, **k: (Stub(), site, threading.Event()))
     result = CliRunner().invoke(main, ["preview", "--host", "192.0.2.1"])
     assert result.exit_code == 0
     assert result.stderr == "warning: serving on 192.0.2.1: anyone who can reach this machine can see the preview\n"

@@ -41,6 +41,13 @@ def project_options(command):
     return command
 
 
+def cache_option(command):
+    return click.option(
+        "--no-cache", is_flag=True,
+        help="Read every event file again, leaving .newsletter-cache/ (unchanged files' earlier reading) alone.",
+    )(command)
+
+
 def today_option(command):
     return click.option(
         "--today", callback=_today, metavar="YYYY-MM-DD",
@@ -107,9 +114,10 @@ def main():
 @click.option("--preheader", metavar="TEXT", help="The line inboxes show after the subject.  [default: the preheader "
               "setting, or the week's most important events]")
 @today_option
+@cache_option
 @project_options
 @reports_errors
-def build(week, out, drafts, preheader, today, config, events_dir):
+def build(week, out, drafts, preheader, today, config, events_dir, no_cache):
     """Write the week's digest: digest.html, .txt, .eml, .json and events.ics.
 
     \b
@@ -122,7 +130,7 @@ def build(week, out, drafts, preheader, today, config, events_dir):
     from newsletter.rendering.render import GMAIL_CLIP_BYTES
 
     result = build_digest(config, _events_dir(config, events_dir), week=week, today=today, out=out, drafts=drafts,
-                          preheader=preheader)
+                          preheader=preheader, cache=not no_cache)
     click.echo(f"Week {result.week.id} ({week_label(result.week)})")
     for edition in result.editions:
         if result.translations:
@@ -159,9 +167,10 @@ def _edition_heading(edition) -> str:
 @click.option("--out", type=click.Path(path_type=Path),
               help="Folder to write into.  [default: dist/announce/<event id>/, and reminder/ in it]")
 @today_option
+@cache_option
 @project_options
 @reports_errors
-def announce(event, reminder, out, today, config, events_dir):
+def announce(event, reminder, out, today, config, events_dir, no_cache):
     """Write one event's own email: an announcement, a change notice or a reminder.
 
     EVENT is the event's file or its id, the file name without .md. An event
@@ -177,7 +186,8 @@ def announce(event, reminder, out, today, config, events_dir):
     from newsletter.outputs.announce import announce as announce_event
     from newsletter.rendering.render import GMAIL_CLIP_BYTES
 
-    result = announce_event(config, _events_dir(config, events_dir), event, reminder=reminder, out=out, today=today)
+    result = announce_event(config, _events_dir(config, events_dir), event, reminder=reminder, out=out, today=today,
+                            cache=not no_cache)
     click.echo(f"{result.kind.capitalize()}: {result.event.title} ({result.event.id})")
     for edition in result.editions:
         if result.translations:
@@ -194,9 +204,10 @@ def announce(event, reminder, out, today, config, events_dir):
 @week_option
 @click.option("--drafts", is_flag=True, help="Include events marked draft: true.")
 @today_option
+@cache_option
 @project_options
 @reports_errors
-def list_events(week, drafts, today, config, events_dir):
+def list_events(week, drafts, today, config, events_dir, no_cache):
     """Show the week's events by section, one line each.
 
     Then lists the rescheduled, postponed and cancelled events of the coming
@@ -209,7 +220,7 @@ def list_events(week, drafts, today, config, events_dir):
     from newsletter.outputs.build import choose_week, load_project, today_in
     from newsletter.schedule.listing import week_listing
 
-    project = load_project(config, _events_dir(config, events_dir))
+    project = load_project(config, _events_dir(config, events_dir), cache=not no_cache)
     chosen = choose_week(project.settings, week, today)
     click.echo(week_listing(project, chosen, drafts=drafts, today=today or today_in(project.settings)))
 
@@ -221,8 +232,9 @@ def list_events(week, drafts, today, config, events_dir):
 @click.option("--spam", is_flag=True, help="Also score the message with SpamAssassin, offline.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 on warnings too.")
 @today_option
+@cache_option
 @project_options
-def check(week, event, reminder, spam, strict, today, config, events_dir):
+def check(week, event, reminder, spam, strict, today, config, events_dir, no_cache):
     """Check every file, then lint the week's digest before it is sent.
 
     Reports every problem in the settings and event files as
@@ -244,7 +256,7 @@ def check(week, event, reminder, spam, strict, today, config, events_dir):
         raise click.UsageError("--reminder goes with --event")
     try:
         report = check_project(config, _events_dir(config, events_dir), week=week, today=today, spam=spam,
-                               event=event, reminder=reminder)
+                               event=event, reminder=reminder, cache=not no_cache)
     except NewsletterError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
@@ -276,9 +288,10 @@ def check(week, event, reminder, spam, strict, today, config, events_dir):
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
 @click.option("--no-drafts", is_flag=True, help="Hide draft events, as build does.")
 @today_option
+@cache_option
 @project_options
 @reports_errors
-def preview(week, port, host, open_browser, no_drafts, today, config, events_dir):
+def preview(week, port, host, open_browser, no_drafts, today, config, events_dir, no_cache):
     """Serve a live preview of the digest that reloads as you edit.
 
     Shows the email at desktop width, in a phone frame and in dark mode, the
@@ -292,7 +305,8 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
     from newsletter.serving.preview import first_url, start
     from newsletter.serving.server import is_loopback
 
-    server, site, stop = start(config, _events_dir(config, events_dir), host, port, today, drafts=not no_drafts)
+    server, site, stop = start(config, _events_dir(config, events_dir), host, port, today, drafts=not no_drafts,
+                               cache=not no_cache)
     if not is_loopback(host):
         click.echo(f"warning: serving on {host}: anyone who can reach this machine can see the preview", err=True)
     url = first_url(site, week, server.url)
@@ -308,6 +322,7 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
     finally:
         stop.set()
         server.server_close()
+        site.close()
     click.echo("Stopped.")
 
 
@@ -326,10 +341,11 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
 @click.option("--language", metavar="CODE", help="Which language's edition to send, when the group writes one per "
               "language (bilingual = \"separate\").")
 @today_option
+@cache_option
 @project_options
 @reports_errors
 def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, preheader, language, today, config,
-         events_dir):
+         events_dir, no_cache):
     """Build the week's digest, or one event's email, and send it through the [smtp] server.
 
     Without --to it goes to the `to` setting, the list. The password comes
@@ -353,7 +369,7 @@ def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, 
         raise click.UsageError("--reminder goes with --event")
     outgoing = prepare(config, _events_dir(config, events_dir), list(recipients), week=week, event=event,
                        reminder=reminder, proof=proof, today=today, drafts=drafts, preheader=preheader,
-                       language=language)
+                       language=language, cache=not no_cache)
     for warning in outgoing.warnings:
         click.echo(str(warning), err=True)
     repeat = already_sent(outgoing)
@@ -412,9 +428,10 @@ def sent(config, events_dir):
 @click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
               help="Folder to write the website into.")
 @today_option
+@cache_option
 @project_options
 @reports_errors
-def archive(out, today, config, events_dir):
+def archive(out, today, config, events_dir, no_cache):
     """Build a static website of every digest, with an Atom feed and calendars.
 
     Writes an index of all digests, a page per week and per event, one .ics
@@ -428,7 +445,7 @@ def archive(out, today, config, events_dir):
     from newsletter.outputs.archive import site_files, write_site
     from newsletter.outputs.build import load_project, today_in
 
-    project = load_project(config, _events_dir(config, events_dir))
+    project = load_project(config, _events_dir(config, events_dir), cache=not no_cache)
     files = site_files(project, today or today_in(project.settings))
 
     def progress(items):

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from newsletter.outputs.build import Project, choose_week, render_week, today_in
+from newsletter.outputs.build import Project, choose_week, read_events, render_week, today_in
 from newsletter.sources.config import load_settings
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
-from newsletter.sources.events import event_files, load_events
+from newsletter.sources.events import event_files
 from newsletter.models import Finding, Week
 
 
@@ -38,7 +38,7 @@ class Report:
 
 
 def check(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
-          spam: bool = False, event: str | None = None, reminder: bool = False) -> Report:
+          spam: bool = False, event: str | None = None, reminder: bool = False, cache: bool = True) -> Report:
     """Validate settings and events, then render the week (or `event`'s email) in memory and lint it."""
     from newsletter.checks.lint import image_findings, lint
     from newsletter.checks.readiness import readiness
@@ -49,7 +49,7 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
     except InvalidInput as exc:
         report.problems.extend(str(p) for p in exc.problems)
         return report
-    events, problems = load_events(events_dir, settings)
+    events, problems = read_events(config, events_dir, settings, cache)
     report.files = len(event_files(events_dir)) if events_dir.is_dir() else 0
     report.problems.extend(str(p) for p in sorted(problems, key=lambda p: (p.path, p.line or 0)))
     if problems:

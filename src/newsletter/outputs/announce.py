@@ -160,14 +160,14 @@ def announcement_for(project: Project, events_dir: Path, ref: str, reminder: boo
 
 
 def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, out: Path | None = None,
-             today: date | None = None) -> Announcement:
+             today: date | None = None, cache: bool = True) -> Announcement:
     """`newsletter announce`: render one event's email and write its files, all or none.
 
     Separate editions go in one folder per language: dist/announce/<event id>/<language>/.
     """
     from newsletter.rendering.render import GMAIL_CLIP_BYTES
 
-    result = announcement_for(load_project(config, events_dir), events_dir, ref, reminder, today)
+    result = announcement_for(load_project(config, events_dir, cache), events_dir, ref, reminder, today)
     target = out if out is not None else default_folder(result.event, reminder)
     for edition in result.editions:
         if edition.html_bytes > GMAIL_CLIP_BYTES:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -15,6 +15,9 @@ from newsletter.schedule.digest import digest_for_week
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.sources.events import load_events
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings, Week
+
+if TYPE_CHECKING:
+    from newsletter.sources.cache import ParseCache
 
 OUTPUT_NAMES = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
 
@@ -124,13 +127,31 @@ class Build(Rendered):
     fit_warnings: list[Finding] = field(default_factory=list)  # what [digest] layout could not do
 
 
-def load_project(config: Path, events_dir: Path) -> Project:
-    """Read settings and events; raise InvalidInput with every problem in any file."""
+def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = True) -> Project:
+    """Read settings and events; raise InvalidInput with every problem in any file.
+
+    `cache`: take unchanged event files from .newsletter-cache/ and keep what
+    was read there (sources/cache.py); a ParseCache: use that one, and leave
+    saving it to the caller.
+    """
     settings = load_settings(config)
-    events, problems = load_events(events_dir, settings)
+    events, problems = read_events(config, events_dir, settings, cache)
     if problems:
         raise InvalidInput(problems)
     return Project(settings, events)
+
+
+def read_events(config: Path, events_dir: Path, settings: Settings, cache: "bool | ParseCache" = True):
+    """load_events through the project's parse cache, unless `cache` is False."""
+    from newsletter.sources.cache import ParseCache
+
+    if cache is False:
+        return load_events(events_dir, settings)
+    parsed = cache if isinstance(cache, ParseCache) else ParseCache.beside(config, events_dir)
+    found = load_events(events_dir, settings, parsed)
+    if parsed is not cache:
+        parsed.save()
+    return found
 
 
 def today_in(settings: Settings) -> date:
@@ -207,13 +228,13 @@ def write_atomically(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
 
 
 def build(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
-          out: Path | None = None, drafts: bool = False, preheader: str | None = None) -> Build:
+          out: Path | None = None, drafts: bool = False, preheader: str | None = None, cache: bool = True) -> Build:
     """`newsletter build`: render the week and write digest.html, .txt, .eml and .json; `preheader` overrides the setting.
 
     A bilingual group with separate editions gets one folder per language,
     dist/<week>/<language>/; the result is the primary edition, carrying the others.
     """
-    project = load_project(config, events_dir)
+    project = load_project(config, events_dir, cache)
     if preheader is not None:
         project.settings = replace(project.settings, preheader=preheader)
     chosen = choose_week(project.settings, week, today)

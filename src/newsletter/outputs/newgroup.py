@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsletter.errors import NewsletterError
 from newsletter.sources.providers import NAMES
 
-GITIGNORE = "# What newsletter writes: rebuild it any time.\ndist/\nsite/\n"
+GITIGNORE = "# What newsletter writes: rebuild it any time.\ndist/\nsite/\n.newsletter-cache/\n"
 
 SETTINGS = """\
 # {name}: the settings of your newsletter. Lines starting with # are notes,

@@ -16,6 +16,11 @@ SAFE_SCHEMES = ("http", "https", "mailto", "tel")
 WIDTH = 72
 
 
+# A description is turned into HTML and text once per run, not once per layout the fit tries or per
+# edition: these are pure functions of their arguments, so their results are kept for the run.
+_KEEP = 2048
+
+
 @lru_cache(maxsize=2)
 def _parser(permissive: bool = False):
     from markdown_it import MarkdownIt
@@ -81,6 +86,7 @@ def _bad_link(target: str) -> str:
     return f"link '{target}' is not a full address: write it with https://"
 
 
+@lru_cache(maxsize=_KEEP)
 def to_html(source: str, heading: str = "h4") -> str:
     """The body as HTML; headings become `heading` (<h4>, under an event's <h3>) so none skips a level."""
     md = _parser()
@@ -91,6 +97,7 @@ def to_html(source: str, heading: str = "h4") -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
+@lru_cache(maxsize=_KEEP)
 def first_paragraph(source: str) -> str:
     """The Markdown of the body's first paragraph, for a short version of the description."""
     lines = source.split("\n")
@@ -101,6 +108,7 @@ def first_paragraph(source: str) -> str:
     return "\n".join(lines[chosen.map[0] : chosen.map[1]])
 
 
+@lru_cache(maxsize=_KEEP)
 def teaser(source: str, limit: int = 280) -> str:
     """The first paragraph as plain words, cut after the last whole sentence that fits in `limit` characters."""
     words: list[str] = []
@@ -123,6 +131,7 @@ def teaser(source: str, limit: int = 280) -> str:
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
 
 
+@lru_cache(maxsize=_KEEP)
 def to_text(source: str, width: int = WIDTH, indent: str = "") -> str:
     """The body as plain text: lists kept, emphasis gone, each link's URL in brackets."""
     return _TextWriter(width, indent).write(_parser().parse(source))

@@ -57,7 +57,7 @@ class Outgoing:
 
 def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | None = None, event: str | None = None,
             reminder: bool = False, proof: bool = False, today: date | None = None, drafts: bool = False,
-            preheader: str | None = None, language: str | None = None) -> Outgoing:
+            preheader: str | None = None, language: str | None = None, cache: bool = True) -> Outgoing:
     """Build the digest (or `event`'s email), write it to dist/, and address it; raises NewsletterError.
 
     A group that writes an edition per language sends one at a time: `language` says which.
@@ -65,7 +65,7 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
     if event:
         from newsletter.outputs.announce import announce
 
-        result = announce(config, events_dir, event, reminder=reminder, today=today)
+        result = announce(config, events_dir, event, reminder=reminder, today=today, cache=cache)
         if result.event.draft and not proof:
             raise NewsletterError(f"{result.event.path} is a draft (draft: true): remove that line before "
                                   "sending it to the list (a --proof is fine)")
@@ -73,7 +73,7 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
     else:
         from newsletter.outputs.build import build
 
-        result = build(config, events_dir, week=week, today=today, drafts=drafts, preheader=preheader)
+        result = build(config, events_dir, week=week, today=today, drafts=drafts, preheader=preheader, cache=cache)
         about, what, warnings = f"Events: {len(result.digest.events)}", f"digest {result.week.id}", []
     result = _edition(result, language)
     if event:

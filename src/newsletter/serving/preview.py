@@ -55,7 +55,8 @@ WHEN = (N_("past"), N_("this week"), N_("coming"), N_("later"))
 class PreviewSite:
     """Answers the preview's URLs; `invalidate()` after any change to the group's files."""
 
-    def __init__(self, config: Path, events_dir: Path, today: date | None = None, drafts: bool = True):
+    def __init__(self, config: Path, events_dir: Path, today: date | None = None, drafts: bool = True,
+                 cache: bool = True):
         self.config = config
         self.events_dir = events_dir
         self.fixed_today = today
@@ -64,6 +65,8 @@ class PreviewSite:
         self._project: Project | None = None
         self._builds: dict[str, Build | Announcement | NewsletterError] = {}
         self._language: str | None = None  # the edition the page being answered is in; None for the primary
+        self._use_cache = cache
+        self._parse_cache = None  # kept in memory between edits; written to disk when first read and at the end
 
     # What to watch ---------------------------------------------------------------
 
@@ -219,8 +222,29 @@ class PreviewSite:
 
     def _load(self) -> Project:
         if self._project is None:
-            self._project = load_project(self.config, self.events_dir)
+            if not self._use_cache:
+                self._project = load_project(self.config, self.events_dir, cache=False)
+                return self._project
+            from newsletter.sources.cache import ParseCache
+
+            cached = self._parse_cache
+            first = cached is None or cached.context != ParseCache.context_of(self.config, self.events_dir)
+            if first:  # the settings changed: every file is read again (or found in the cache on disk)
+                if cached is not None:
+                    cached.save()
+                self._parse_cache = ParseCache.beside(self.config, self.events_dir)
+            try:
+                self._project = load_project(self.config, self.events_dir, self._parse_cache)
+            finally:
+                if first:
+                    self._parse_cache.save()
         return self._project
+
+    def close(self) -> None:
+        """Keep what the preview read for the next command."""
+        with self._lock:
+            if self._parse_cache is not None:
+                self._parse_cache.save()
 
     def _parse_week(self, project: Project, week_id: str) -> Week:
         settings = project.settings
@@ -353,11 +377,11 @@ def first_url(site: PreviewSite, week: str | None, base: str) -> str:
     return f"{base}week/{chosen.id}/"
 
 
-def start(config: Path, events_dir: Path, host: str, port: int, today: date | None, drafts: bool):
-    """A preview server watching the group's files; returns (server, stop event)."""
+def start(config: Path, events_dir: Path, host: str, port: int, today: date | None, drafts: bool, cache: bool = True):
+    """A preview server watching the group's files; returns (server, site, stop event)."""
     from newsletter.serving.server import LiveServer, watch
 
-    site = PreviewSite(config, events_dir, today=today, drafts=drafts)
+    site = PreviewSite(config, events_dir, today=today, drafts=drafts, cache=cache)
     try:
         server = LiveServer(host, port, site.respond)
     except OSError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.rendering import body as body_text
@@ -13,6 +13,9 @@ from newsletter.errors import Problem
 from newsletter.sources.fields import FieldReader, suggest
 from newsletter.sources.frontmatter import FrontMatterError, decode, split
 from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, Speaker, unknown_kind
+
+if TYPE_CHECKING:
+    from newsletter.sources.cache import ParseCache
 
 FIELDS = (
     "title", "kind", "start", "end", "timezone", "location", "online", "hosts",
@@ -32,17 +35,21 @@ def display_path(path: Path) -> str:
 
 
 def event_files(folder: Path) -> list[Path]:
-    """Every event file under `folder`; names starting with '_' or '.' are left out."""
+    """Every event file under `folder`, in name order; names starting with '_' or '.' are left out."""
     found = []
-    for path in folder.rglob("*.md"):
-        parts = path.relative_to(folder).parts
-        if not any(part.startswith(("_", ".")) for part in parts):
-            found.append(path)
-    return sorted(found)
+    for top, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(("_", "."))]
+        found.extend(os.path.join(top, name) for name in files
+                     if name.endswith(".md") and not name.startswith(("_", ".")))
+    base = len(str(folder)) + 1
+    return [Path(path) for path in sorted(found, key=lambda path: path[base:].split(os.sep))]
 
 
-def load_events(folder: Path, settings: Settings) -> tuple[list[Event], list[Problem]]:
-    """Read every event file under `folder`, with its translations; return the good ones and every problem found."""
+def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = None) -> tuple[list[Event], list[Problem]]:
+    """Read every event file under `folder`, with its translations; return the good ones and every problem found.
+
+    With a `cache`, a file that has not changed since it was last read is not read again.
+    """
     from newsletter.sources.translations import attach, language_of, read_translation
 
     if not folder.is_dir():
@@ -54,7 +61,11 @@ def load_events(folder: Path, settings: Settings) -> tuple[list[Event], list[Pro
     for path in paths:
         if path in translated:
             continue
-        event_id = path.relative_to(folder).with_suffix("").as_posix()
+        name = path.relative_to(folder).as_posix()
+        event_id = name.removesuffix(".md")
+        if cache is not None and (event := cache.get(name)) is not None:
+            events[event_id] = event
+            continue
         raw = _read(path, problems)
         if raw is None:
             continue
@@ -62,19 +73,34 @@ def load_events(folder: Path, settings: Settings) -> tuple[list[Event], list[Pro
         problems.extend(found)
         if event is not None:
             events[event_id] = event
+            if cache is not None:
+                cache.put(name, [path, *_images(event, settings.root)], event, raw)
     translations: dict[str, list] = {}
     for path, code in translated.items():
         event_path = path.with_name(path.name.removesuffix(f".{code}.md") + ".md")
         event_id = event_path.relative_to(folder).with_suffix("").as_posix()
-        raw = _read(path, problems)
-        if raw is None:
-            continue
-        translation, found = read_translation(raw, display_path(path), code, events.get(event_id),
-                                              event_path, settings)
-        problems.extend(found)
+        name = path.relative_to(folder).as_posix()
+        event = events.get(event_id)
+        translation = cache.get(name) if cache is not None and event is not None else None
+        if translation is None:
+            raw = _read(path, problems)
+            if raw is None:
+                continue
+            translation, found = read_translation(raw, display_path(path), code, event, event_path, settings)
+            problems.extend(found)
+            if translation is not None and cache is not None:
+                cache.put(name, [path, event_path], translation, raw)  # it is checked against its event
         if translation is not None:
             translations.setdefault(event_id, []).append(translation)
+    if cache is not None:
+        cache.forget_others()
     return [attach(event, translations.get(event_id, [])) for event_id, event in events.items()], problems
+
+
+def _images(event: Event, root: Path) -> list[Path]:
+    """The project's image files an event names (its changed dates' too): reading the event checked them."""
+    images = [event.image, *(changed.image for _, changed in event.changes)]
+    return sorted({root / image.file for image in images if image is not None and image.file})
 
 
 def _read(path: Path, problems: list[Problem]) -> bytes | None:

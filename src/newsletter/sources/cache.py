@@ -1,0 +1,189 @@
+"""Keeps each event file's parsed, checked result between runs, so a big events folder is read once.
+
+The cache is one file, `.newsletter-cache/events.pickle` beside
+newsletter.toml. An entry is used only while the file it was read from (and
+any image file it names) has the size and modification time it had then,
+and, for a file written in the seconds before it was read, the same bytes; the
+whole cache only while the settings file, the events folder, the working
+folder, Python and newsletter's own code are those it was written with. A
+file with a problem is never cached, so its problem is reported on every
+run. Anything else, a truncated or corrupt cache included, is read again from
+the event files, and `--no-cache` skips the cache altogether.
+
+The cache is signed with a key kept in the user's own newsletter folder: a
+cache file that this user's newsletter did not write (copied in with a
+project, say) is ignored, never unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+FOLDER = ".newsletter-cache"
+NAME = "events.pickle"
+MAGIC = b"newsletter-cache 1\n"
+_Stamp = tuple[str, int, int]  # path, size, modification time in nanoseconds
+RECENT_NS = 3_000_000_000
+
+
+def _stamp(path: Path | str) -> _Stamp | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return str(path), found.st_size, found.st_mtime_ns
+
+
+def _digest(paths: Iterable[Path | str], first: bytes = b"") -> bytes | None:
+    """The files' bytes, one hash: `first` is the first file's, when it has been read already."""
+    found = hashlib.sha256(first)
+    try:
+        for path in paths:
+            found.update(Path(path).read_bytes())
+    except OSError:
+        return None
+    return found.digest()
+
+
+def _code_version() -> str:
+    """newsletter's version and its own source files' sizes and times: a changed reader is a new cache."""
+    import newsletter
+
+    package = Path(newsletter.__file__).parent
+    stamps = sorted(_stamp(path) or (str(path), 0, 0) for path in package.rglob("*.py"))
+    return f"{newsletter.__version__} {stamps}"
+
+
+def _signing_key() -> bytes | None:
+    """This user's key, made on first use in their newsletter folder; None when it cannot be kept."""
+    import click
+
+    path = Path(click.get_app_dir("newsletter")) / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=".cache-key.", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(secrets.token_bytes(32))
+        os.replace(temp, path)
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+class ParseCache:
+    """What each event file was read as, by its name under the events folder."""
+
+    def __init__(self, path: Path | None = None, context: str = "", key: bytes | None = None):
+        self.path = path  # None: kept in memory only (the preview's own copy between saves, and tests)
+        self.context = context
+        self.key = key
+        self.entries: dict[str, tuple[tuple[_Stamp, ...], bytes | None, Any]] = {}
+        self.kept: set[str] = set()
+        self.changed = False
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def context_of(config: Path, events_dir: Path) -> str:
+        """What every entry depends on: the settings, where the files are, and the code that read them."""
+        try:
+            settings = config.read_bytes()
+        except OSError:
+            settings = b""
+        return hashlib.sha256(repr((
+            _code_version(), sys.version, settings, str(events_dir.resolve()), os.getcwd(),
+        )).encode("utf-8", "surrogateescape")).hexdigest()
+
+    @classmethod
+    def beside(cls, config: Path, events_dir: Path) -> "ParseCache":
+        """The cache of the project whose settings are `config`, loaded if it is there, valid and this user's."""
+        cache = cls(config.resolve().parent / FOLDER / NAME, cls.context_of(config, events_dir), _signing_key())
+        cache._load()
+        return cache
+
+    def get(self, name: str) -> Any | None:
+        """The value cached for `name`, if neither its file nor what it depends on has changed."""
+        found = self.entries.get(name)
+        if found is not None:
+            stamps, digest, value = found
+            if (all(_stamp(s[0]) == s for s in stamps)
+                    and (digest is None or digest == _digest(s[0] for s in stamps))):
+                self.kept.add(name)
+                self.hits += 1
+                return value
+        self.misses += 1
+        return None
+
+    def put(self, name: str, paths: list[Path], value: Any, raw: bytes) -> None:
+        """Keep `value`, read as `raw` from paths[0] and depending on the other paths too."""
+        stamps = tuple(_stamp(path) for path in paths)
+        if any(stamp is None for stamp in stamps):
+            return
+        # A file changed moments ago may change again within the file system's clock tick, keeping its size
+        # and time: its contents are compared too, until it has been left alone for a while.
+        recent = time.time_ns() - max(stamp[2] for stamp in stamps) < RECENT_NS
+        self.entries[name] = (stamps, _digest(paths[1:], raw) if recent else None, value)
+        self.kept.add(name)
+        self.changed = True
+
+    def forget_others(self) -> None:
+        """Drop what no file read since the last call gave: deleted files, and files that now have problems."""
+        if set(self.entries) - self.kept:
+            self.changed = True
+        self.entries = {name: self.entries[name] for name in self.kept if name in self.entries}
+        self.kept = set()
+
+    def save(self) -> None:
+        """Write the cache if anything changed; a cache that cannot be written is simply not kept."""
+        if self.path is None or self.key is None or not self.changed:
+            return
+        payload = pickle.dumps((self.context, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
+        signature = hmac.new(self.key, payload, hashlib.sha256).digest()
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            ignore = self.path.parent / ".gitignore"  # the folder keeps itself out of git
+            if not ignore.exists():
+                ignore.write_text("*\n")
+            handle, temp = tempfile.mkstemp(prefix=f".{NAME}.", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(MAGIC + signature + payload)
+                os.replace(temp, self.path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return
+        self.changed = False
+
+    def _load(self) -> None:
+        if self.path is None or self.key is None:
+            return
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return
+        signature, payload = data[len(MAGIC):len(MAGIC) + 32], data[len(MAGIC) + 32:]
+        if not data.startswith(MAGIC) or not hmac.compare_digest(
+                signature, hmac.new(self.key, payload, hashlib.sha256).digest()):
+            return
+        try:
+            context, entries = pickle.loads(payload)
+        except Exception:  # signed but unreadable: an older Python's pickle, say; start again
+            return
+        if context == self.context and isinstance(entries, dict):
+            self.entries = entries

@@ -1,0 +1,222 @@
+"""The parse cache: what it keeps is always what reading the files again would give."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from newsletter.cli import main
+from newsletter.outputs.build import load_project
+from newsletter.sources import frontmatter
+from newsletter.sources.cache import FOLDER, NAME, ParseCache
+from newsletter.sources.config import load_settings
+from newsletter.sources.events import event_files, load_events, read_event
+
+RALLY = "2018-01-27-justice-for-siham-and-naseem-rally"
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def cache_of(root) -> ParseCache:
+    return ParseCache.beside(root / "newsletter.toml", root / "events")
+
+
+def age(path, seconds: int = 60) -> None:
+    """Make a file look untouched for a while, as most event files are."""
+    then = path.stat().st_mtime_ns - seconds * 1_000_000_000
+    os.utime(path, ns=(then, then))
+
+
+def age_all(root) -> None:
+    for path in (root / "events").rglob("*"):
+        age(path)
+
+
+def test_a_second_run_reads_no_file_and_gives_the_same_events(sample):
+    age_all(sample)
+    settings = load_settings(sample / "newsletter.toml")
+    first = cache_of(sample)
+    read, problems = load_events(sample / "events", settings, first)
+    first.save()
+    assert (first.hits, first.misses, problems) == (0, 5, [])
+    again = cache_of(sample)
+    cached, _ = load_events(sample / "events", settings, again)
+    assert (again.hits, again.misses) == (5, 0)
+    assert cached == read == load_events(sample / "events", settings)[0]
+
+
+def test_an_edited_file_is_read_again_and_only_it(sample):
+    age_all(sample)
+    run("list", "--week", "2018-W04")
+    path = sample / "events" / f"{RALLY}.md"
+    path.write_text(path.read_text().replace("Naseem Rally", "Naseem Rally Now"))
+    cache = cache_of(sample)
+    events, _ = load_events(sample / "events", load_settings(sample / "newsletter.toml"), cache)
+    assert (cache.hits, cache.misses) == (4, 1)
+    assert "Naseem Rally Now" in run("list", "--week", "2018-W04").stdout
+
+
+def test_an_edit_that_keeps_the_size_and_time_is_still_seen(sample):
+    """Two saves within the file system's clock tick: the bytes of a recently written file are compared too."""
+    path = sample / "events" / f"{RALLY}.md"
+    path.write_text(path.read_text())  # saved just now
+    run("list", "--week", "2018-W04")
+    stamp = path.stat()
+    path.write_text(path.read_text().replace("Naseem Rally", "Naseem March"))  # the same length
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size
+    assert "Naseem March" in run("list", "--week", "2018-W04").stdout
+
+
+def test_a_deleted_file_disappears_from_the_output_and_the_cache(sample):
+    run("list", "--week", "2018-W04")
+    (sample / "events" / f"{RALLY}.md").unlink()
+    listing = run("list", "--week", "2018-W04").stdout
+    assert "Naseem Rally" not in listing
+    assert f"{RALLY}.md" not in cache_of(sample).entries
+
+
+def test_a_settings_change_invalidates_every_entry(sample):
+    run("list", "--week", "2018-W04")
+    assert len(cache_of(sample).entries) == 5
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text().replace('timezone = "America/New_York"', 'timezone = "America/Chicago"'))
+    assert cache_of(sample).entries == {}
+    rally = next(e for e in load_project(config, sample / "events").events if e.id == RALLY)
+    assert str(rally.start.tzinfo) == "America/Chicago"  # read again: its noon is Chicago's now
+
+
+def test_a_file_with_a_problem_is_reported_on_every_run(sample):
+    path = sample / "events" / f"{RALLY}.md"
+    path.write_text(path.read_text().replace("kind: rally", "kind: rallye"))
+    for _ in range(2):
+        result = run("check", "--week", "2018-W04")
+        assert result.exit_code == 1
+        assert f"events/{RALLY}.md:3: kind: unknown kind 'rallye'" in result.stderr
+    assert f"{RALLY}.md" not in cache_of(sample).entries
+
+
+def test_an_event_is_read_again_when_its_image_file_goes(project):
+    (project.root / "images").mkdir()
+    image = project.root / "images" / "crowd.gif"
+    image.write_bytes(b"GIF89a\x10\x00\x08\x00" + b"\x00" * 20)
+    project.settings(project.config.read_text() + 'archive_url = "https://example.org/news/"\n')
+    path = project.event("a.md", "---\ntitle: Rally\nkind: rally\nstart: 2018-01-27 12:00\n"
+                                 "image:\n  src: images/crowd.gif\n  alt: A crowd\n---\n")
+    age(path)
+    assert run("check", "--week", "2018-W04").exit_code == 0
+    image.unlink()
+    result = run("check", "--week", "2018-W04")
+    assert "events/a.md:6: image.src: there is no file images/crowd.gif in the project folder" in result.stderr
+
+
+def test_a_translation_is_checked_again_when_its_event_changes(project):
+    project.settings(project.config.read_text() + 'languages = ["en", "es"]\n')
+    event = project.event("a.md", "---\ntitle: Rally\nkind: rally\nstart: 2018-01-27 12:00\n"
+                                  "speakers:\n  - name: Ana\n    bio: An organizer\n---\n")
+    project.event("a.es.md", "---\ntitle: Mitin\nspeakers:\n  - bio: Organizadora\n---\n")
+    age_all(project.root)
+    assert run("check", "--week", "2018-W04").exit_code == 0
+    event.write_text("---\ntitle: Rally\nkind: rally\nstart: 2018-01-27 12:00\n---\n")
+    result = run("check", "--week", "2018-W04")
+    assert result.exit_code == 1 and "events/a.es.md" in result.stderr and "speakers" in result.stderr
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped", "empty"])
+def test_a_damaged_cache_is_ignored_and_written_again(sample, damage):
+    first = run("list", "--week", "2018-W04").stdout
+    path = sample / FOLDER / NAME
+    data = path.read_bytes()
+    path.write_bytes({"garbage": b"\x80\x04not a pickle", "truncated": data[: len(data) // 2],
+                      "flipped": data[:-10] + bytes([data[-10] ^ 1]) + data[-9:], "empty": b""}[damage])
+    assert cache_of(sample).entries == {}
+    assert run("list", "--week", "2018-W04").stdout == first
+    assert len(cache_of(sample).entries) == 5
+
+
+def test_a_cache_signed_by_someone_else_is_never_unpickled(sample, tmp_path, monkeypatch):
+    run("list", "--week", "2018-W04")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "another-user"))
+    assert cache_of(sample).entries == {}
+
+
+def test_no_cache_neither_reads_nor_writes_it(sample):
+    run("list", "--week", "2018-W04", "--no-cache")
+    assert not (sample / FOLDER).exists()
+    run("list", "--week", "2018-W04")
+    (sample / FOLDER / NAME).write_bytes(b"damaged")
+    run("build", "--week", "2018-W04", "--no-cache", "--out", "out")
+    assert (sample / FOLDER / NAME).read_bytes() == b"damaged"
+
+
+def _comparable(data: bytes) -> bytes:
+    """A file's bytes less what differs on every run: the send time, Message-ID, MIME boundaries, DTSTAMP."""
+    data = re.sub(rb"(?m)^(Date|Message-ID|DTSTAMP):.*\n", b"", data)
+    return re.sub(rb"={15}\d+==", b"BOUNDARY", data)
+
+
+@pytest.mark.parametrize("command", [["build", "--week", "2018-W04"],
+                                     ["announce", RALLY, "--today", "2018-01-20"],
+                                     ["archive", "--today", "2018-01-20"]])
+def test_outputs_are_the_same_byte_for_byte_with_and_without_the_cache(sample, command):
+    run(*command, "--out", "cold", "--no-cache")
+    run(*command, "--out", "warming")
+    run(*command, "--out", "warm")
+    assert len(cache_of(sample).entries) == 5
+    cold = {p.relative_to(sample / "cold"): p.read_bytes() for p in (sample / "cold").rglob("*") if p.is_file()}
+    warm = {p.relative_to(sample / "warm"): p.read_bytes() for p in (sample / "warm").rglob("*") if p.is_file()}
+    assert sorted(cold) == sorted(warm) and len(cold) >= 5
+    for name in cold:
+        assert _comparable(cold[name]) == _comparable(warm[name]), name
+
+
+def test_check_still_reports_every_file(sample):
+    run("check", "--week", "2018-W04")
+    result = run("check", "--week", "2018-W04")
+    assert "settings and 5 event files are valid" in result.stdout
+
+
+# The fast YAML parser (libyaml) and the pure-Python one read every file alike --------------
+
+BROKEN = [
+    "title: Rally: today\nkind: rally\n",
+    "title: Rally\n\tkind: rally\n",
+    'title: "Rally\nkind: rally\n',
+    "title: [Rally\nkind: rally\n",
+    "- title\nkind: rally\n",
+    'title: "Rally" today\nkind: rally\n',
+    "title: #MeToo\nkind: rally\n",
+    "title: Rally\nkind: rally\ntitle: Again\n",
+    "a: &x [1]\nb: *x\n",
+    "a: " + "[" * 40 + "]" * 40 + "\n",
+]
+
+
+def _read_both(monkeypatch, text: str, settings):
+    fast = read_event(text.encode(), "events/x.md", "x", settings)
+    monkeypatch.setattr(frontmatter, "_FAST_LOADER", None)
+    slow = read_event(text.encode(), "events/x.md", "x", settings)
+    monkeypatch.undo()
+    return fast, slow
+
+
+@pytest.mark.skipif(frontmatter._FAST_LOADER is None, reason="PyYAML was built without libyaml here")
+@pytest.mark.parametrize("front", BROKEN)
+def test_both_yaml_parsers_give_the_same_message(monkeypatch, settings, front):
+    fast, slow = _read_both(monkeypatch, f"---\n{front}start: 2018-01-27 12:00\n---\n", settings)
+    assert fast[0] is None and [str(p) for p in fast[1]] == [str(p) for p in slow[1]]
+
+
+@pytest.mark.skipif(frontmatter._FAST_LOADER is None, reason="PyYAML was built without libyaml here")
+def test_both_yaml_parsers_read_the_sample_alike(monkeypatch, settings):
+    for path in event_files(REPO / "events"):
+        fast, slow = _read_both(monkeypatch, path.read_text(), settings)
+        assert fast == slow and fast[0] is not None
