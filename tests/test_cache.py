@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from conftest import REPO
@@ -202,21 +203,36 @@ BROKEN = [
 
 def _read_both(monkeypatch, text: str, settings):
     fast = read_event(text.encode(), "events/x.md", "x", settings)
-    monkeypatch.setattr(frontmatter, "_FAST_LOADER", None)
+    monkeypatch.setattr(frontmatter, "USE_LIBYAML", False)
     slow = read_event(text.encode(), "events/x.md", "x", settings)
     monkeypatch.undo()
     return fast, slow
 
 
-@pytest.mark.skipif(frontmatter._FAST_LOADER is None, reason="PyYAML was built without libyaml here")
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml here")
 @pytest.mark.parametrize("front", BROKEN)
 def test_both_yaml_parsers_give_the_same_message(monkeypatch, settings, front):
     fast, slow = _read_both(monkeypatch, f"---\n{front}start: 2018-01-27 12:00\n---\n", settings)
     assert fast[0] is None and [str(p) for p in fast[1]] == [str(p) for p in slow[1]]
 
 
-@pytest.mark.skipif(frontmatter._FAST_LOADER is None, reason="PyYAML was built without libyaml here")
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml here")
 def test_both_yaml_parsers_read_the_sample_alike(monkeypatch, settings):
     for path in event_files(REPO / "events"):
         fast, slow = _read_both(monkeypatch, path.read_text(), settings)
         assert fast == slow and fast[0] is not None
+
+
+def test_an_edited_template_is_compiled_again_in_the_next_run(sample):
+    """Jinja's compiled templates are kept between runs: an edit of the same size must still show."""
+    import subprocess
+    import sys
+
+    own = sample / "templates" / "email"
+    own.mkdir(parents=True)
+    (own / "event.txt").write_text("ENTRY {{ event.title }}\n")
+    command = [sys.executable, "-m", "newsletter", "build", "--week", "2018-W04", "--out", "out"]
+    for word in ("ENTRY", "ITEMS"):
+        (own / "event.txt").write_text(f"{word} {{{{ event.title }}}}\n")
+        subprocess.run(command, cwd=sample, check=True, capture_output=True)
+        assert f"{word} #Justice4Siham" in (sample / "out" / "digest.txt").read_text()

@@ -34,7 +34,7 @@ from newsletter.errors import NewsletterError
 from newsletter.models import Digest, Settings
 from newsletter.rendering.i18n import _, ngettext
 from newsletter.rendering.present import digest_view, event_view
-from newsletter.rendering.templates import builtin_dir
+from newsletter.rendering.templates import builtin_dir, bytecode_cache
 
 RECENT_WEEKS = 4  # how far back calendar.ics reaches
 SERIES_PAGE_DATES = 12  # how many next dates a recurring event's page lists
@@ -194,7 +194,8 @@ def _environment():
 
         _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(builtin_dir("archive"))),
                                   autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                                  undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+                                  undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
+                                  bytecode_cache=bytecode_cache("archive"))
         _ENV.filters["markup"] = Markup
     return _ENV
 

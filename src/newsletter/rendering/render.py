@@ -111,7 +111,7 @@ def inline_css(html: str, css: str) -> str:
     from premailer import Premailer
 
     html = re.sub(r"<style(?![^>]*data-premailer)", '<style data-premailer="ignore"', html)
-    cssutils.log.setLevel(logging.CRITICAL)
+    _quiet_cssutils(cssutils)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         inliner = Premailer(
@@ -132,6 +132,19 @@ def inline_css(html: str, css: str) -> str:
     if not out.lstrip().lower().startswith("<!doctype"):
         out = "<!DOCTYPE html>\n" + out
     return out
+
+
+_CSSUTILS_READY = False
+
+
+def _quiet_cssutils(cssutils) -> None:
+    """No log, and no property profiles: premailer runs with validation off, yet cssutils compiles the
+    profiles' validation patterns on first use, the slowest part of a cold build's first inlining."""
+    global _CSSUTILS_READY
+    if not _CSSUTILS_READY:
+        cssutils.log.setLevel(logging.CRITICAL)
+        cssutils.profile.removeProfile(all=True)
+        _CSSUTILS_READY = True
 
 
 def render_text(view: EmailView, settings: Settings, template: str) -> str:

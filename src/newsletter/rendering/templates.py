@@ -56,6 +56,24 @@ def times_together(text: str) -> str:
     return _TIME.sub(joined, str(text))
 
 
+def bytecode_cache(kind: str):
+    """Jinja's compiled templates, kept between runs in Jinja's own per-user temporary folder.
+
+    Each entry is checked against its template's source, so an edited
+    template (a group's own or a built-in one) is compiled again; the names
+    carry newsletter's version and the environment's `kind`, as the compiled
+    code also depends on the environment's options.
+    """
+    import jinja2
+
+    from newsletter import __version__
+
+    try:
+        return jinja2.FileSystemBytecodeCache(pattern=f"__newsletter-{__version__}-{kind}-%s.cache")
+    except RuntimeError:  # no safe temporary folder of this user's
+        return None
+
+
 @lru_cache(maxsize=8)
 def _environment(folders: tuple[Path, ...]):
     import jinja2
@@ -72,6 +90,7 @@ def _environment(folders: tuple[Path, ...]):
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=bytecode_cache("email"),
     )
     env.filters["wrap"] = wrap
     env.filters["times_together"] = times_together

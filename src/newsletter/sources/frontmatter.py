@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:  # PyYAML is imported when a file is parsed: a run that takes every file from the cache never needs it
+    import yaml
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
 MAX_DEPTH = 12  # the deepest an event file goes is changes.<date>.speakers[0].name
@@ -70,19 +71,25 @@ def split(text: str) -> FrontMatter:
 
 # libyaml composes about ten times faster; the pure-Python parser reads again only a file that has an error,
 # so that every message is worded as below whichever parser is installed.
-_FAST_LOADER = getattr(yaml, "CBaseLoader", None)
+USE_LIBYAML = True
 
 
 def _compose(source: str) -> yaml.Node | None:
-    if _FAST_LOADER is not None:
+    import yaml
+
+    fast = getattr(yaml, "CBaseLoader", None) if USE_LIBYAML else None
+    if fast is not None:
         try:
-            return yaml.compose(source, Loader=_FAST_LOADER)
+            return yaml.compose(source, Loader=fast)
         except yaml.YAMLError:
             pass
     return yaml.compose(source, Loader=yaml.BaseLoader)
 
 
 def _load_yaml(source: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
+    global yaml  # bound here, on first use, for _to_python too
+    import yaml
+
     lines = source.split("\n")
     try:
         root = _compose(source)
