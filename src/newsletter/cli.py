@@ -427,36 +427,61 @@ def sent(config, events_dir):
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
               help="Folder to write the website into.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
+              help="Render in N processes.  [default: one per core, when there are hundreds of pages to render]")
 @today_option
 @cache_option
 @project_options
 @reports_errors
-def archive(out, today, config, events_dir, no_cache):
+def archive(out, jobs, today, config, events_dir, no_cache):
     """Build a static website of every digest, with an Atom feed and calendars.
 
     Writes an index of all digests, a page per week and per event, one .ics
-    per event, calendar.ics and feed.xml, linked under archive_url. Files
-    that have not changed are left as they are.
+    per event, calendar.ics and feed.xml, linked under archive_url. Only
+    the pages whose events, settings or templates changed since the last run
+    are rendered again (--no-cache renders them all); files that have not
+    changed are left as they are, and files of events since deleted are removed.
 
     \b
     Example:
         newsletter archive --out site/
     """
-    from newsletter.outputs.archive import site_files, write_site
+    import os
+
+    from newsletter.outputs.archive import site_plan, write_site
     from newsletter.outputs.build import load_project, today_in
+    from newsletter.outputs.manifest import manifest_path
 
     project = load_project(config, _events_dir(config, events_dir), cache=not no_cache)
-    files = site_files(project, today or today_in(project.settings))
-
-    def progress(items):
-        with click.progressbar(items, label="Building the archive", file=sys.stderr,
-                               show_pos=True) as bar:
-            yield from bar
-
-    report = write_site(files, out, progress)
+    plan = site_plan(project, today or today_in(project.settings))
+    report = write_site(plan, out, _progress("Building the archive"), manifest=manifest_path(config, out),
+                        reuse=not no_cache, workers=jobs or os.cpu_count() or 1)
+    removed = f", removed {len(report.removed)}" if report.removed else ""
     click.echo(f"{_count(report.weeks, 'week')}, {_count(report.events, 'event')}: wrote {len(report.written)} files, "
-               f"{report.unchanged} unchanged, in {out}")
+               f"{report.unchanged + report.skipped} unchanged{removed}, in {out}")
     click.echo(f"Publish {out}/ at {project.settings.archive_url}")
+
+
+def _progress(label: str, every: float = 5.0):
+    """A progress bar on a terminal; elsewhere (a CI log), a line with the count every few seconds and at the end."""
+    def show(items, total: int):
+        if total == 0:
+            return
+        if sys.stderr.isatty():
+            with click.progressbar(items, length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+                yield from bar
+            return
+        import time
+
+        done, last = 0, time.monotonic()
+        for item in items:
+            yield item
+            done += 1
+            if time.monotonic() - last >= every or done == total:
+                last = time.monotonic()
+                click.echo(f"{label}: {done} of {total} files ({done * 100 // total}%)", err=True)
+
+    return show
 
 
 @main.command()

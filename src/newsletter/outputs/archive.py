@@ -45,23 +45,45 @@ ATOM = "http://www.w3.org/2005/Atom"
 @dataclass
 class SiteReport:
     written: list[Path] = field(default_factory=list)
-    unchanged: int = 0
+    removed: list[Path] = field(default_factory=list)
+    unchanged: int = 0  # rendered, and the same bytes as the file already there
+    skipped: int = 0  # not rendered at all: made from the same inputs as last time (the manifest says)
     weeks: int = 0
     events: int = 0
 
 
 def site_files(project: Project, today: date) -> Iterable[tuple[str, Callable[[], bytes]]]:
-    """(relative path, renderer) for every file of the site, each rendered in its edition's language when called.
+    """(relative path, renderer) for every file of the site, each rendered in its edition's language when called."""
+    for name, _inputs, render in site_plan(project, today):
+        yield name, render
+
+
+def site_plan(project: Project, today: date) -> Iterable[tuple[str, tuple, Callable[[], bytes]]]:
+    """(relative path, what it is made from, renderer) for every file of the site.
 
     A group with an edition per language gets the whole site once per
-    language: the primary at the top, each other under its code.
+    language: the primary at the top, each other under its code. What a file
+    is made from is hashed into its key in the manifest (outputs/manifest.py).
     """
+    from newsletter.outputs.manifest import files_fingerprint, fingerprint
+
     primary = project.settings.primary
+    code = files_fingerprint(_made_with(project.settings))
     for language in project.settings.editions:
         edition = project.edition(language)
+        common = fingerprint(code, edition.settings)
         prefix = "" if language == primary else f"{language}/"
-        for name, render in _files(edition, today, images=not prefix):
-            yield prefix + name, (lambda render=render, settings=edition.settings: _spoken(settings, render))
+        for name, inputs, render in _files(edition, today, images=not prefix):
+            yield (prefix + name, (common, *inputs),
+                   (lambda render=render, settings=edition.settings: _spoken(settings, render)))
+
+
+def _made_with(settings: Settings) -> list[Path]:
+    """What every page depends on besides its events: newsletter's code and catalogs, and every template."""
+    from newsletter.rendering.templates import search_path
+
+    package = Path(__file__).resolve().parents[1]
+    return [package, builtin_dir("archive"), *search_path(settings)]
 
 
 def _spoken(settings: Settings, render: Callable[[], bytes]) -> bytes:
@@ -71,8 +93,10 @@ def _spoken(settings: Settings, render: Callable[[], bytes]) -> bytes:
         return render()
 
 
-def _files(project: Project, today: date, images: bool = True) -> Iterable[tuple[str, Callable[[], bytes]]]:
-    """(relative path, renderer) for every file of the site; rendering is deferred for the progress bar."""
+def _files(project: Project, today: date, images: bool = True) -> Iterable[tuple[str, tuple, Callable[[], bytes]]]:
+    """(relative path, inputs, renderer) for every file of the site; rendering is deferred to the caller."""
+    from newsletter.schedule.digest import WeekIndex
+
     settings = project.settings
     if not settings.archive_url:
         raise NewsletterError(f"{settings.path}: archive_url: set the address the archive will be published at, "
@@ -80,29 +104,42 @@ def _files(project: Project, today: date, images: bool = True) -> Iterable[tuple
     stamp = datetime.combine(today, time(0), tzinfo=timezone.utc)
     ahead = today + timedelta(weeks=settings.coming_up_weeks)  # how far an open-ended series is followed
     weeks = sorted(weeks_with_events(project.events, settings, until=ahead), key=lambda w: w.id, reverse=True)
-    digests = [digest_for_week(project.events, week, settings) for week in weeks]
+    index = WeekIndex(project.events)
+    digests = [digest_for_week(index.near(week, settings), week, settings) for week in weeks]
     digests = [d for d in digests if d.events]
-    yield "index.html", lambda: _page("index.html", settings, "", digests=[_summary(d) for d in digests])
+    listed = [(d.week.id, [e.title for e in d.events]) for d in digests]  # what the index and feed show of each
+    yield ("index.html", ("index", listed),
+           lambda: _page("index.html", settings, "", digests=[_summary(d) for d in digests]))
     for digest in digests:
-        yield f"{digest.week.id}/index.html", (lambda d=digest: _week_page(d, settings))
+        yield f"{digest.week.id}/index.html", ("week", digest), (lambda d=digest: _week_page(d, settings))
     shown = [e for e in project.events if not e.draft]
     for event in shown:
-        page = _series_page if event.is_series else _event_page
-        yield f"events/{event.id}/index.html", (lambda e=event, page=page: page(e, settings, today))
-        yield f"events/{event.id}.ics", (lambda e=event: calendars.to_ics([e], settings, stamp, name=e.title))
+        if event.is_series:
+            yield (f"events/{event.id}/index.html", ("series", event, today),
+                   (lambda e=event: _series_page(e, settings, today)))
+        else:
+            yield f"events/{event.id}/index.html", ("event", event), (lambda e=event: _event_page(e, settings, today))
+        yield (f"events/{event.id}.ics", ("ics", event, stamp),
+               (lambda e=event: calendars.to_ics([e], settings, stamp, name=e.title)))
     since = datetime.combine(today - timedelta(weeks=RECENT_WEEKS), time(0), tzinfo=settings.timezone)
     current = sorted((e for e in shown if _ends_after(e, since)), key=lambda e: (e.start, e.id))
-    yield "calendar.ics", lambda: calendars.to_ics(current, settings, stamp)
-    yield "feed.xml", lambda: atom_feed(digests, settings, stamp)
+    yield "calendar.ics", ("calendar", current, stamp), lambda: calendars.to_ics(current, settings, stamp)
+    yield "feed.xml", ("feed", listed, stamp), lambda: atom_feed(digests, settings, stamp)
     if images:  # one copy, at the primary's address, which every edition's pages link to
         yield from _image_files([settings.theme.logo, *(e.image for e in shown)], settings)
 
 
-def _image_files(images: list, settings: Settings) -> Iterable[tuple[str, Callable[[], bytes]]]:
+def _image_files(images: list, settings: Settings) -> Iterable[tuple[str, tuple, Callable[[], bytes]]]:
     """The project's own image files, at the path under archive_url that the emails link to."""
     files = sorted({image.file for image in images if image is not None and image.file})
     for relative in files:
-        yield relative, (lambda path=settings.root / relative: path.read_bytes())
+        path = settings.root / relative
+        try:
+            found = path.stat()
+            inputs = ("image", relative, found.st_size, found.st_mtime_ns)
+        except OSError:
+            inputs = ("image", relative, None)
+        yield relative, inputs, (lambda path=path: path.read_bytes())
 
 
 def _summary(digest: Digest) -> dict:
@@ -243,33 +280,112 @@ def _published(digest: Digest, settings: Settings, stamp: datetime) -> datetime:
     return min(planned, stamp.astimezone(settings.timezone))
 
 
-def write_site(files: Iterable[tuple[str, Callable[[], bytes]]], out: Path,
-               progress: Callable[[Iterable], Iterable] = lambda items: items) -> SiteReport:
-    """Write each file atomically; a file whose bytes have not changed is left alone."""
+Progress = Callable[[Iterable, int], Iterable]
+PARALLEL_FROM = 200  # fewer files to render than this are done in this process: starting workers costs more
+
+
+def write_site(plan: Iterable[tuple[str, tuple, Callable[[], bytes]]], out: Path,
+               progress: Progress = lambda items, total: items, manifest: Path | None = None,
+               reuse: bool = True, workers: int = 1) -> SiteReport:
+    """Render and write what changed, atomically; leave alone a file whose bytes are the same.
+
+    With a `manifest`, a file made from the same inputs as last time is not
+    rendered at all (unless `reuse` is False), and a file it lists that
+    `plan` no longer has is removed. `workers` > 1 renders in that many
+    processes when there are enough files to make it worth it.
+    """
+    from newsletter.outputs.manifest import fingerprint, read_manifest, write_manifest
+
     report = SiteReport()
     if out.is_dir():  # the temporary files of a run that was killed before it could rename them
         for stale in out.rglob(".*.tmp"):
             stale.unlink(missing_ok=True)
-    items = list(files)
-    for relative, render in progress(items):
-        data = render()
-        path = out / relative
+    before = read_manifest(manifest)
+    after: dict[str, tuple[str, int]] = {}
+    todo: list[tuple[str, str, Callable[[], bytes]]] = []
+    for relative, inputs, render in plan:
         if relative.endswith("/index.html") and relative.count("/") == 1:
             report.weeks += 1
         if relative.endswith(".ics") and relative.startswith("events/"):
             report.events += 1
-        if path.exists() and path.read_bytes() == data:
+        key = fingerprint(inputs)
+        known = before.get(relative)
+        if reuse and known is not None and known[0] == key and _size(out / relative) == known[1]:
+            after[relative] = known
+            report.skipped += 1
+        else:
+            todo.append((relative, key, render))
+    for relative, key, size, written in progress(_render_all(todo, out, workers), len(todo)):
+        after[relative] = (key, size)
+        if written:
+            report.written.append(out / relative)
+        else:
             report.unchanged += 1
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.chmod(temp, 0o644)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        report.written.append(path)
+    for relative in sorted(set(before) - set(after)):  # what an earlier run wrote and this one does not
+        path = out / relative
+        if path.is_file():
+            path.unlink()
+            report.removed.append(path)
+            _remove_empty(path.parent, out)
+    write_manifest(manifest, after)
     return report
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _remove_empty(folder: Path, out: Path) -> None:
+    while folder != out and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+_TODO: list = []  # what the worker processes render, by position: they inherit it when forked
+
+
+def _render_all(todo: list, out: Path, workers: int) -> Iterable[tuple[str, str, int, bool]]:
+    """(relative path, key, size, written) for each file of `todo`, in this process or in `workers` forked ones."""
+    import multiprocessing
+
+    forked = "fork" in multiprocessing.get_all_start_methods()
+    if workers <= 1 or len(todo) < PARALLEL_FROM or not forked:
+        for relative, key, render in todo:
+            yield relative, key, *_write_one(out / relative, render())
+        return
+    global _TODO
+    _TODO = todo
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers) as pool:
+            chunk = max(1, min(64, len(todo) // (workers * 8)))
+            for number, size, written in pool.imap_unordered(_work, ((n, out) for n in range(len(todo))), chunk):
+                yield todo[number][0], todo[number][1], size, written
+    finally:
+        _TODO = []
+
+
+def _work(job: tuple[int, Path]) -> tuple[int, int, bool]:
+    number, out = job
+    relative, _, render = _TODO[number]
+    return (number, *_write_one(out / relative, render()))
+
+
+def _write_one(path: Path, data: bytes) -> tuple[int, bool]:
+    """Write `data` to `path` in one step unless it holds those bytes already; (size, whether it was written)."""
+    if path.exists() and path.read_bytes() == data:
+        return len(data), False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return len(data), True

@@ -49,6 +49,38 @@ def digest_for_week(events: Iterable[Event], week: Week, settings: Settings, dra
     return Digest(week, tuple(sections), tuple(ongoing), tuple(coming_up))
 
 
+class WeekIndex:
+    """The events that can show in a given week's digest, found without going through every event.
+
+    The archive and the preview ask for hundreds of weeks: `digest_for_week(index.near(week, settings), ...)`
+    gives the same digest as with every event, in a fraction of the time.
+    """
+
+    def __init__(self, events: Iterable[Event]):
+        events = list(events)
+        self.singles = sorted((e for e in events if not e.is_series), key=lambda e: e.start)
+        self.starts = [e.start for e in self.singles]
+        # Longer than an occurrence may be and still be found by its start: a months-long fund drive.
+        self.long = [e for e in self.singles if e.ends_at - e.start > LONGEST_OCCURRENCE]
+        # A series with an end, with the last day its last occurrence can still be running on.
+        self.series = [(e, None if e.repeat.count is None and e.repeat.until is None
+                        else recurrence.last(e) + (e.ends_at - e.start) + timedelta(days=1))
+                       for e in events if e.is_series]
+
+    def near(self, week: Week, settings: Settings) -> list[Event]:
+        """Every event digest_for_week could place in `week`: in it, still running, or coming up."""
+        from bisect import bisect_left
+
+        since = week.starts_at - LONGEST_OCCURRENCE
+        until = week.ends_at + timedelta(days=7 * settings.coming_up_weeks)
+        found = self.singles[bisect_left(self.starts, since):bisect_left(self.starts, until)]
+        found += [e for e in self.long if e.start < since]
+        found += [series for series, last in self.series
+                  if series.changes  # a changed date can be moved anywhere
+                  or series.start < until and (last is None or last >= since.date() - timedelta(days=1))]
+        return found
+
+
 def next_events(events: Iterable[Event], since: datetime, limit: int, leave_out: str | None = None) -> list[Event]:
     """The first `limit` events that start at or after `since`, drafts left out, a series once."""
     found = (e for e in expand(events, since, since + LOOK_AHEAD)

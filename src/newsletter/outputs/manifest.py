@@ -1,0 +1,97 @@
+"""What each file of the archive was built from, so that a re-run renders only what changed.
+
+Every file the archive writes has a key: a hash of everything it is made
+from (the events it shows, the settings, the templates, the catalogs and
+newsletter's own code, and the day for what depends on it). The manifest,
+kept in .newsletter-cache/ and named after the output folder, records each
+file's key and size. A file whose key and size are the same as last time is
+not rendered again; a file the manifest lists that the archive no longer
+produces (an event that was deleted) is removed, and nothing else is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+VERSION = 1
+
+
+class _StablePickler(pickle.Pickler):
+    """Pickles equal values to equal bytes, in any process.
+
+    Without a memo (`fast`), a value shared by two fields is written out
+    twice, as two equal values are; a set is written in sorted order, as its
+    own order changes from process to process with string hashing.
+    """
+
+    def __init__(self, file):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.fast = True
+
+    def persistent_id(self, obj):
+        if isinstance(obj, (set, frozenset)):
+            return type(obj).__name__, tuple(sorted(obj, key=repr))
+        return None
+
+
+def fingerprint(*parts: Any) -> str:
+    """A hash of `parts` (events, digests, settings...) that is the same in every run for the same values."""
+    buffer = io.BytesIO()
+    _StablePickler(buffer).dump(parts)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
+def files_fingerprint(folders: list[Path]) -> str:
+    """The names, sizes and times of every file under `folders`: templates, catalogs, newsletter's code."""
+    stamps = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file() and "__pycache__" not in path.parts:
+                found = path.stat()
+                stamps.append((str(path), found.st_size, found.st_mtime_ns))
+    return fingerprint(stamps)
+
+
+def manifest_path(config: Path, out: Path) -> Path:
+    """Where the manifest of the archive written to `out` is kept."""
+    from newsletter.sources.cache import FOLDER
+
+    name = hashlib.sha256(str(out.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return config.resolve().parent / FOLDER / f"archive-{name}.json"
+
+
+def read_manifest(path: Path | None) -> dict[str, tuple[str, int]]:
+    """{relative path: (key, size)}; empty when there is none or it cannot be read."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != VERSION:
+            return {}
+        return {str(name): (str(key), int(size)) for name, (key, size) in data["files"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def write_manifest(path: Path | None, files: dict[str, tuple[str, int]]) -> None:
+    """Replace the manifest in one step; one that cannot be written only makes the next run slower."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n")
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump({"version": VERSION, "files": dict(sorted(files.items()))}, stream, indent=0)
+        os.replace(temp, path)
+    except OSError:
+        return
