@@ -337,3 +337,39 @@ def test_week_page_names_the_entries_shortened_to_fit(sample):
         running.close()
     shortened = BeautifulSoup(body, "html.parser").find(id="shortened").get_text(" ", strip=True)
     assert shortened.startswith("Shortened to fit 40 KB, each linking to its page: ")
+
+
+def test_watched_changes_reload_only_what_they_touch(sample, monkeypatch):
+    """The watcher names the changed files: the preview reads only those, and renders a week only if it changed."""
+    import newsletter.serving.preview as preview_module
+
+    rendered = []
+    render_week = preview_module.render_week
+    monkeypatch.setattr(preview_module, "render_week",
+                        lambda project, week, **kw: rendered.append(week.id) or render_week(project, week, **kw))
+    site = preview_module.PreviewSite(sample / "newsletter.toml", sample / "events")
+    page = lambda: site.respond("/week/2018-W04/email.html", 1).body.decode()  # noqa: E731
+    assert "Naseem Rally" in page() and rendered == ["2018-W04"]
+
+    rally = sample / "events" / "2018-01-27-justice-for-siham-and-naseem-rally.md"
+    rally.write_text(rally.read_text().replace("Naseem Rally", "Naseem March"))
+    site.invalidate({str(rally.resolve())})
+    assert "Naseem March" in page() and rendered == ["2018-W04"] * 2
+
+    study = sample / "events" / "2018-01-11-united-front-study-group.md"  # two weeks before: not in this digest
+    study.write_text(study.read_text().replace("The United Front", "The Popular Front"))
+    site.invalidate({str(study.resolve())})
+    assert "Naseem March" in page() and rendered == ["2018-W04"] * 2  # nothing rendered again
+
+    added = sample / "events" / "2018-01-26-tenant-assembly.md"
+    added.write_text("---\ntitle: Tenant Assembly\nkind: meeting\nstart: 2018-01-26 18:00\n---\n")
+    site.invalidate({str(added.resolve())})
+    assert "Tenant Assembly" in page()
+    added.unlink()
+    site.invalidate({str(added.resolve())})
+    assert "Tenant Assembly" not in page()
+
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text().replace('name = "ISO Boston Events"', 'name = "ISO Boston Weekly"'))
+    site.invalidate({str(config.resolve())})
+    assert "ISO Boston Weekly" in page()

@@ -127,7 +127,7 @@ class Build(Rendered):
     fit_warnings: list[Finding] = field(default_factory=list)  # what [digest] layout could not do
 
 
-def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = True) -> Project:
+def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = True, **known) -> Project:
     """Read settings and events; raise InvalidInput with every problem in any file.
 
     `cache`: take unchanged event files from .newsletter-cache/ and keep what
@@ -135,20 +135,20 @@ def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = Tr
     saving it to the caller.
     """
     settings = load_settings(config)
-    events, problems = read_events(config, events_dir, settings, cache)
+    events, problems = read_events(config, events_dir, settings, cache, **known)
     if problems:
         raise InvalidInput(problems)
     return Project(settings, events)
 
 
-def read_events(config: Path, events_dir: Path, settings: Settings, cache: "bool | ParseCache" = True):
-    """load_events through the project's parse cache, unless `cache` is False."""
+def read_events(config: Path, events_dir: Path, settings: Settings, cache: "bool | ParseCache" = True, **known):
+    """load_events through the project's parse cache, unless `cache` is False; `known`: files and changed."""
     from newsletter.sources.cache import ParseCache
 
     if cache is False:
         return load_events(events_dir, settings)
     parsed = cache if isinstance(cache, ParseCache) else ParseCache.beside(config, events_dir)
-    found = load_events(events_dir, settings, parsed)
+    found = load_events(events_dir, settings, parsed, **known)
     if parsed is not cache:
         parsed.save()
     return found

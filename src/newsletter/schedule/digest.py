@@ -7,6 +7,7 @@ A recurring event takes part through its occurrences in the window at hand
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Iterable
 
 from newsletter.models import Digest, Event, Section, Settings, Week
@@ -62,10 +63,7 @@ class WeekIndex:
         self.starts = [e.start for e in self.singles]
         # Longer than an occurrence may be and still be found by its start: a months-long fund drive.
         self.long = [e for e in self.singles if e.ends_at - e.start > LONGEST_OCCURRENCE]
-        # A series with an end, with the last day its last occurrence can still be running on.
-        self.series = [(e, None if e.repeat.count is None and e.repeat.until is None
-                        else recurrence.last(e) + (e.ends_at - e.start) + timedelta(days=1))
-                       for e in events if e.is_series]
+        self.series = [(e, _running_until(e)) for e in events if e.is_series]
 
     def near(self, week: Week, settings: Settings) -> list[Event]:
         """Every event digest_for_week could place in `week`: in it, still running, or coming up."""
@@ -81,6 +79,17 @@ class WeekIndex:
         return found
 
 
+@lru_cache(maxsize=4096)
+def _running_until(series: Event) -> date | None:
+    """The last day a series' last occurrence can still be running on; None for a series without an end.
+
+    Remembered for each series: the preview builds its index again after every edit.
+    """
+    if series.repeat.count is None and series.repeat.until is None:
+        return None
+    return recurrence.last(series) + (series.ends_at - series.start) + timedelta(days=1)
+
+
 def next_events(events: Iterable[Event], since: datetime, limit: int, leave_out: str | None = None) -> list[Event]:
     """The first `limit` events that start at or after `since`, drafts left out, a series once."""
     found = (e for e in expand(events, since, since + LOOK_AHEAD)
@@ -91,33 +100,43 @@ def next_events(events: Iterable[Event], since: datetime, limit: int, leave_out:
 
 
 def weeks_with_events(events: Iterable[Event], settings: Settings, drafts: bool = False,
-                      until: date | None = None) -> list[Week]:
+                      until: date | None = None, weeks_of=None) -> list[Week]:
     """Every week that some event starts in or runs through, in date order; a series without an end counts up to `until`.
 
     Without `until`, an open-ended series counts for a year from its start, or up to the last other event.
+    `weeks_of` replaces the function of that name (the preview passes one that remembers each event's weeks).
     """
-    from newsletter.schedule.dates import week_containing
-
     events = [e for e in events if drafts or not e.draft]
-    open_ended = [e for e in events if e.is_series and e.repeat.count is None and e.repeat.until is None]
     if until is None:
-        latest = [e.start.date() for e in events if e not in open_ended]
-        latest += [e.start.date() + LOOK_AHEAD for e in open_ended]
+        latest = [e.start.date() + LOOK_AHEAD if _open_ended(e) else e.start.date() for e in events]
         until = max(latest, default=date.min)
     weeks = {}
     for event in events:
-        if event.is_series:
-            last = until if event in open_ended else recurrence.last(event)
-            end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=settings.timezone)
-            found = expand([event], event.start - LONGEST_OCCURRENCE, end)
-        else:
-            found = [event]
-        for one in found:
-            # Every week the event reaches: a fund drive is in the digests it runs through, as Ongoing.
-            day = one.start.astimezone(settings.timezone).date()
-            last = max(day, (one.ends_at - timedelta(microseconds=1)).astimezone(settings.timezone).date())
-            while day <= last:
-                week = week_containing(day, settings.week_start, settings.timezone)
-                weeks[week.id] = week
-                day = week.last_day + timedelta(days=1)
+        for week in (weeks_of or _weeks_of)(event, settings, until):
+            weeks[week.id] = week
     return [weeks[key] for key in sorted(weeks)]
+
+
+def _open_ended(event: Event) -> bool:
+    return event.is_series and event.repeat.count is None and event.repeat.until is None
+
+
+def _weeks_of(event: Event, settings: Settings, until: date) -> list[Week]:
+    """The weeks one event reaches: a fund drive is in the digests it runs through, as Ongoing."""
+    from newsletter.schedule.dates import week_containing
+
+    if event.is_series:
+        last = until if _open_ended(event) else recurrence.last(event)
+        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=settings.timezone)
+        found = expand([event], event.start - LONGEST_OCCURRENCE, end)
+    else:
+        found = [event]
+    weeks = []
+    for one in found:
+        day = one.start.astimezone(settings.timezone).date()
+        last = max(day, (one.ends_at - timedelta(microseconds=1)).astimezone(settings.timezone).date())
+        while day <= last:
+            week = week_containing(day, settings.week_start, settings.timezone)
+            weeks.append(week)
+            day = week.last_day + timedelta(days=1)
+    return weeks

@@ -16,7 +16,7 @@ from pathlib import Path
 from newsletter.outputs.announce import Announcement, reminder_problem, render_announcement_files
 from newsletter.outputs.build import Build, Project, Rendered, load_project, render_week, today_in
 from newsletter.schedule.dates import BadDate, coming_week, parse_week, week_containing, week_label
-from newsletter.schedule.digest import digest_for_week, weeks_with_events
+from newsletter.schedule.digest import WeekIndex, digest_for_week, weeks_with_events
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.models import Week
 from newsletter.rendering.present import status_label
@@ -67,6 +67,10 @@ class PreviewSite:
         self._language: str | None = None  # the edition the page being answered is in; None for the primary
         self._use_cache = cache
         self._parse_cache = None  # kept in memory between edits; written to disk when first read and at the end
+        # Between edits the watcher says which event files changed: the others are neither listed nor checked.
+        self._files: list[Path] | None = None
+        self._changed: set[Path] = set()
+        self._event_weeks: dict = {}  # event id: (the Event, `until`, its weeks); "": the settings they are for
 
     # What to watch ---------------------------------------------------------------
 
@@ -76,10 +80,31 @@ class PreviewSite:
     def watched_files(self) -> list[Path]:
         return [self.config]
 
-    def invalidate(self) -> None:
+    def invalidate(self, paths: set[str] | None = None) -> None:
+        """Forget what the change of `paths` (None: of anything) may have changed."""
         with self._lock:
             self._project = None
-            self._builds.clear()
+            events = self.events_dir.resolve()
+            inside = [Path(p) for p in paths or ()
+                      if Path(p).suffix == ".md" and Path(p).is_relative_to(events)]
+            if paths is None or len(inside) < len(paths) or self._files is None:
+                self._files, self._changed = None, set()  # settings or templates: read and render everything
+                self._builds.clear()
+                return
+            from newsletter.sources.events import is_event_file
+
+            known = set(self._files)
+            for path in inside:
+                relative = path.relative_to(events)
+                shown = self.events_dir / relative
+                self._changed.add(shown)
+                known.discard(shown)
+                if path.is_file() and is_event_file(relative):
+                    known.add(shown)
+            self._files = sorted(known, key=lambda p: p.parts)  # the order event_files gives
+            # A week's email is kept under its digest's fingerprint, so an edit elsewhere renders nothing;
+            # an announcement also shows the events that come next, so every one is rendered again.
+            self._builds = {key: value for key, value in self._builds.items() if ":week:" in key}
 
     # Pages -----------------------------------------------------------------------
 
@@ -233,8 +258,14 @@ class PreviewSite:
                 if cached is not None:
                     cached.save()
                 self._parse_cache = ParseCache.beside(self.config, self.events_dir)
+            if first or self._files is None:
+                from newsletter.sources.events import event_files
+
+                self._files, self._changed = event_files(self.events_dir), set()
             try:
-                self._project = load_project(self.config, self.events_dir, self._parse_cache)
+                self._project = load_project(self.config, self.events_dir, self._parse_cache,
+                                             files=self._files, changed=None if first else self._changed)
+                self._changed = set()
             finally:
                 if first:
                     self._parse_cache.save()
@@ -251,7 +282,21 @@ class PreviewSite:
         return parse_week(week_id, settings.week_start, settings.timezone)
 
     def _build(self, project: Project, week: Week) -> Build:
-        return self._cached(f"{week.id}", lambda: render_week(self._edition(project), week, drafts=self.drafts))
+        from newsletter.outputs.manifest import fingerprint
+
+        edition = self._edition(project)
+        settings = edition.settings
+        digest = digest_for_week(self._events_by_week(edition).near(week, settings), week, settings, drafts=self.drafts)
+        key = f"week:{week.id}:{fingerprint(digest, settings)}"
+        for stale in [k for k in self._builds if k.startswith(f"{self._language or ''}:week:{week.id}:")
+                      and not k.endswith(key)]:
+            del self._builds[stale]
+        return self._cached(key, lambda: render_week(edition, week, drafts=self.drafts))
+
+    def _events_by_week(self, project: Project) -> WeekIndex:
+        if getattr(project, "week_index", None) is None:
+            project.week_index = WeekIndex(project.events)
+        return project.week_index
 
     def _announcement(self, project: Project, event, reminder: bool) -> Announcement:
         edition = self._edition(project)
@@ -285,8 +330,9 @@ class PreviewSite:
         this = week_containing(today, settings.week_start, settings.timezone)
         coming = coming_week(today, settings.week_start, settings.timezone)
         entries = []
+        index = self._events_by_week(project)
         for week in self._weeks(project):
-            digest = digest_for_week(project.events, week, settings, drafts=self.drafts)
+            digest = digest_for_week(index.near(week, settings), week, settings, drafts=self.drafts)
             count = len(digest.events)
             if week.id == coming.id:
                 when = "coming"
@@ -302,8 +348,21 @@ class PreviewSite:
     def _weeks(self, project: Project) -> list[Week]:
         """The weeks with events; a series without an end is followed a few weeks past "Coming up"."""
         ahead = timedelta(weeks=project.settings.coming_up_weeks + PREVIEW_WEEKS_AHEAD)
+        if self._event_weeks.get("") != project.settings:  # settings can change every event's weeks
+            self._event_weeks = {"": project.settings}
         return weeks_with_events(project.events, project.settings, drafts=self.drafts,
-                                 until=self.today(project) + ahead)
+                                 until=self.today(project) + ahead, weeks_of=self._weeks_of)
+
+    def _weeks_of(self, event, settings, until) -> list[Week]:
+        """An event's weeks, remembered while it is the same event (the parse cache gives the same object)."""
+        from newsletter.schedule.digest import _weeks_of
+
+        known = self._event_weeks.get(event.id)
+        if known is not None and known[0] is event and known[1] == until:
+            return known[2]
+        weeks = _weeks_of(event, settings, until)
+        self._event_weeks[event.id] = (event, until, weeks)
+        return weeks
 
     def _neighbours(self, project: Project, week: Week) -> dict[str, str | None]:
         ids = [w.id for w in self._weeks(project)]
@@ -389,8 +448,8 @@ def start(config: Path, events_dir: Path, host: str, port: int, today: date | No
         raise NewsletterError(f"cannot serve on {host}:{port}: {exc.strerror or exc}{hint}") from None
     stop = threading.Event()
 
-    def changed() -> None:
-        site.invalidate()
+    def changed(paths: set[str]) -> None:
+        site.invalidate(paths)
         server.changed()
 
     watch(site.watched_folders(), site.watched_files(), changed, stop)

@@ -150,15 +150,17 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-def watch(paths: list[Path], files: list[Path], on_change: Callable[[], None], stop: threading.Event) -> list[threading.Thread]:
-    """Call `on_change` after changes under `paths` (recursively) or to `files`; returns the threads."""
+def watch(paths: list[Path], files: list[Path], on_change: Callable[[set[str]], None],
+          stop: threading.Event) -> list[threading.Thread]:
+    """Call `on_change` with the changed paths after changes under `paths` (recursively) or to `files`."""
     from watchfiles import watch as watch_paths
 
     def loop(targets: list[Path], recursive: bool, keep: Callable[[str], bool]) -> None:
         for changes in watch_paths(*targets, recursive=recursive, stop_event=stop, debounce=150, step=30,
                                    rust_timeout=500, yield_on_timeout=False, raise_interrupt=False):
-            if any(keep(path) for _, path in changes):
-                on_change()
+            changed = {path for _, path in changes if keep(path)}
+            if changed:
+                on_change(changed)
 
     threads = []
     folders = [p for p in paths if p.is_dir()]

@@ -34,6 +34,11 @@ def display_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
+def is_event_file(relative: Path) -> bool:
+    """Whether a file at `relative` under the events folder is read: a .md file, no part starting '_' or '.'."""
+    return relative.suffix == ".md" and not any(part.startswith(("_", ".")) for part in relative.parts)
+
+
 def event_files(folder: Path) -> list[Path]:
     """Every event file under `folder`, in name order; names starting with '_' or '.' are left out."""
     found = []
@@ -45,10 +50,12 @@ def event_files(folder: Path) -> list[Path]:
     return [Path(path) for path in sorted(found, key=lambda path: path[base:].split(os.sep))]
 
 
-def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = None) -> tuple[list[Event], list[Problem]]:
+def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = None,
+                files: list[Path] | None = None, changed: set[Path] | None = None) -> tuple[list[Event], list[Problem]]:
     """Read every event file under `folder`, with its translations; return the good ones and every problem found.
 
-    With a `cache`, a file that has not changed since it was last read is not read again.
+    With a `cache`, a file that has not changed since it was last read is not read again. The preview,
+    whose file watcher knows, passes the event `files` and the ones `changed` since the last call.
     """
     from newsletter.sources.translations import attach, language_of, read_translation
 
@@ -56,14 +63,20 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
         return [], [Problem(display_path(folder), None, None, "events folder not found")]
     events: dict[str, Event] = {}
     problems: list[Problem] = []
-    paths = event_files(folder)
+    paths = event_files(folder) if files is None else files
     translated = {path: code for path in paths if (code := language_of(path)) is not None}
+    base = len(str(folder)) + 1 if str(folder) != "." else 0
+
+    def name_of(path: Path) -> str:  # its path under the folder, as relative_to would give it, ten times faster
+        return str(path)[base:].replace(os.sep, "/")
+
     for path in paths:
         if path in translated:
             continue
-        name = path.relative_to(folder).as_posix()
+        name = name_of(path)
         event_id = name.removesuffix(".md")
-        if cache is not None and (event := cache.get(name)) is not None:
+        trusted = changed is not None and path not in changed
+        if cache is not None and (event := cache.get(name, trusted)) is not None:
             events[event_id] = event
             continue
         raw = _read(path, problems)
@@ -78,10 +91,11 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
     translations: dict[str, list] = {}
     for path, code in translated.items():
         event_path = path.with_name(path.name.removesuffix(f".{code}.md") + ".md")
-        event_id = event_path.relative_to(folder).with_suffix("").as_posix()
-        name = path.relative_to(folder).as_posix()
+        event_id = name_of(event_path).removesuffix(".md")
+        name = name_of(path)
         event = events.get(event_id)
-        translation = cache.get(name) if cache is not None and event is not None else None
+        trusted = changed is not None and not {path, event_path} & changed
+        translation = cache.get(name, trusted) if cache is not None and event is not None else None
         if translation is None:
             raw = _read(path, problems)
             if raw is None:
