@@ -47,6 +47,8 @@ def imported_by_help() -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--mjml", metavar="PATH", help="The official MJML command-line tool (npm install mjml): "
+                        "also time it compiling a 10-event digest's MJML, for comparison")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -68,6 +70,16 @@ def main() -> None:
                                                          "--today", "2018-01-20", "--out", "announce"],
             "build, busy week (30 events, auto)": newsletter + ["build", "--week", "2018-W04", "--out", "out"],
         }
+        if args.mjml:
+            ten = root / "ten"
+            ten.mkdir()
+            shutil.copy(REPO / "newsletter.toml", ten)
+            write_busy_week(ten / "events", 10)
+            source = mjml_of_week(ten, "2018-W04")
+            (ten / "ten.mjml").write_text(source, encoding="utf-8")
+            version = subprocess.run([args.mjml, "--version"], capture_output=True, text=True).stdout.split()
+            cases[f"MJML CLI {version[1] if len(version) > 1 else ''}, 10 events"] = [
+                args.mjml, str(ten / "ten.mjml"), "-o", str(ten / "ten.html")]
         print(f"{'command':<36} {'fastest':>9} {'median':>9} {'slowest':>9}   ({args.runs} runs each)")
         for label, command in cases.items():
             times = timed(command, busy if label.startswith("build, busy") else root, args.runs)
@@ -76,6 +88,22 @@ def main() -> None:
     heavy = imported_by_help()
     print(f"heavy libraries imported by --help: {', '.join(heavy) if heavy else 'none'}")
     print(f"Python {sys.version.split()[0]}; " + ", ".join(versions()))
+
+
+def mjml_of_week(root: Path, week: str) -> str:
+    """The MJML newsletter compiles for `week` of the project in `root`, as the official CLI would be given it."""
+    import newsletter.rendering.render as render
+    from newsletter.outputs.build import choose_week, load_project, render_week
+
+    sources = []
+    compile_mjml = render.compile_mjml
+    render.compile_mjml = lambda source, template="digest.mjml": sources.append(source) or compile_mjml(source, template)
+    try:
+        project = load_project(root / "newsletter.toml", root / "events", cache=False)
+        render_week(project, choose_week(project.settings, week, None))
+    finally:
+        render.compile_mjml = compile_mjml
+    return sources[0]
 
 
 def versions() -> list[str]:

@@ -18,6 +18,7 @@ Layout under the output folder, all linked absolutely under `archive_url`:
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
@@ -351,7 +352,8 @@ def _render_all(todo: list, out: Path, workers: int) -> Iterable[tuple[str, str,
     """(relative path, key, size, written) for each file of `todo`, in this process or in `workers` forked ones."""
     import multiprocessing
 
-    forked = "fork" in multiprocessing.get_all_start_methods()
+    # Forking is safe and quick on Linux; macOS's system libraries may not survive it, and Windows has none.
+    forked = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or len(todo) < PARALLEL_FROM or not forked:
         for relative, key, render in todo:
             yield relative, key, *_write_one(out / relative, render())
