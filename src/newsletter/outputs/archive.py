@@ -345,7 +345,7 @@ def _remove_empty(folder: Path, out: Path) -> None:
         folder = folder.parent
 
 
-_TODO: list = []  # what the worker processes render, by position: they inherit it when forked
+_JOBS: list = []  # what the worker processes render, by position: they inherit it when forked
 
 
 def _render_all(todo: list, out: Path, workers: int) -> Iterable[tuple[str, str, int, bool]]:
@@ -358,8 +358,8 @@ def _render_all(todo: list, out: Path, workers: int) -> Iterable[tuple[str, str,
         for relative, key, render in todo:
             yield relative, key, *_write_one(out / relative, render())
         return
-    global _TODO
-    _TODO = todo
+    global _JOBS
+    _JOBS = todo
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(workers) as pool:
@@ -367,12 +367,12 @@ def _render_all(todo: list, out: Path, workers: int) -> Iterable[tuple[str, str,
             for number, size, written in pool.imap_unordered(_work, ((n, out) for n in range(len(todo))), chunk):
                 yield todo[number][0], todo[number][1], size, written
     finally:
-        _TODO = []
+        _JOBS = []
 
 
 def _work(job: tuple[int, Path]) -> tuple[int, int, bool]:
     number, out = job
-    relative, _, render = _TODO[number]
+    relative, _, render = _JOBS[number]
     return (number, *_write_one(out / relative, render()))
 
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -82,16 +80,7 @@ def read_manifest(path: Path | None) -> dict[str, tuple[str, int]]:
 
 def write_manifest(path: Path | None, files: dict[str, tuple[str, int]]) -> None:
     """Replace the manifest in one step; one that cannot be written only makes the next run slower."""
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n")
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump({"version": VERSION, "files": dict(sorted(files.items()))}, stream, indent=0)
-        os.replace(temp, path)
-    except OSError:
-        return
+    from newsletter.sources.cache import keep
+
+    if path is not None:
+        keep(path, json.dumps({"version": VERSION, "files": dict(sorted(files.items()))}, indent=0).encode("utf-8"))

@@ -70,6 +70,7 @@ class PreviewSite:
         # Between edits the watcher says which event files changed: the others are neither listed nor checked.
         self._files: list[Path] | None = None
         self._changed: set[Path] = set()
+        self._week_index: tuple[Project, WeekIndex] | None = None
         self._event_weeks: dict = {}  # event id: (the Event, `until`, its weeks); "": the settings they are for
 
     # What to watch ---------------------------------------------------------------
@@ -294,9 +295,10 @@ class PreviewSite:
         return self._cached(key, lambda: render_week(edition, week, drafts=self.drafts))
 
     def _events_by_week(self, project: Project) -> WeekIndex:
-        if getattr(project, "week_index", None) is None:
-            project.week_index = WeekIndex(project.events)
-        return project.week_index
+        """The week index of `project`'s events, built once for each loaded project (or edition)."""
+        if self._week_index is None or self._week_index[0] is not project:
+            self._week_index = (project, WeekIndex(project.events))
+        return self._week_index[1]
 
     def _announcement(self, project: Project, event, reminder: bool) -> Announcement:
         edition = self._edition(project)

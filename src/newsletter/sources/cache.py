@@ -43,6 +43,29 @@ def _stamp(path: Path | str) -> _Stamp | None:
     return str(path), found.st_size, found.st_mtime_ns
 
 
+def keep(path: Path, data: bytes) -> bool:
+    """Replace a file of the cache folder in one step; False when it cannot be written (the cache is only lost).
+
+    The folder is made with a .gitignore of its own, so it keeps itself out of git.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n")
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False
+    return True
+
+
 def _digest(paths: Iterable[Path | str], first: bytes = b"") -> bytes | None:
     """The files' bytes, one hash: `first` is the first file's, when it has been read already."""
     found = hashlib.sha256(first)
@@ -156,22 +179,8 @@ class ParseCache:
             return
         payload = pickle.dumps((self.context, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
         signature = hmac.new(self.key, payload, hashlib.sha256).digest()
-        try:
-            self.path.parent.mkdir(exist_ok=True)
-            ignore = self.path.parent / ".gitignore"  # the folder keeps itself out of git
-            if not ignore.exists():
-                ignore.write_text("*\n")
-            handle, temp = tempfile.mkstemp(prefix=f".{NAME}.", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(MAGIC + signature + payload)
-                os.replace(temp, self.path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            return
-        self.changed = False
+        if keep(self.path, MAGIC + signature + payload):
+            self.changed = False
 
     def _load(self) -> None:
         if self.path is None or self.key is None:
