@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 import yaml
@@ -13,7 +14,7 @@ from conftest import REPO
 from newsletter.cli import main
 from newsletter.outputs.build import load_project
 from newsletter.sources import frontmatter
-from newsletter.sources.cache import FOLDER, NAME, ParseCache
+from newsletter.sources.cache import FOLDER, NAME, CompiledCache, ParseCache
 from newsletter.sources.config import load_settings
 from newsletter.sources.events import event_files, load_events, read_event
 
@@ -236,3 +237,77 @@ def test_an_edited_template_is_compiled_again_in_the_next_run(sample):
         (own / "event.txt").write_text(f"{word} {{{{ event.title }}}}\n")
         subprocess.run(command, cwd=sample, check=True, capture_output=True)
         assert f"{word} #Justice4Siham" in (sample / "out" / "digest.txt").read_text()
+
+
+# Compiled HTML: a week rendered again unchanged skips MJML and premailer ------------------
+
+PROBE = """
+import sys
+from newsletter.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print('LOADED:' + ','.join(sorted({'mjml', 'premailer', 'cssutils', 'requests'} & set(sys.modules))))
+"""
+
+
+def _build_in_a_process(root, *args: str) -> set[str]:
+    """Build in a fresh process, as a volunteer does; what of MJML, premailer and their kin it imported."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", PROBE, "build", "--week", "2018-W04", "--out", "out", *args],
+                          cwd=root, check=True, capture_output=True, text=True)
+    line = done.stdout.strip().splitlines()[-1].removeprefix("LOADED:")
+    return {name for name in line.split(",") if name}
+
+
+def compiled_files(root):
+    return sorted((root / FOLDER / "compiled").glob("*.html"))
+
+
+def test_a_week_built_again_unchanged_compiles_nothing(sample):
+    first = _build_in_a_process(sample)
+    html = (sample / "out" / "digest.html").read_bytes()
+    assert {"mjml", "premailer", "cssutils"} <= first
+    assert "requests" not in first  # premailer only needs it to fetch remote stylesheets, which it never does
+    assert len(compiled_files(sample)) == 1
+    assert _build_in_a_process(sample) == set()
+    assert (sample / "out" / "digest.html").read_bytes() == html
+    assert _build_in_a_process(sample, "--no-cache") >= {"mjml", "premailer"}
+
+
+def test_changed_styles_or_words_are_compiled_again(sample):
+    run("build", "--week", "2018-W04", "--out", "out")
+    settings = sample / "newsletter.toml"
+    settings.write_text(settings.read_text().replace('accent = "#a4161a"', 'accent = "#8a1538"'))
+    run("build", "--week", "2018-W04", "--out", "out")
+    assert "#8a1538" in (sample / "out" / "digest.html").read_text()
+    rally = sample / "events" / f"{RALLY}.md"
+    rally.write_text(rally.read_text().replace("Naseem Rally", "Naseem March"))
+    run("build", "--week", "2018-W04", "--out", "out")
+    assert "Naseem March" in (sample / "out" / "digest.html").read_text()
+    assert len(compiled_files(sample)) == 3
+
+
+def test_a_damaged_compiled_file_is_ignored(sample):
+    run("build", "--week", "2018-W04", "--out", "out")
+    html = (sample / "out" / "digest.html").read_bytes()
+    [kept] = compiled_files(sample)
+    kept.write_bytes(kept.read_bytes().replace(b"#Justice4Siham", b"#Injected4Text"))
+    run("build", "--week", "2018-W04", "--out", "out")
+    assert (sample / "out" / "digest.html").read_bytes() == html
+    assert b"#Justice4Siham" in kept.read_bytes()
+
+
+def test_only_the_most_recently_used_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(CompiledCache, "LIMIT", 3)
+    kept = CompiledCache(tmp_path, b"k" * 32)
+    for n in range(5):
+        kept.put(f"mjml {n}".encode(), f"<p>{n}</p>")
+        then = time.time_ns() - (10 - n) * 1_000_000_000  # each older than the next
+        os.utime(kept._name(f"mjml {n}".encode()), ns=(then, then))
+    assert kept.get(b"mjml 2") == "<p>2</p>"  # used again: now the most recent
+    kept.put(b"mjml 5", "<p>5</p>")
+    assert [kept.get(f"mjml {n}".encode()) for n in range(6)] == [None, None, "<p>2</p>", None, "<p>4</p>", "<p>5</p>"]

@@ -176,7 +176,7 @@ def test_drafts_are_shown_and_marked_unless_no_drafts(sample):
 
 
 def test_preview_never_writes_into_the_project(preview, sample):
-    """Nothing of the group's changes; the one thing written is the parse cache, in its own git-ignored folder."""
+    """Nothing of the group's changes; the one thing written is the cache, in its own git-ignored folder."""
     def snapshot():
         return {p: p.stat().st_mtime_ns for p in sample.rglob("*") if ".newsletter-cache" not in p.parts}
 
@@ -184,7 +184,7 @@ def test_preview_never_writes_into_the_project(preview, sample):
     for path in ("/", "/week/2018-W04/", "/week/2018-W04/email.html", "/week/2018-W02/digest.txt"):
         preview.get(path)
     assert snapshot() == before
-    assert sorted(p.name for p in (sample / ".newsletter-cache").iterdir()) == [".gitignore", "events.pickle"]
+    assert sorted(p.name for p in (sample / ".newsletter-cache").iterdir()) == [".gitignore", "compiled", "events.pickle"]
 
 
 def test_reload_stream_announces_new_versions(preview, sample):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from newsletter.outputs.build import Project, choose_week, read_events, render_week, today_in
+from newsletter.outputs.build import Project, choose_week, compiled_cache, read_events, render_week, today_in
 from newsletter.sources.config import load_settings
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.sources.events import event_files
@@ -58,14 +58,15 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
         if event is None:
             report.week = choose_week(settings, week, today)
             report.target = report.week.id
-            project = Project(settings, events)
+            project = Project(settings, events, compiled_cache(config, cache))
             editions = [render_week(project.edition(language), report.week) for language in settings.editions]
             result, result.translations = editions[0], editions[1:]
             report.findings.extend(result.fit_warnings)
         else:
             from newsletter.outputs.announce import announcement_for
 
-            result = announcement_for(Project(settings, events), events_dir, event, reminder, today)
+            project = Project(settings, events, compiled_cache(config, cache))
+            result = announcement_for(project, events_dir, event, reminder, today)
             report.target, report.html_name = result.event.id, "announcement.html"
             report.findings.extend(result.warnings)
     except NoEvents as exc:

@@ -104,7 +104,7 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
                                 "remove that line once the event is final"))
     since = datetime.combine(today, time(0), tzinfo=settings.timezone)
     upcoming = () if reminder else tuple(next_events(project.events, since, ALSO_COMING_UP, leave_out=event.id))
-    _, email = render_announcement(event, settings, today, reminder, upcoming)
+    _, email = render_announcement(event, settings, today, reminder, upcoming, project.compiled)
     ident = f"{'reminder' if reminder else 'announce'}.{event.id.replace('/', '.')}"
     message = build_message(email, settings, message_ident(ident, settings), now)
     result = Announcement(settings=settings, event=event, reminder=reminder, email=email, warnings=warnings)

@@ -17,7 +17,7 @@ from newsletter.sources.events import load_events
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings, Week
 
 if TYPE_CHECKING:
-    from newsletter.sources.cache import ParseCache
+    from newsletter.sources.cache import CompiledCache, ParseCache
 
 OUTPUT_NAMES = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
 
@@ -28,6 +28,7 @@ class Project:
 
     settings: Settings
     events: list[Event]
+    compiled: "CompiledCache | None" = None  # emails' HTML compiled before (None: --no-cache)
 
     def edition(self, language: str) -> "Project":
         """The project as its edition in `language` shows it: settings in that language, events in its words.
@@ -43,7 +44,7 @@ class Project:
         base = site_root(settings)
         edited = replace(settings, language=language,
                          archive_url=f"{base}{language}/" if base and language != settings.primary else base)
-        return Project(edited, [localize(event, language, settings.primary) for event in self.events])
+        return Project(edited, [localize(event, language, settings.primary) for event in self.events], self.compiled)
 
     def localized(self, event: Event) -> Event:
         """`event` (one of the primary project's, or a date of one) in this edition's words."""
@@ -138,7 +139,16 @@ def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = Tr
     events, problems = read_events(config, events_dir, settings, cache, **known)
     if problems:
         raise InvalidInput(problems)
-    return Project(settings, events)
+    return Project(settings, events, compiled_cache(config, cache))
+
+
+def compiled_cache(config: Path, cache: "bool | ParseCache" = True) -> "CompiledCache | None":
+    """Where the project keeps emails' compiled HTML (sources/cache.py), unless the cache is off."""
+    if cache is False:
+        return None
+    from newsletter.sources.cache import CompiledCache
+
+    return CompiledCache.beside(config)
 
 
 def read_events(config: Path, events_dir: Path, settings: Settings, cache: "bool | ParseCache" = True, **known):
@@ -179,7 +189,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     digest = digest_for_week(project.events, week, settings, drafts=drafts)
     if not digest.events:
         raise NoEvents(f"no events in week {week.id} ({week_label(week)}): nothing to send")
-    fitted = fit_digest(digest, settings)
+    fitted = fit_digest(digest, settings, project.compiled)
     email = fitted.email
     now = now or datetime.now(timezone.utc)
     message = build_message(email, settings, message_ident(week.id, settings), now)

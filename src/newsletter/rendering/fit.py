@@ -10,9 +10,13 @@ as it takes to bring the HTML under `max_html_kb`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings
 from newsletter.rendering.present import DigestView
+
+if TYPE_CHECKING:
+    from newsletter.sources.cache import CompiledCache
 
 
 @dataclass
@@ -29,8 +33,11 @@ class Fitted:
         return len(self.email.html.encode("utf-8"))
 
 
-def fit_digest(digest: Digest, settings: Settings) -> Fitted:
-    """The week's digest in the layout the settings ask for; under max_html_kb when shortening can get it there."""
+def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | None" = None) -> Fitted:
+    """The week's digest in the layout the settings ask for; under max_html_kb when shortening can get it there.
+
+    `compiled`: HTML compiled before, to be found again (render.compile_and_inline).
+    """
     from newsletter.rendering.render import GMAIL_CLIP_BYTES, render_digest
 
     options = settings.digest
@@ -41,7 +48,7 @@ def fit_digest(digest: Digest, settings: Settings) -> Fitted:
 
     def attempt(count: int) -> Fitted:
         if count not in tried:
-            view, email = render_digest(digest, settings, frozenset(e.id for e in candidates[:count]))
+            view, email = render_digest(digest, settings, frozenset(e.id for e in candidates[:count]), compiled)
             tried[count] = Fitted(view, email, [v.event for v in view.shortened])
         return tried[count]
 

@@ -6,8 +6,11 @@ functions; only the view and the template's name differ.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
+import sys
+import types
 import warnings
 
 from markupsafe import Markup
@@ -16,6 +19,7 @@ from newsletter.rendering import templates
 from newsletter.rendering.i18n import speaking
 from newsletter.errors import TemplateProblem
 from newsletter.models import Digest, Event, RenderedEmail, Settings
+from newsletter.sources.cache import CompiledCache, tools_version
 from newsletter.rendering.present import AnnouncementView, DigestView, EmailView, announcement_view, digest_view
 
 GMAIL_CLIP_BYTES = 102_000
@@ -24,6 +28,7 @@ GMAIL_CLIP_BYTES = 102_000
 CLIENT_METAS = ('<meta name="x-apple-disable-message-reformatting">'
                 '<meta name="format-detection" content="telephone=no, date=no, address=no, email=no, url=no">')
 _TOKEN = "newsletter-merge-tag-{}"
+TOOLS = ("mjml", "premailer", "cssutils", "lxml", "cssselect")  # what compiled HTML depends on, besides newsletter
 
 
 class MergeTags:
@@ -50,34 +55,38 @@ class MergeTags:
         return html
 
 
-def render_digest(digest: Digest, settings: Settings,
-                  compact: frozenset[str] = frozenset()) -> tuple[DigestView, RenderedEmail]:
-    """Subject, preheader, HTML and text of one week's digest, with the events in `compact` shortened."""
+def render_digest(digest: Digest, settings: Settings, compact: frozenset[str] = frozenset(),
+                  compiled: CompiledCache | None = None) -> tuple[DigestView, RenderedEmail]:
+    """Subject, preheader, HTML and text of one week's digest, with the events in `compact` shortened.
+
+    `compiled`: where HTML compiled before can be found again (and this one kept).
+    """
     with speaking(settings.language, settings.clock):
         view = digest_view(digest, settings, compact)
         view.subject = templates.render_subject(settings, settings.subject, "subject", view.context())
         if settings.preheader:
             view.preheader = templates.render_subject(settings, settings.preheader, "preheader", view.context())
-        return view, render_view(view, settings, "digest")
+        return view, render_view(view, settings, "digest", compiled)
 
 
 def render_announcement(event: Event, settings: Settings, today, reminder: bool = False,
-                        upcoming: tuple[Event, ...] = ()) -> tuple[AnnouncementView, RenderedEmail]:
+                        upcoming: tuple[Event, ...] = (),
+                        compiled: CompiledCache | None = None) -> tuple[AnnouncementView, RenderedEmail]:
     """One event's email as of `today`: a call to action, a change notice, or with `reminder` the short version."""
     with speaking(settings.language, settings.clock):
         view = announcement_view(event, settings, today, reminder, upcoming)
         subject = templates.render_subject(settings, settings.announce_subject, "announce_subject", view.context())
         view.subject = view.subject_prefix + subject
-        return view, render_view(view, settings, "announcement")
+        return view, render_view(view, settings, "announcement", compiled)
 
 
-def render_view(view: EmailView, settings: Settings, name: str) -> RenderedEmail:
+def render_view(view: EmailView, settings: Settings, name: str, compiled: CompiledCache | None = None) -> RenderedEmail:
     """The email for a view from the templates `name`.mjml and `name`.txt."""
-    return RenderedEmail(view.subject, view.preheader, render_html(view, settings, f"{name}.mjml"),
+    return RenderedEmail(view.subject, view.preheader, render_html(view, settings, f"{name}.mjml", compiled),
                          render_text(view, settings, f"{name}.txt"))
 
 
-def render_html(view: EmailView, settings: Settings, template: str) -> str:
+def render_html(view: EmailView, settings: Settings, template: str, compiled: CompiledCache | None = None) -> str:
     tags = MergeTags()
     context = view.context()
     context["unsubscribe_href"] = tags.protect(view.unsubscribe)
@@ -87,12 +96,23 @@ def render_html(view: EmailView, settings: Settings, template: str) -> str:
     if isinstance(view, DigestView):
         context["intro_html"] = Markup(view.intro_html)
     source = templates.render(settings, template, context)
-    html = compile_mjml(source, template)
-    html = inline_css(html, templates.render(settings, "email.css", context))
+    html = compile_and_inline(source, templates.render(settings, "email.css", context), template, compiled)
     dark = templates.render(settings, "dark.css", context)
     html = html.replace("</head>", f'<style type="text/css">\n{dark.strip()}\n</style>\n</head>', 1)
     html = re.sub(r"(<head[^>]*>)", r"\1" + CLIENT_METAS, html, count=1)
     return tags.restore(html).rstrip("\n") + "\n"
+
+
+def compile_and_inline(source: str, css: str, template: str, compiled: CompiledCache | None = None) -> str:
+    """MJML to HTML with `css` inlined, or what the same MJML and CSS gave before, kept in `compiled`."""
+    if compiled is None:
+        return inline_css(compile_mjml(source, template), css)
+    inputs = "\0".join((tools_version(*TOOLS), template, source, css)).encode("utf-8", "surrogateescape")
+    html = compiled.get(inputs)
+    if html is None:
+        html = inline_css(compile_mjml(source, template), css)
+        compiled.put(inputs, html)
+    return html
 
 
 def compile_mjml(source: str, template: str = "digest.mjml") -> str:
@@ -107,9 +127,7 @@ def compile_mjml(source: str, template: str = "digest.mjml") -> str:
 
 def inline_css(html: str, css: str) -> str:
     """Move `css` into style attributes; MRML's own blocks (resets, media queries) stay as they are."""
-    import cssutils
-    from premailer import Premailer
-
+    Premailer, cssutils = _premailer()
     html = re.sub(r"<style(?![^>]*data-premailer)", '<style data-premailer="ignore"', html)
     _quiet_cssutils(cssutils)
     with warnings.catch_warnings():
@@ -135,6 +153,32 @@ def inline_css(html: str, css: str) -> str:
 
 
 _CSSUTILS_READY = False
+
+
+def _premailer():
+    """premailer's Premailer class and cssutils, imported without requests.
+
+    premailer imports requests when it loads, only to fetch remote stylesheets,
+    which the email never asks it to do (allow_network=False); requests and what
+    it brings (urllib3, http.cookiejar, charset detection) were a fifth of a
+    cold build. premailer gets a stand-in that imports requests the first time
+    anything is looked up on it; everyone else who imports requests gets the real one.
+    """
+    if "premailer" not in sys.modules and "requests" not in sys.modules:
+        sys.modules["requests"] = _DeferredModule("requests")
+        try:
+            import premailer  # noqa: F401
+        finally:
+            del sys.modules["requests"]
+    import cssutils
+    from premailer import Premailer
+
+    return Premailer, cssutils
+
+
+class _DeferredModule(types.ModuleType):
+    def __getattr__(self, name: str):
+        return getattr(importlib.import_module(self.__name__), name)
 
 
 def _quiet_cssutils(cssutils) -> None:

@@ -25,6 +25,7 @@ import secrets
 import sys
 import tempfile
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -77,6 +78,7 @@ def _digest(paths: Iterable[Path | str], first: bytes = b"") -> bytes | None:
     return found.digest()
 
 
+@lru_cache(maxsize=1)
 def _code_version() -> str:
     """newsletter's version and its own source files' sizes and times: a changed reader is a new cache."""
     import newsletter
@@ -199,3 +201,69 @@ class ParseCache:
             return
         if context == self.context and isinstance(entries, dict):
             self.entries = entries
+
+
+class CompiledCache:
+    """Email HTML already compiled from MJML and inlined, by a hash of the MJML, the CSS and the tools.
+
+    `check`, `build` and `send` one after the other render the same week three
+    times; from the second time on, MJML and premailer (a third of a build,
+    most of it importing premailer and cssutils) are skipped. Each entry is
+    one file in .newsletter-cache/compiled/, signed like the parse cache, and
+    only the most recently used LIMIT are kept.
+    """
+
+    LIMIT = 64
+
+    def __init__(self, folder: Path, key: bytes | None):
+        self.folder = folder
+        self.key = key
+
+    @classmethod
+    def beside(cls, config: Path) -> "CompiledCache":
+        return cls(config.resolve().parent / FOLDER / "compiled", _signing_key())
+
+    def _name(self, inputs: bytes) -> Path:
+        return self.folder / (hmac.new(self.key, inputs, hashlib.sha256).hexdigest()[:40] + ".html")
+
+    def get(self, inputs: bytes) -> str | None:
+        if self.key is None:
+            return None
+        path = self._name(inputs)
+        try:
+            data = path.read_bytes()
+            os.utime(path)  # recently used: the last to be pruned
+        except OSError:
+            return None
+        signature, html = data[:32], data[32:]
+        if not hmac.compare_digest(signature, hmac.new(self.key, path.name.encode() + html, hashlib.sha256).digest()):
+            return None
+        return html.decode("utf-8", "surrogateescape")
+
+    def put(self, inputs: bytes, html: str) -> None:
+        if self.key is None:
+            return
+        path = self._name(inputs)
+        data = html.encode("utf-8", "surrogateescape")
+        if keep(path, hmac.new(self.key, path.name.encode() + data, hashlib.sha256).digest() + data):
+            self._prune()
+
+    def _prune(self) -> None:
+        try:
+            found = [(entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(self.folder)
+                     if entry.name.endswith(".html")]
+        except OSError:
+            return
+        for _, path in sorted(found)[:max(len(found) - self.LIMIT, 0)]:
+            Path(path).unlink(missing_ok=True)
+
+
+def tools_version(*modules: str) -> str:
+    """newsletter's own code and the installed files of `modules`, found without importing them."""
+    import importlib.util
+
+    stamps = []
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        stamps.append(_stamp(spec.origin) if spec and spec.origin else (name, 0, 0))
+    return f"{_code_version()} {stamps}"
