@@ -122,10 +122,23 @@ def test_what_every_page_depends_on_renders_every_page(renders, sample, change):
 
 
 def test_the_day_reaches_only_what_depends_on_it(renders, sample):
+    before = site_files(sample)
     renders.names = []
     result = CliRunner().invoke(main, ["archive", "--today", "2018-01-21"])
     assert result.exit_code == 0
-    assert all(name.endswith((".ics", ".xml")) for name in renders.names) and "calendar.ics" in renders.names
+    assert renders.names == ["feed.xml"]
+    # Calendars keep the DTSTAMP of the day their events were last changed, not of every run.
+    assert {k: v for k, v in site_files(sample).items() if k.endswith(".ics")} == {
+        k: v for k, v in before.items() if k.endswith(".ics")}
+    edit(sample, "Naseem Rally", "Naseem March")
+    renders.run()
+    assert {"calendar.ics", f"events/{RALLY}.ics"} <= set(renders.names)
+    assert sum(name.endswith(".ics") for name in renders.names) == 2
+    renders.names = []
+    result = CliRunner().invoke(main, ["archive", "--today", "2019-01-02"])
+    assert result.exit_code == 0
+    assert sum(name.endswith(".ics") for name in renders.names) == len(
+        [k for k in before if k.endswith(".ics")])  # a new year: open series are written further out
 
 
 def test_a_damaged_manifest_only_costs_a_full_render(renders, sample):

@@ -120,11 +120,14 @@ def _files(project: Project, today: date, images: bool = True) -> Iterable[tuple
                    (lambda e=event: _series_page(e, settings, today)))
         else:
             yield f"events/{event.id}/index.html", ("event", event), (lambda e=event: _event_page(e, settings, today))
-        yield (f"events/{event.id}.ics", ("ics", event, stamp),
+        # A calendar file is written again when its events change, not every day: its DTSTAMP stays the day
+        # this version was first published, which is what RFC 5545 asks of it. The year is in its key
+        # because an open-ended series' time zone is written out ten years past it.
+        yield (f"events/{event.id}.ics", ("ics", event, today.year),
                (lambda e=event: calendars.to_ics([e], settings, stamp, name=e.title)))
     since = datetime.combine(today - timedelta(weeks=RECENT_WEEKS), time(0), tzinfo=settings.timezone)
     current = sorted((e for e in shown if _ends_after(e, since)), key=lambda e: (e.start, e.id))
-    yield "calendar.ics", ("calendar", current, stamp), lambda: calendars.to_ics(current, settings, stamp)
+    yield "calendar.ics", ("calendar", current, today.year), lambda: calendars.to_ics(current, settings, stamp)
     yield "feed.xml", ("feed", listed, stamp), lambda: atom_feed(digests, settings, stamp)
     if images:  # one copy, at the primary's address, which every edition's pages link to
         yield from _image_files([settings.theme.logo, *(e.image for e in shown)], settings)
