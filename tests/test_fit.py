@@ -151,3 +151,49 @@ def test_compact_without_archive_url_keeps_the_full_text_and_check_says_so(proje
     checked = run("check", "--week", "2018-W04")
     assert ('warning: layout is "compact", but without archive_url there are no event pages to link to, '
             "so every description is shown in full (fix: set archive_url in newsletter.toml)") in checked.stdout
+
+
+def _fitted_busy_week(project, monkeypatch, hint=None, layout=""):
+    """fit_digest on the 30-event week, counting the HTML renders and the text parts written."""
+    from newsletter.outputs.build import load_project
+    from newsletter.rendering import fit, render
+    from newsletter.schedule.dates import parse_week
+    from newsletter.schedule.digest import digest_for_week
+
+    counts = {"html": 0, "text": 0}
+    for name, kind in (("render_html", "html"), ("render_text", "text")):
+        real = getattr(render, name)
+        monkeypatch.setattr(render, name, lambda *a, real=real, kind=kind, **k: counts.__setitem__(
+            kind, counts[kind] + 1) or real(*a, **k))
+    loaded = load_project(project.config, project.events, cache=False)
+    week = parse_week("2018-W04", loaded.settings.week_start, loaded.settings.timezone)
+    digest = digest_for_week(loaded.events, week, loaded.settings)
+    result = fit.fit_digest(digest, loaded.settings, None, hint)
+    monkeypatch.undo()
+    return result, counts
+
+
+def test_the_text_part_is_written_once_and_a_right_hint_takes_two_renders(project, monkeypatch):
+    settings(project, ARCHIVE)
+    write_busy_week(project.events, 30)
+    plain, counts = _fitted_busy_week(project, monkeypatch)
+    assert counts["html"] >= 3 and counts["text"] == 1
+    found = len(plain.shortened)
+    assert 0 < found < 30
+    again, counts = _fitted_busy_week(project, monkeypatch, hint=found)
+    assert counts == {"html": 2, "text": 1}
+    assert again.email == plain.email
+    full = build(project.config, project.events, **W04)
+    assert full.outputs["digest.txt"].decode() == plain.email.text
+    assert full.outputs["digest.html"].decode() == plain.email.html
+
+
+def test_a_wrong_hint_still_finds_the_fewest_to_shorten(project, monkeypatch):
+    settings(project, ARCHIVE)
+    write_busy_week(project.events, 30)
+    plain, _ = _fitted_busy_week(project, monkeypatch)
+    found = len(plain.shortened)
+    for hint in (0, 1, found - 1, found + 1, found + 5, 30, 31):
+        fitted, _ = _fitted_busy_week(project, monkeypatch, hint=hint)
+        assert [e.id for e in fitted.shortened] == [e.id for e in plain.shortened], hint
+        assert fitted.email == plain.email

@@ -373,3 +373,32 @@ def test_watched_changes_reload_only_what_they_touch(sample, monkeypatch):
     config.write_text(config.read_text().replace('name = "ISO Boston Events"', 'name = "ISO Boston Weekly"'))
     site.invalidate({str(config.resolve())})
     assert "ISO Boston Weekly" in page()
+
+
+def test_a_save_in_a_busy_week_starts_from_what_was_shortened_before(sample, monkeypatch):
+    import sys
+    from pathlib import Path
+
+    import newsletter.serving.preview as preview_module
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from busy_week import write_busy_week
+
+    with open(sample / "newsletter.toml", "a", encoding="utf-8") as settings:
+        settings.write("\n[digest]\nmax_html_kb = 40\n")
+    edited = write_busy_week(sample / "events", 12)[0]
+    hints, shortened = [], []
+    render_week = preview_module.render_week
+
+    def counting(project, week, **kw):
+        hints.append(kw.get("hint"))
+        shortened.append(len((found := render_week(project, week, **kw)).shortened))
+        return found
+
+    monkeypatch.setattr(preview_module, "render_week", counting)
+    site = preview_module.PreviewSite(sample / "newsletter.toml", sample / "events")
+    site.respond("/week/2018-W04/email.html", 1)
+    edited.write_text(edited.read_text().replace("summary: ", "summary: Moved upstairs. ", 1))
+    site.invalidate({str(edited.resolve())})
+    assert "Moved upstairs." in site.respond("/week/2018-W04/email.html", 2).body.decode()
+    assert hints == [None, shortened[0]] and shortened[0] > 0

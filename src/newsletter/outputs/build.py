@@ -178,18 +178,23 @@ def choose_week(settings: Settings, week: str | None, today: date | None) -> Wee
     return coming_week(today or today_in(settings), settings.week_start, settings.timezone)
 
 
-def render_week(project: Project, week: Week, drafts: bool = False, now: datetime | None = None) -> Build:
-    """Everything for one week, in memory; raises NoEvents for an empty week."""
+def render_week(project: Project, week: Week, drafts: bool = False, now: datetime | None = None,
+                hint: int | None = None, digest: Digest | None = None) -> Build:
+    """Everything for one week, in memory; raises NoEvents for an empty week.
+
+    `hint`: how many entries the last build of this week shortened (see fit_digest);
+    `digest`: the week's digest, when the caller has it already.
+    """
     from newsletter.outputs.calendars import to_ics
     from newsletter.outputs.mime import build_message, to_bytes
     from newsletter.rendering.fit import fit_digest
     from newsletter.outputs.summary import digest_summary, to_json
 
     settings = project.settings
-    digest = digest_for_week(project.events, week, settings, drafts=drafts)
+    digest = digest or digest_for_week(project.events, week, settings, drafts=drafts)
     if not digest.events:
         raise NoEvents(f"no events in week {week.id} ({week_label(week)}): nothing to send")
-    fitted = fit_digest(digest, settings, project.compiled)
+    fitted = fit_digest(digest, settings, project.compiled, hint)
     email = fitted.email
     now = now or datetime.now(timezone.utc)
     message = build_message(email, settings, message_ident(week.id, settings), now)

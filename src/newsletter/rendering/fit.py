@@ -9,7 +9,7 @@ as it takes to bring the HTML under `max_html_kb`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings
@@ -33,12 +33,15 @@ class Fitted:
         return len(self.email.html.encode("utf-8"))
 
 
-def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | None" = None) -> Fitted:
+def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | None" = None,
+               hint: int | None = None) -> Fitted:
     """The week's digest in the layout the settings ask for; under max_html_kb when shortening can get it there.
 
     `compiled`: HTML compiled before, to be found again (render.compile_and_inline).
+    `hint`: how many entries were shortened the last time this week was fitted
+    (the preview knows); when it still holds, two renders confirm it.
     """
-    from newsletter.rendering.render import GMAIL_CLIP_BYTES, render_digest
+    from newsletter.rendering.render import GMAIL_CLIP_BYTES, digest_text, render_digest
 
     options = settings.digest
     limit = int(options.max_html_kb * 1000)
@@ -47,18 +50,21 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
     tried: dict[int, Fitted] = {}
 
     def attempt(count: int) -> Fitted:
+        """The HTML with the `count` longest descriptions shortened; the text part is written once, at the end."""
         if count not in tried:
-            view, email = render_digest(digest, settings, frozenset(e.id for e in candidates[:count]), compiled)
+            compact = frozenset(e.id for e in candidates[:count])
+            view, email = render_digest(digest, settings, compact, compiled, text=False)
             tried[count] = Fitted(view, email, [v.event for v in view.shortened])
         return tried[count]
 
     if options.layout == "compact":
         result = attempt(len(candidates))
+    elif options.layout == "auto" and settings.archive_url:
+        weights = [_length(e) for e in candidates]
+        result = _fewest(attempt, len(candidates), limit, weights, hint) or attempt(len(candidates))
     else:
         result = attempt(0)
-        if options.layout == "auto" and result.html_bytes > limit and settings.archive_url:
-            weights = [_length(e) for e in candidates]
-            result = _fewest(attempt, len(candidates), limit, weights) or attempt(len(candidates))
+    result.email = replace(result.email, text=digest_text(result.view, settings))
     size = f"digest.html is {result.html_bytes / 1000:.1f} KB, over max_html_kb ({options.max_html_kb:g} KB)"
     if options.layout == "compact" and not settings.archive_url and candidates:
         result.warnings.append(Finding(
@@ -77,23 +83,40 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
     return result
 
 
-def _fewest(attempt, most: int, limit: int, weights: list[int]) -> Fitted | None:
+def _fewest(attempt, most: int, limit: int, weights: list[int], hint: int | None = None) -> Fitted | None:
     """The render with the fewest entries shortened that is under `limit` bytes, or None if even `most` is over.
 
     Shortening one more entry never makes the HTML bigger, so the answer lies
-    between a count known to be over and one known to be under. Each guess
-    assumes the HTML shrinks in step with the length of the descriptions
-    shortened, which is close to true, so two or three renders usually find
-    it; a guess that narrows the range by less than a quarter is followed by
-    a plain halving, so it never takes many more renders than a binary search.
+    between a count known to be over and one known to be under. A `hint` is
+    tried first: if it is under and one fewer is over, it is the answer. Then
+    each guess assumes the HTML shrinks in step with the length of the
+    descriptions shortened, which is close to true, so two or three renders
+    usually find it; a guess that narrows the range by less than a quarter is
+    followed by a plain halving, so it never takes many more renders than a
+    binary search.
     """
-    best = attempt(most)
-    if best.html_bytes > limit:
-        return None
+    def fits(count: int) -> bool:
+        return attempt(count).html_bytes <= limit
+
+    low = high = None  # over the limit with `low` shortened, under it with `high`
+    if hint is not None and 0 < hint <= most:
+        if not fits(hint):
+            low = hint
+        elif not fits(hint - 1):
+            return attempt(hint)
+        else:
+            high = hint - 1
+    if low is None:
+        if fits(0):
+            return attempt(0)
+        low = 0
+    if high is None:
+        if not fits(most):
+            return None
+        high = most
     before = [0]
     for weight in weights:
         before.append(before[-1] + weight)
-    low, high = 0, most  # over the limit with `low` shortened, under it with `high`
     halve = False
     while high - low > 1:
         if halve:
@@ -103,14 +126,13 @@ def _fewest(attempt, most: int, limit: int, weights: list[int]) -> Fitted | None
             share = (over - limit) / max(over - under, 1)  # how much of the saving between them is needed
             goal = before[low] + share * (before[high] - before[low])
             middle = next((k for k in range(low + 1, high) if before[k] >= goal), high - 1)
-        trial = attempt(middle)
         span = high - low
-        if trial.html_bytes <= limit:
-            high, best = middle, trial
+        if fits(middle):
+            high = middle
         else:
             low = middle
         halve = not halve and (high - low) > span * 3 / 4
-    return best
+    return attempt(high)
 
 
 def _length(event: Event) -> int:

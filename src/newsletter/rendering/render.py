@@ -56,17 +56,27 @@ class MergeTags:
 
 
 def render_digest(digest: Digest, settings: Settings, compact: frozenset[str] = frozenset(),
-                  compiled: CompiledCache | None = None) -> tuple[DigestView, RenderedEmail]:
+                  compiled: CompiledCache | None = None, text: bool = True) -> tuple[DigestView, RenderedEmail]:
     """Subject, preheader, HTML and text of one week's digest, with the events in `compact` shortened.
 
     `compiled`: where HTML compiled before can be found again (and this one kept).
+    `text`: False leaves the text part empty, for trial layouts (digest_text writes it).
     """
     with speaking(settings.language, settings.clock):
         view = digest_view(digest, settings, compact)
         view.subject = templates.render_subject(settings, settings.subject, "subject", view.context())
         if settings.preheader:
             view.preheader = templates.render_subject(settings, settings.preheader, "preheader", view.context())
+        if not text:
+            return view, RenderedEmail(view.subject, view.preheader,
+                                       render_html(view, settings, "digest.mjml", compiled), "")
         return view, render_view(view, settings, "digest", compiled)
+
+
+def digest_text(view: DigestView, settings: Settings) -> str:
+    """The text part of a digest rendered with text=False."""
+    with speaking(settings.language, settings.clock):
+        return render_text(view, settings, "digest.txt")
 
 
 def render_announcement(event: Event, settings: Settings, today, reminder: bool = False,

@@ -289,10 +289,12 @@ class PreviewSite:
         settings = edition.settings
         digest = digest_for_week(self._events_by_week(edition).near(week, settings), week, settings, drafts=self.drafts)
         key = f"week:{week.id}:{fingerprint(digest, settings)}"
+        hint = None  # as many shortened as in the week's last version: after an edit, usually still right
         for stale in [k for k in self._builds if k.startswith(f"{self._language or ''}:week:{week.id}:")
                       and not k.endswith(key)]:
-            del self._builds[stale]
-        return self._cached(key, lambda: render_week(edition, week, drafts=self.drafts))
+            if isinstance(previous := self._builds.pop(stale), Build):
+                hint = len(previous.shortened)
+        return self._cached(key, lambda: render_week(edition, week, drafts=self.drafts, hint=hint, digest=digest))
 
     def _events_by_week(self, project: Project) -> WeekIndex:
         """The week index of `project`'s events, built once for each loaded project (or edition)."""
