@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -85,3 +86,27 @@ def test_drafts_only_with_the_flag(project):
         build(project.config, project.events, week="2018-W04")
     result = build(project.config, project.events, week="2018-W04", drafts=True)
     assert "Draft panel" in result.outputs["digest.txt"].decode()
+
+
+def test_the_eml_json_and_calendar_are_made_only_when_asked_for_and_alike_either_way(sample, monkeypatch):
+    """The preview shows the HTML and the text; the other files cost nothing until someone needs them."""
+    from datetime import datetime, timezone
+
+    import newsletter.outputs.calendars as calendars
+    from newsletter.outputs.build import load_project, render_week
+    from newsletter.schedule.dates import parse_week
+
+    made = []
+    to_ics = calendars.to_ics
+    monkeypatch.setattr(calendars, "to_ics", lambda *a, **k: made.append("ics") or to_ics(*a, **k))
+    project = load_project(sample / "newsletter.toml", sample / "events", cache=False)
+    week = parse_week("2018-W04", project.settings.week_start, project.settings.timezone)
+    now = datetime(2018, 1, 20, 12, tzinfo=timezone.utc)
+    lazy = render_week(project, week, now=now)
+    assert lazy.html_bytes > 0 and made == []
+    first = lazy.outputs["events.ics"]
+    assert lazy.outputs["events.ics"] is first and made == ["ics"]  # made once
+    eager = dict(render_week(project, week, now=now).outputs)
+    boundaries = lambda data: re.sub(rb"={15}\d+==", b"BOUNDARY", data)  # noqa: E731  (random in every message)
+    assert {k: boundaries(v) for k, v in lazy.outputs.items()} == {k: boundaries(v) for k, v in eager.items()}
+    assert sorted(eager) == ["digest.eml", "digest.html", "digest.json", "digest.txt", "events.ics"]

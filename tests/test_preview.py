@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from urllib.request import urlopen
 
 import pytest
@@ -402,3 +402,55 @@ def test_a_save_in_a_busy_week_starts_from_what_was_shortened_before(sample, mon
     site.invalidate({str(edited.resolve())})
     assert "Moved upstairs." in site.respond("/week/2018-W04/email.html", 2).body.decode()
     assert hints == [None, shortened[0]] and shortened[0] > 0
+
+
+def test_edits_read_one_file_yet_leave_the_same_events_weeks_and_index_as_a_full_read(sample, monkeypatch):
+    """Edits, a new file, a deleted one, a broken one and its fix: after each, the preview's events, its
+    list of weeks and its week index are what reading the whole folder again gives."""
+    import newsletter.outputs.build as build_module
+    import newsletter.serving.preview as preview_module
+    from newsletter.outputs.build import load_project
+    from newsletter.schedule.digest import WeekIndex, weeks_with_events
+
+    site = preview_module.PreviewSite(sample / "newsletter.toml", sample / "events")
+    site.respond("/week/2018-W04/", 1)
+    full_reads = []
+    load_events = build_module.load_events
+    monkeypatch.setattr(build_module, "load_events", lambda *a, **k: full_reads.append(1) or load_events(*a, **k))
+    events = sample / "events"
+    rally, study = events / f"{RALLY}.md", events / "2018-01-11-united-front-study-group.md"
+    later = events / "2018-01-20-phone-bank.md"  # among the others by name
+
+    def save(path, text):
+        if text is None:
+            path.unlink()
+        else:
+            path.write_text(text)
+        site.invalidate({str(path.resolve())})
+
+    steps = [
+        (rally, rally.read_text().replace("Naseem Rally", "Naseem March")),
+        (later, "---\ntitle: Phone bank\nkind: meeting\nstart: 2018-02-03 11:00\n---\nCall members.\n"),
+        (study, study.read_text().replace("start:", "start: [", 1)),  # broken
+        (study, study.read_text()),  # fixed
+        (later, None),
+        (rally, rally.read_text().replace("2018-01-27", "2018-02-10", 1)),  # moved to another week
+    ]
+    for number, (path, text) in enumerate(steps):
+        save(path, text)
+        page = site.respond("/week/2018-W04/", number + 2)
+        if "start: [" in (text or ""):
+            assert "2018-01-11-united-front-study-group.md" in page.body.decode()
+            continue
+        project = site._load()
+        monkeypatch.setattr(build_module, "load_events", load_events)
+        fresh = load_project(sample / "newsletter.toml", events, cache=False)
+        monkeypatch.setattr(build_module, "load_events", lambda *a, **k: full_reads.append(1) or load_events(*a, **k))
+        assert project.events == fresh.events, number
+        settings = fresh.settings
+        until = site.today(project) + timedelta(weeks=settings.coming_up_weeks + preview_module.PREVIEW_WEEKS_AHEAD)
+        assert site._weeks(project) == weeks_with_events(fresh.events, settings, drafts=True, until=until)
+        index, again = site._events_by_week(project), WeekIndex(fresh.events)
+        assert (index.singles, index.starts, index.long, index.series) == (
+            again.singles, again.starts, again.long, again.series), number
+    assert full_reads == []  # each save read its own file only, the broken one and its fix too

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
-from newsletter.outputs.build import Project, Rendered, load_project, message_ident, today_in, write_atomically
+from newsletter.outputs.build import Outputs, Project, Rendered, load_project, message_ident, today_in, write_atomically
 from newsletter.schedule.dates import format_day
 from newsletter.schedule.digest import next_events
 from newsletter.errors import NewsletterError
@@ -106,16 +106,16 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
     upcoming = () if reminder else tuple(next_events(project.events, since, ALSO_COMING_UP, leave_out=event.id))
     _, email = render_announcement(event, settings, today, reminder, upcoming, project.compiled)
     ident = f"{'reminder' if reminder else 'announce'}.{event.id.replace('/', '.')}"
-    message = build_message(email, settings, message_ident(ident, settings), now)
     result = Announcement(settings=settings, event=event, reminder=reminder, email=email, warnings=warnings)
-    result.outputs = {
+    result.outputs = Outputs({
         "announcement.html": email.html.encode("utf-8"),
         "announcement.txt": email.text.encode("utf-8"),
-        "announcement.eml": to_bytes(message),
-        "announcement.json": to_json(announcement_summary(result.kind, event, list(upcoming), email, settings)).encode("utf-8"),
+        "announcement.eml": lambda: to_bytes(build_message(email, settings, message_ident(ident, settings), now)),
+        "announcement.json": lambda: to_json(announcement_summary(
+            result.kind, event, list(upcoming), email, settings)).encode("utf-8"),
         # A date of a series brings the whole series, with its changes, into the calendar.
-        "event.ics": to_ics([_series_of(project, event)], settings, now, name=event.title),
-    }
+        "event.ics": lambda: to_ics([_series_of(project, event)], settings, now, name=event.title),
+    })
     return result
 
 

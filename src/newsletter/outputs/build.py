@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -69,6 +70,29 @@ def message_ident(ident: str, settings: Settings) -> str:
     return ident if settings.language == settings.primary else f"{ident}.{settings.language}"
 
 
+class Outputs(Mapping):
+    """An email's files by name; one given as a function is made the first time it is asked for.
+
+    `build` writes every file; the preview shows only the HTML and the text,
+    and never pays for the .eml, the JSON or the calendar after a save.
+    """
+
+    def __init__(self, files: dict[str, "bytes | Callable[[], bytes]"]):
+        self._files = dict(files)
+
+    def __getitem__(self, name: str) -> bytes:
+        found = self._files[name]
+        if callable(found):
+            found = self._files[name] = found()
+        return found
+
+    def __iter__(self):
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
 @dataclass(kw_only=True)
 class Rendered:
     """An email rendered to its files in memory (`<stem>.html`, `.txt`, `.eml`...), and where they were written."""
@@ -76,7 +100,7 @@ class Rendered:
     stem: ClassVar[str]
     settings: Settings
     email: RenderedEmail
-    outputs: dict[str, bytes] = field(default_factory=dict)
+    outputs: Mapping[str, bytes] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)  # printed by the command, listed by check
     translations: list["Rendered"] = field(default_factory=list)  # the other languages' editions, when separate
@@ -197,14 +221,13 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     fitted = fit_digest(digest, settings, project.compiled, hint)
     email = fitted.email
     now = now or datetime.now(timezone.utc)
-    message = build_message(email, settings, message_ident(week.id, settings), now)
-    outputs = {
+    outputs = Outputs({
         "digest.html": email.html.encode("utf-8"),
         "digest.txt": email.text.encode("utf-8"),
-        "digest.eml": to_bytes(message),
-        "digest.json": to_json(digest_summary(digest, email, settings, fitted.shortened)).encode("utf-8"),
-        "events.ics": to_ics(list(digest.events), settings, now, name=f"{settings.name}: {week_label(week)}"),
-    }
+        "digest.eml": lambda: to_bytes(build_message(email, settings, message_ident(week.id, settings), now)),
+        "digest.json": lambda: to_json(digest_summary(digest, email, settings, fitted.shortened)).encode("utf-8"),
+        "events.ics": lambda: to_ics(list(digest.events), settings, now, name=f"{settings.name}: {week_label(week)}"),
+    })
     result = Build(settings=settings, week=week, digest=digest, email=email, outputs=outputs,
                    shortened=fitted.shortened, fit_warnings=fitted.warnings)
     result.warnings.extend(fitted.warnings)
@@ -215,7 +238,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     return result
 
 
-def write_atomically(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
+def write_atomically(out_dir: Path, outputs: Mapping[str, bytes]) -> list[Path]:
     """Write every file or none: each goes to a temporary file first, then all are renamed."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in outputs:  # what a run killed before its renames left behind

@@ -65,6 +65,34 @@ class WeekIndex:
         self.long = [e for e in self.singles if e.ends_at - e.start > LONGEST_OCCURRENCE]
         self.series = [(e, _running_until(e)) for e in events if e.is_series]
 
+    def update(self, removed: Iterable[Event], added: Iterable[Event]) -> "WeekIndex":
+        """The index with `removed` taken out and `added` put in, in place: the preview's edits."""
+        from bisect import bisect_left, insort
+
+        for event in removed:
+            if event.is_series:
+                self.series = [(e, last) for e, last in self.series if e is not event]
+                continue
+            at = bisect_left(self.starts, event.start)
+            while at < len(self.singles) and self.singles[at] is not event:
+                at += 1
+            if at == len(self.singles):
+                raise LookupError(f"{event.id} is not in the index")
+            del self.singles[at], self.starts[at]
+            self.long = [e for e in self.long if e is not event]
+        for event in added:
+            if event.is_series:
+                self.series.append((event, _running_until(event)))
+                continue
+            at = bisect_left(self.starts, event.start)
+            while at < len(self.starts) and self.starts[at] == event.start:
+                at += 1  # after those with the same start, as the stable sort of the whole list puts it
+            self.singles.insert(at, event)
+            self.starts.insert(at, event.start)
+            if event.ends_at - event.start > LONGEST_OCCURRENCE:
+                insort(self.long, event, key=lambda e: e.start)
+        return self
+
     def near(self, week: Week, settings: Settings) -> list[Event]:
         """Every event digest_for_week could place in `week`: in it, still running, or coming up."""
         from bisect import bisect_left
@@ -110,11 +138,31 @@ def weeks_with_events(events: Iterable[Event], settings: Settings, drafts: bool 
     if until is None:
         latest = [e.start.date() + LOOK_AHEAD if _open_ended(e) else e.start.date() for e in events]
         until = max(latest, default=date.min)
-    weeks = {}
-    for event in events:
-        for week in (weeks_of or _weeks_of)(event, settings, until):
-            weeks[week.id] = week
-    return [weeks[key] for key in sorted(weeks)]
+    return EventWeeks(events, settings, until, drafts, weeks_of).weeks()
+
+
+class EventWeeks:
+    """The weeks events reach, counted, so that the preview can keep them up to date through edits."""
+
+    def __init__(self, events: Iterable[Event], settings: Settings, until: date, drafts: bool = False, weeks_of=None):
+        self.settings, self.until, self.drafts = settings, until, drafts
+        self.weeks_of = weeks_of or _weeks_of
+        self.count: dict[str, int] = {}
+        self.known: dict[str, Week] = {}
+        self.update((), events)
+
+    def update(self, removed: Iterable[Event], added: Iterable[Event]) -> "EventWeeks":
+        for change, events in ((-1, removed), (1, added)):
+            for event in events:
+                if event.draft and not self.drafts:
+                    continue
+                for week in self.weeks_of(event, self.settings, self.until):
+                    self.known[week.id] = week
+                    self.count[week.id] = self.count.get(week.id, 0) + change
+        return self
+
+    def weeks(self) -> list[Week]:
+        return [self.known[key] for key in sorted(self.count) if self.count[key] > 0]
 
 
 def _open_ended(event: Event) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 from newsletter.outputs.announce import Announcement, reminder_problem, render_announcement_files
 from newsletter.outputs.build import Build, Project, Rendered, load_project, render_week, today_in
 from newsletter.schedule.dates import BadDate, coming_week, parse_week, week_containing, week_label
-from newsletter.schedule.digest import WeekIndex, digest_for_week, weeks_with_events
+from newsletter.schedule.digest import EventWeeks, WeekIndex, digest_for_week
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.models import Week
 from newsletter.rendering.present import status_label
@@ -68,9 +68,13 @@ class PreviewSite:
         self._use_cache = cache
         self._parse_cache = None  # kept in memory between edits; written to disk when first read and at the end
         # Between edits the watcher says which event files changed: the others are neither listed nor checked.
-        self._files: list[Path] | None = None
-        self._changed: set[Path] = set()
+        self._files: set[Path] | None = None
+        self._changed: set[Path] = set()  # since `_last`, the last project read without a problem
+        self._last: Project | None = None
+        self._delta: tuple[Project, Project, list, list] | None = None  # the last edit: before, after, removed, added
         self._week_index: tuple[Project, WeekIndex] | None = None
+        self._week_list: tuple[Project, tuple, EventWeeks] | None = None
+        self._position: tuple[Project, dict[str, int]] | None = None  # where each event is in a project's list
         self._event_weeks: dict = {}  # event id: (the Event, `until`, its weeks); "": the settings they are for
 
     # What to watch ---------------------------------------------------------------
@@ -89,20 +93,22 @@ class PreviewSite:
             inside = [Path(p) for p in paths or ()
                       if Path(p).suffix == ".md" and Path(p).is_relative_to(events)]
             if paths is None or len(inside) < len(paths) or self._files is None:
-                self._files, self._changed = None, set()  # settings or templates: read and render everything
+                # settings or templates: read and render everything
+                self._files, self._changed, self._last = None, set(), None
                 self._builds.clear()
                 return
             from newsletter.sources.events import is_event_file
 
-            known = set(self._files)
             for path in inside:
                 relative = path.relative_to(events)
                 shown = self.events_dir / relative
-                self._changed.add(shown)
-                known.discard(shown)
                 if path.is_file() and is_event_file(relative):
-                    known.add(shown)
-            self._files = sorted(known, key=lambda p: p.parts)  # the order event_files gives
+                    self._files.add(shown)
+                elif shown in self._files:
+                    self._files.discard(shown)
+                else:
+                    continue  # not an event file, and never was
+                self._changed.add(shown)
             # A week's email is kept under its digest's fingerprint, so an edit elsewhere renders nothing;
             # an announcement also shows the events that come next, so every one is rendered again.
             self._builds = {key: value for key, value in self._builds.items() if ":week:" in key}
@@ -255,6 +261,11 @@ class PreviewSite:
 
             cached = self._parse_cache
             first = cached is None or cached.context != ParseCache.context_of(self.config, self.events_dir)
+            if not first and self._last is not None and self._files is not None:
+                project = self._reread(self._last)
+                if project is not None:
+                    self._project = project
+                    return project
             if first:  # the settings changed: every file is read again (or found in the cache on disk)
                 if cached is not None:
                     cached.save()
@@ -262,15 +273,41 @@ class PreviewSite:
             if first or self._files is None:
                 from newsletter.sources.events import event_files
 
-                self._files, self._changed = event_files(self.events_dir), set()
+                self._files, self._changed = set(event_files(self.events_dir)), set()
             try:
                 self._project = load_project(self.config, self.events_dir, self._parse_cache,
-                                             files=self._files, changed=None if first else self._changed)
-                self._changed = set()
+                                             files=sorted(self._files, key=lambda p: p.parts),  # as event_files
+                                             changed=None if first else self._changed)
+                self._changed, self._last = set(), self._project
             finally:
                 if first:
                     self._parse_cache.save()
         return self._project
+
+    def _reread(self, last: Project) -> Project | None:
+        """`last` with the files changed since read again; None when that takes reading every file."""
+        from dataclasses import replace
+
+        from newsletter.sources.events import reread_events
+
+        position = self._position[1] if self._position is not None and self._position[0] is last else None
+        found = reread_events(self.events_dir, last.settings, last.events, self._changed, self._parse_cache, position)
+        if found is None:
+            return None
+        if found.problems:
+            raise InvalidInput(found.problems)
+        project = replace(last, events=found.events)
+        self._delta = (last, project, found.removed, found.added)
+        self._position = (project, found.position)
+        self._changed, self._last = set(), project
+        return project
+
+    def _edited(self, before, project: Project) -> tuple[list, list] | None:
+        """What the last edit removed and added, when it went from `before` to `project`."""
+        delta = self._delta
+        if delta is not None and delta[0] is before and delta[1] is project:
+            return delta[2], delta[3]
+        return None
 
     def close(self) -> None:
         """Keep what the preview read for the next command."""
@@ -298,8 +335,14 @@ class PreviewSite:
 
     def _events_by_week(self, project: Project) -> WeekIndex:
         """The week index of `project`'s events, built once for each loaded project (or edition)."""
-        if self._week_index is None or self._week_index[0] is not project:
-            self._week_index = (project, WeekIndex(project.events))
+        known = self._week_index
+        if known is None or known[0] is not project:
+            edit = self._edited(known[0], project) if known is not None else None
+            try:
+                index = known[1].update(*edit) if edit else WeekIndex(project.events)
+            except LookupError:
+                index = WeekIndex(project.events)
+            self._week_index = (project, index)
         return self._week_index[1]
 
     def _announcement(self, project: Project, event, reminder: bool) -> Announcement:
@@ -354,8 +397,16 @@ class PreviewSite:
         ahead = timedelta(weeks=project.settings.coming_up_weeks + PREVIEW_WEEKS_AHEAD)
         if self._event_weeks.get("") != project.settings:  # settings can change every event's weeks
             self._event_weeks = {"": project.settings}
-        return weeks_with_events(project.events, project.settings, drafts=self.drafts,
-                                 until=self.today(project) + ahead, weeks_of=self._weeks_of)
+        until = self.today(project) + ahead
+        known, key = self._week_list, (project.settings, until)
+        if known is None or known[0] is not project:
+            edit = self._edited(known[0], project) if known is not None and known[1] == key else None
+            if edit:
+                counted = known[2].update(*edit)
+            else:
+                counted = EventWeeks(project.events, project.settings, until, self.drafts, self._weeks_of)
+            self._week_list = known = (project, key, counted)
+        return known[2].weeks()
 
     def _weeks_of(self, event, settings, until) -> list[Week]:
         """An event's weeks, remembered while it is the same event (the parse cache gives the same object)."""

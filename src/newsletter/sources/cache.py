@@ -168,6 +168,12 @@ class ParseCache:
         self.kept.add(name)
         self.changed = True
 
+    def forget(self, name: str) -> None:
+        """Drop the entry of a file that is gone."""
+        if self.entries.pop(name, None) is not None:
+            self.changed = True
+        self.kept.discard(name)
+
     def forget_others(self) -> None:
         """Drop what no file read since the last call gave: deleted files, and files that now have problems."""
         if set(self.entries) - self.kept:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.rendering import body as body_text
@@ -109,6 +110,66 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
     if cache is not None:
         cache.forget_others()
     return [attach(event, translations.get(event_id, [])) for event_id, event in events.items()], problems
+
+
+@dataclass
+class Reread:
+    """Events read again after some files changed: the whole list, and what changed in it."""
+
+    events: list[Event]
+    problems: list[Problem]
+    removed: list[Event]  # the changed files' events as they were
+    added: list[Event]  # and as they are now
+    position: dict[str, int]  # each event's place in `events`, by its id
+
+
+def reread_events(folder: Path, settings: Settings, events: list[Event], changed: Iterable[Path],
+                  cache: "ParseCache | None" = None, position: dict[str, int] | None = None) -> Reread | None:
+    """`events`, as load_events gave them, with the `changed` files (edited, added or deleted) read again.
+
+    This is what a save costs the preview in a folder of thousands: one file
+    read, and no walk through every name. None when a translation is involved
+    (a translation file, or an event that has translations), which load_events
+    reads together with its event.
+    """
+    from newsletter.sources.translations import language_of
+
+    if position is None:  # what the last Reread gave, while the list keeps its order
+        position = {event.id: number for number, event in enumerate(events)}
+    now: dict[str, Event | None] = {}
+    problems: list[Problem] = []
+    removed: list[Event] = []
+    for path in sorted(changed, key=lambda p: p.parts):
+        if language_of(path) is not None:
+            return None
+        name = Path(os.path.relpath(path, folder)).as_posix()
+        event_id = name.removesuffix(".md")
+        old = events[position[event_id]] if event_id in position else None
+        if old is not None:
+            if old.translations:
+                return None
+            removed.append(old)
+        event = None
+        if path.is_file():
+            raw = _read(path, problems)
+            if raw is not None:
+                event, found = read_event(raw, display_path(path), event_id, settings)
+                problems.extend(found)
+                if event is not None and cache is not None:
+                    cache.put(name, [path, *_images(event, settings.root)], event, raw)
+        elif cache is not None:
+            cache.forget(name)
+        now[event_id] = event
+    result = list(events)
+    for event_id, event in now.items():
+        if event_id in position:
+            result[position[event_id]] = event
+    if any(event is None for event in result) or any(event_id not in position for event_id in now):
+        result = [e for e in result if e is not None]
+        result += [event for event_id, event in now.items() if event_id not in position and event is not None]
+        result.sort(key=lambda e: f"{e.id}.md".split("/"))  # the order load_events gives: by file name
+        position = {event.id: number for number, event in enumerate(result)}
+    return Reread(result, problems, removed, [e for e in now.values() if e is not None], position)
 
 
 def _images(event: Event, root: Path) -> list[Path]:
