@@ -270,6 +270,7 @@ def test_check_lists_the_events_still_untranslated(sample):
     assert (f"warning: events/{RALLY}.es.md leaves summary untranslated (fix: add it to events/{RALLY}.es.md)"
             in lines)
     assert sum("has no Spanish translation yet" in line for line in lines) == 3
+    assert lines[-2].startswith("OK: settings, 5 event files and 1 translation are valid; 0 errors")
 
 
 # Both languages in one email --------------------------------------------------------

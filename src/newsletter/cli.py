@@ -278,7 +278,12 @@ def check(week, event, reminder, spam, strict, today, config, events_dir, no_cac
     if not report.ok(strict):
         click.echo(f"Not ready: {tally}", err=True)
         raise SystemExit(1)
-    click.echo(f"OK: settings and {report.files} event file{'s' if report.files != 1 else ''} are valid; {tally}")
+    files = f"{report.files} event file{'s' if report.files != 1 else ''}"
+    if report.translations:
+        files = f"settings, {files} and {report.translations} translation{'s' if report.translations != 1 else ''}"
+    else:
+        files = f"settings and {files}"
+    click.echo(f"OK: {files} are valid; {tally}")
 
 
 @main.command()

@@ -18,7 +18,8 @@ class Report:
     problems: list[str] = field(default_factory=list)  # invalid files: path:line: field: message
     findings: list = field(default_factory=list)  # lint.Finding for the rendered digest
     notes: list[str] = field(default_factory=list)
-    files: int = 0
+    files: int = 0  # event files
+    translations: int = 0  # translation files beside them
     week: Week | None = None
     target: str = ""  # what was rendered: the week's id, or the event's
     html_name: str = "digest.html"
@@ -50,7 +51,12 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
         report.problems.extend(str(p) for p in exc.problems)
         return report
     events, problems = read_events(config, events_dir, settings, cache)
-    report.files = len(event_files(events_dir)) if events_dir.is_dir() else 0
+    if events_dir.is_dir():
+        from newsletter.sources.translations import language_of
+
+        found = event_files(events_dir)
+        report.translations = sum(1 for path in found if language_of(path) is not None)
+        report.files = len(found) - report.translations
     report.problems.extend(str(p) for p in sorted(problems, key=lambda p: (p.path, p.line or 0)))
     if problems:
         return report
