@@ -179,3 +179,29 @@ def test_progress_on_a_log_counts_the_files(sample):
     lines = [line for line in result.stderr.splitlines() if line.startswith("Building the archive")]
     total = len(site_files(sample))
     assert lines and re.fullmatch(rf"Building the archive: {total} of {total} files \(100%\)", lines[-1])
+
+
+def test_files_of_a_killed_run_are_still_removed_when_their_event_goes(renders, sample, monkeypatch):
+    """A run killed after writing a new event's files, before its manifest: the next run still knows them."""
+    added = sample / "events" / "2018-01-26-tenant-assembly.md"
+    added.write_text("---\ntitle: Tenant assembly\nkind: meeting\nstart: 2018-01-26 18:00\n---\nAll welcome.\n")
+    write_one = archive._write_one
+
+    def killed_after_the_event(path, data):
+        found = write_one(path, data)
+        if path.name == "2018-01-26-tenant-assembly.ics":
+            raise KeyboardInterrupt  # what Ctrl-C or a SIGTERM leaves: no manifest written at the end
+        return found
+
+    monkeypatch.setattr(archive, "_write_one", killed_after_the_event)
+    assert CliRunner().invoke(main, ["archive", "--today", TODAY]).exit_code != 0
+    monkeypatch.setattr(archive, "_write_one", write_one)
+    assert (sample / "site" / "events" / "2018-01-26-tenant-assembly.ics").is_file()
+    added.unlink()
+    renders.run()
+    assert not (sample / "site" / "events" / "2018-01-26-tenant-assembly.ics").exists()
+    assert not (sample / "site" / "events" / "2018-01-26-tenant-assembly").exists()
+    fresh = CliRunner().invoke(main, ["archive", "--today", TODAY, "--no-cache", "--out", "fresh"])
+    assert fresh.exit_code == 0
+    built = {p.relative_to(sample / "fresh").as_posix() for p in (sample / "fresh").rglob("*") if p.is_file()}
+    assert set(site_files(sample)) == built

@@ -298,8 +298,9 @@ def write_site(plan: Iterable[tuple[str, tuple, Callable[[], bytes]]], out: Path
     `plan` no longer has is removed. `workers` > 1 renders in that many
     processes when there are enough files to make it worth it.
     """
-    from newsletter.outputs.manifest import fingerprint, read_manifest, write_manifest
+    from newsletter.outputs.manifest import Fingerprints, read_manifest, write_manifest
 
+    fingerprint = Fingerprints()
     report = SiteReport()
     if out.is_dir():  # the temporary files of a run that was killed before it could rename them
         for stale in out.rglob(".*.tmp"):
@@ -319,6 +320,10 @@ def write_site(plan: Iterable[tuple[str, tuple, Callable[[], bytes]]], out: Path
             report.skipped += 1
         else:
             todo.append((relative, key, render))
+    if todo and manifest is not None:
+        # Listed before they are written, under a key nothing matches: should this run be killed, the
+        # next one knows these files are its own, to render again or to remove if their event is gone.
+        write_manifest(manifest, {**before, **after, **{relative: ("", -1) for relative, _, _ in todo}})
     for relative, key, size, written in progress(_render_all(todo, out, workers), len(todo)):
         after[relative] = (key, size)
         if written:

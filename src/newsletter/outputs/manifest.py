@@ -18,6 +18,8 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from newsletter.models import Event
+
 VERSION = 1
 
 
@@ -29,21 +31,63 @@ class _StablePickler(pickle.Pickler):
     own order changes from process to process with string hashing.
     """
 
-    def __init__(self, file):
+    def __init__(self, file, known: "Fingerprints | None" = None, top: Any = None):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.fast = True
+        self.known, self.top = known, top
 
     def persistent_id(self, obj):
         if isinstance(obj, (set, frozenset)):
             return type(obj).__name__, tuple(sorted(obj, key=repr))
+        if self.known is not None and obj is not self.top and isinstance(obj, Event):
+            return "event", self.known.event(obj)
         return None
+
+
+def _hashed(value: Any, known: "Fingerprints | None" = None, top: Any = None) -> bytes:
+    buffer = io.BytesIO()
+    _StablePickler(buffer, known, top).dump(value)
+    return hashlib.sha256(buffer.getvalue()).digest()
 
 
 def fingerprint(*parts: Any) -> str:
     """A hash of `parts` (events, digests, settings...) that is the same in every run for the same values."""
-    buffer = io.BytesIO()
-    _StablePickler(buffer).dump(parts)
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
+    return _hashed(parts).hex()
+
+
+class Fingerprints:
+    """fingerprint(), with each event hashed once for all the keys that name it.
+
+    The archive's 20,000 keys for 10,000 events name each event many times
+    (its week, the weeks it is coming up in, its page, its calendar, the
+    feed); pickling it again every time was most of an unchanged run. An event
+    inside a key is written as its own hash, remembered while the event lives.
+    """
+
+    def __init__(self) -> None:
+        self._events: dict[int, tuple[Event, bytes]] = {}
+
+    def __call__(self, *parts: Any) -> str:
+        return _hashed(parts, self).hex()
+
+    def event(self, event: Event) -> bytes:
+        found = self._events.get(id(event))
+        if found is None or found[0] is not event:
+            if _no_sets(event):  # as nearly every event: pickled by the C pickler alone, without a hook per object
+                buffer = io.BytesIO()
+                plain = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+                plain.fast = True
+                plain.dump(event)
+                digest = hashlib.sha256(buffer.getvalue()).digest()
+            else:
+                digest = _hashed(event, self, top=event)
+            found = self._events[id(event)] = (event, digest)
+        return found[1]
+
+
+def _no_sets(event: Event) -> bool:
+    """Whether the event holds no set to sort (`untranslated` is its only one), nor do its changed dates."""
+    return not event.untranslated and all(_no_sets(changed) for _, changed in event.changes)
 
 
 def files_fingerprint(folders: list[Path]) -> str:

@@ -8,6 +8,7 @@ change, and its UTC instant moves, as calendars expect of a TZID series.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
 
@@ -22,12 +23,18 @@ ORDINAL_WORDS = {1: N_("first"), 2: N_("second"), 3: N_("third"), 4: N_("fourth"
 
 def rule(event: Event):
     """The dateutil rrule of a series, on naive local wall-clock times, except dates not removed."""
+    assert event.repeat is not None
+    return _rule(event.repeat, _local(event.start))
+
+
+@lru_cache(maxsize=4096)
+def _rule(repeat: Recurrence, dtstart: datetime):
+    """One rrule for each rule and start, kept: it remembers the dates it has worked out (cache=True),
+    which the archive asks for again week after week."""
     from dateutil import rrule as rr
 
-    repeat = event.repeat
-    assert repeat is not None
     frequency = {"day": rr.DAILY, "week": rr.WEEKLY, "month": rr.MONTHLY}[repeat.every]
-    options: dict[str, Any] = {"interval": repeat.interval, "dtstart": _local(event.start), "cache": True}
+    options: dict[str, Any] = {"interval": repeat.interval, "dtstart": dtstart, "cache": True}
     if repeat.every == "week":
         options["byweekday"] = repeat.weekdays
     elif repeat.position is not None:
@@ -85,8 +92,13 @@ def last(event: Event) -> date:
     return max([final, *moved])
 
 
+@lru_cache(maxsize=16384)
 def occurrence(event: Event, day: date) -> Event:
-    """The series' occurrence on `day` (a date of its rule), with its change applied if it has one."""
+    """The series' occurrence on `day` (a date of its rule), with its change applied if it has one.
+
+    Remembered: the archive and the preview ask for the same dates week after
+    week, and the same Event object is then hashed into the archive's keys once.
+    """
     changed = dict(event.changes).get(day)
     if changed is not None:
         return changed
