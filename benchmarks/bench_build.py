@@ -7,7 +7,9 @@ copy of the sample project, with its cache warm: built again unchanged, the
 week's compiled HTML is reused; "after an edit" changes the rally's summary
 before each run, so the week is compiled and inlined afresh; the busy week is the tests' 30 long events, which
 `layout = "auto"` shortens to fit 80 KB by rendering a few times. Reports the fastest, median and slowest run and
-which heavy libraries `newsletter --help` imported (it should be none).
+which heavy libraries `newsletter --help` imported (it should be none). The
+preview's rebuild is timed in-process, from the watcher's report of a save
+of the rally to the week's page and email rendered again.
 """
 
 from __future__ import annotations
@@ -98,9 +100,35 @@ def main() -> None:
             rally.write_text(original, encoding="utf-8")
             print(f"{label:<36} {min(times) * 1000:>7.0f}ms {statistics.median(times) * 1000:>7.0f}ms "
                   f"{max(times) * 1000:>7.0f}ms")
+        rebuild = preview_rebuild(root, rally, args.runs)
+        print(f"{'preview rebuild after a save':<36} {min(rebuild) * 1000:>7.0f}ms "
+              f"{statistics.median(rebuild) * 1000:>7.0f}ms {max(rebuild) * 1000:>7.0f}ms")
     heavy = imported_by_help()
     print(f"heavy libraries imported by --help: {', '.join(heavy) if heavy else 'none'}")
     print(f"Python {sys.version.split()[0]}; " + ", ".join(versions()))
+
+
+def preview_rebuild(root: Path, edited: Path, runs: int) -> list[float]:
+    """Seconds from the watcher's report of a save of `edited` to the week's page and email rendered, in-process."""
+    from newsletter.serving.preview import PreviewSite
+
+    site = PreviewSite(root / "newsletter.toml", root / "events")
+    pages = ("/week/2018-W04/", "/week/2018-W04/email.html")
+    for page in pages:
+        site.respond(page, 1)
+    original, times = edited.read_text(encoding="utf-8"), []
+    try:
+        for run in range(runs):
+            edited.write_text(original.replace("\nsummary: ", f"\nsummary: Save {run}. ", 1), encoding="utf-8")
+            started = time.perf_counter()
+            site.invalidate({str(edited.resolve())})
+            for page in pages:
+                site.respond(page, run + 2)
+            times.append(time.perf_counter() - started)
+    finally:
+        edited.write_text(original, encoding="utf-8")
+        site.close()
+    return times
 
 
 def mjml_of_week(root: Path, week: str) -> str:

@@ -356,3 +356,20 @@ def test_the_intro_is_shown_under_the_header_in_html_and_text(project):
     assert intro.find_next("h2").get_text() == "This week"
     text = outputs["digest.txt"].decode().split("\n")
     assert text[text.index("January 22–28, 2018") + 2] == "Welcome back! We vote on Wednesday. <b>not markup</b>"
+
+
+def test_rules_worked_out_once_inline_exactly_as_premailer_does(sample, monkeypatch):
+    """The inliner keeps each stylesheet's parsed rules; premailer itself, parsing them every time, agrees."""
+    import premailer
+
+    from newsletter.rendering import render
+
+    seen = []
+    monkeypatch.setattr(render, "inline_css", lambda html, css, real=render.inline_css: seen.append((html, css))
+                        or real(html, css))
+    build(sample / "newsletter.toml", sample / "events", week="2018-W04")
+    html, css = seen[0]
+    ours = [render.inline_css(html, css) for _ in range(2)]
+    cssutils = render._premailer()[1]
+    monkeypatch.setattr(render, "_premailer", lambda: (premailer.Premailer, cssutils))
+    assert ours[0] == ours[1] == render.inline_css(html, css)

@@ -183,7 +183,31 @@ def _premailer():
     import cssutils
     from premailer import Premailer
 
-    return Premailer, cssutils
+    global _Inliner
+    if _Inliner is None:
+        class _Inliner(Premailer):
+            """premailer, working out each stylesheet's rules once per process.
+
+            Turning email.css into (specificity, selector, declarations) goes
+            through cssutils' serialiser, a third of each inlining; a busy
+            week's fit and the preview inline the same CSS again and again.
+            The rules are plain strings, copied out for each use.
+            """
+
+            def _parse_style_rules(self, css_body, ruleset_index):
+                key = (css_body, ruleset_index, self.strip_important, self.disable_validation)
+                if key not in _RULES:
+                    if len(_RULES) > 16:
+                        _RULES.clear()
+                    _RULES[key] = super()._parse_style_rules(css_body, ruleset_index)
+                rules, leftover = _RULES[key]
+                return list(rules), list(leftover)
+
+    return _Inliner, cssutils
+
+
+_Inliner = None
+_RULES: dict = {}
 
 
 class _DeferredModule(types.ModuleType):
