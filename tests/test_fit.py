@@ -197,3 +197,25 @@ def test_a_wrong_hint_still_finds_the_fewest_to_shorten(project, monkeypatch):
         fitted, _ = _fitted_busy_week(project, monkeypatch, hint=hint)
         assert [e.id for e in fitted.shortened] == [e.id for e in plain.shortened], hint
         assert fitted.email == plain.email
+
+
+def test_build_remembers_how_many_it_shortened_and_a_damaged_note_only_costs_renders(project, monkeypatch):
+    from newsletter.rendering import render
+    from newsletter.sources.cache import FOLDER, HINTS
+
+    settings(project, ARCHIVE)
+    write_busy_week(project.events, 30)
+    calls = []
+    render_digest = render.render_digest
+    monkeypatch.setattr(render, "render_digest", lambda *a, **k: calls.append(1) or render_digest(*a, **k))
+    first = build(project.config, project.events, **W04)
+    assert len(calls) >= 3
+    notes = project.config.parent / FOLDER / "compiled" / HINTS
+    assert json.loads(notes.read_text()) == {"en:2018-W04": len(first.shortened)}
+    calls.clear()
+    again = build(project.config, project.events, **W04)
+    assert len(calls) == 2 and again.shortened == first.shortened
+    notes.write_text('{"en:2018-W04": "many"')  # damaged
+    calls.clear()
+    damaged = build(project.config, project.events, **W04)
+    assert len(calls) >= 3 and damaged.outputs["digest.html"] == first.outputs["digest.html"]

@@ -218,7 +218,12 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     digest = digest or digest_for_week(project.events, week, settings, drafts=drafts)
     if not digest.events:
         raise NoEvents(f"no events in week {week.id} ({week_label(week)}): nothing to send")
-    fitted = fit_digest(digest, settings, project.compiled, hint)
+    compiled, remembered = project.compiled, f"{settings.language}:{week.id}"
+    if hint is None and compiled is not None:
+        hint = compiled.hint(remembered)
+    fitted = fit_digest(digest, settings, compiled, hint)
+    if compiled is not None:
+        compiled.remember(remembered, len(fitted.shortened))
     email = fitted.email
     now = now or datetime.now(timezone.utc)
     outputs = Outputs({

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parseaddr
+from functools import lru_cache
 from urllib.parse import urlencode, urlsplit
 
 from newsletter.models import Event, Settings
@@ -52,6 +53,7 @@ def description(event: Event, page: str | None = None) -> str:
     return f"{text}\n\n{more}".strip() if more else text
 
 
+@lru_cache(maxsize=4096)  # a busy week's fit shows each entry several times
 def google_link(event: Event, page: str | None = None) -> str:
     """Google Calendar's "add" page for the event; for an unchanged date of a series, the series from that date on.
 
@@ -89,6 +91,7 @@ def _google_rule(event: Event) -> str | None:
     return vRecur(recurrence_rule(event)).to_ical().decode()
 
 
+@lru_cache(maxsize=4096)
 def outlook_link(event: Event, page: str | None = None) -> str:
     start, end = span(event)
     all_day = not isinstance(start, datetime)

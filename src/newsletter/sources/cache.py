@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import pickle
 import secrets
@@ -31,6 +32,7 @@ from typing import Any, Iterable
 
 FOLDER = ".newsletter-cache"
 NAME = "events.pickle"
+HINTS = "fit-hints.json"  # in compiled/: how many entries each week's last fit shortened
 MAGIC = b"newsletter-cache 1\n"
 _Stamp = tuple[str, int, int]  # path, size, modification time in nanoseconds
 RECENT_NS = 3_000_000_000
@@ -224,6 +226,7 @@ class CompiledCache:
     def __init__(self, folder: Path, key: bytes | None):
         self.folder = folder
         self.key = key
+        self._known_hints: dict | None = None
 
     @classmethod
     def beside(cls, config: Path) -> "CompiledCache":
@@ -253,6 +256,27 @@ class CompiledCache:
         data = html.encode("utf-8", "surrogateescape")
         if keep(path, hmac.new(self.key, path.name.encode() + data, hashlib.sha256).digest() + data):
             self._prune()
+
+    def hint(self, key: str) -> int | None:
+        """How many entries the last fit of `key` (a week, in a language) shortened, if it is known."""
+        found = self._hints().get(key)
+        return found if isinstance(found, int) else None
+
+    def remember(self, key: str, count: int) -> None:
+        hints = self._hints()
+        if hints.get(key) != count:
+            hints[key] = count
+            keep(self.folder / HINTS, json.dumps(hints, sort_keys=True).encode("utf-8"))
+
+    def _hints(self) -> dict:
+        """Only a starting point for the fit (rendering checks it), so a damaged file costs renders, never a wrong email."""
+        if self._known_hints is None:
+            try:
+                found = json.loads((self.folder / HINTS).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                found = {}
+            self._known_hints = found if isinstance(found, dict) else {}
+        return self._known_hints
 
     def _prune(self) -> None:
         try:

@@ -26,7 +26,7 @@ FIELDS = (
 LOCATION_FIELDS = ("name", "address", "url", "notes")
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path | str) -> str:
     """The path as the user would type it: relative to the working folder when inside it."""
     try:
         relative = os.path.relpath(path)
@@ -42,13 +42,27 @@ def is_event_file(relative: Path) -> bool:
 
 def event_files(folder: Path) -> list[Path]:
     """Every event file under `folder`, in name order; names starting with '_' or '.' are left out."""
+    return [Path(path) for path in _event_paths(folder)]
+
+
+def _event_paths(folder: Path) -> list[str]:
+    """event_files as strings: making 10,000 Path objects costs more than the walk."""
     found = []
     for top, folders, files in os.walk(folder):
         folders[:] = [name for name in folders if not name.startswith(("_", "."))]
         found.extend(os.path.join(top, name) for name in files
                      if name.endswith(".md") and not name.startswith(("_", ".")))
     base = len(str(folder)) + 1
-    return [Path(path) for path in sorted(found, key=lambda path: path[base:].split(os.sep))]
+    return sorted(found, key=lambda path: path[base:].split(os.sep))
+
+
+def _translation_language(path: str) -> str | None:
+    """language_of, asked only of names with a second dot ("rally.es.md"), which few have."""
+    if "." not in os.path.basename(path)[:-3]:
+        return None
+    from newsletter.sources.translations import language_of
+
+    return language_of(Path(path))
 
 
 def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = None,
@@ -58,25 +72,26 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
     With a `cache`, a file that has not changed since it was last read is not read again. The preview,
     whose file watcher knows, passes the event `files` and the ones `changed` since the last call.
     """
-    from newsletter.sources.translations import attach, language_of, read_translation
+    from newsletter.sources.translations import attach, read_translation
 
     if not folder.is_dir():
         return [], [Problem(display_path(folder), None, None, "events folder not found")]
     events: dict[str, Event] = {}
     problems: list[Problem] = []
-    paths = event_files(folder) if files is None else files
-    translated = {path: code for path in paths if (code := language_of(path)) is not None}
+    paths = _event_paths(folder) if files is None else [str(path) for path in files]
+    edited = {str(path) for path in changed} if changed is not None else None
+    translated = {path: code for path in paths if (code := _translation_language(path)) is not None}
     base = len(str(folder)) + 1 if str(folder) != "." else 0
 
-    def name_of(path: Path) -> str:  # its path under the folder, as relative_to would give it, ten times faster
-        return str(path)[base:].replace(os.sep, "/")
+    def name_of(path: str) -> str:  # its path under the folder, as relative_to would give it, ten times faster
+        return path[base:].replace(os.sep, "/")
 
     for path in paths:
         if path in translated:
             continue
         name = name_of(path)
         event_id = name.removesuffix(".md")
-        trusted = changed is not None and path not in changed
+        trusted = edited is not None and path not in edited
         if cache is not None and (event := cache.get(name, trusted)) is not None:
             events[event_id] = event
             continue
@@ -90,12 +105,13 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
             if cache is not None:
                 cache.put(name, [path, *_images(event, settings.root)], event, raw)
     translations: dict[str, list] = {}
-    for path, code in translated.items():
+    for text_path, code in translated.items():
+        path = Path(text_path)
         event_path = path.with_name(path.name.removesuffix(f".{code}.md") + ".md")
-        event_id = name_of(event_path).removesuffix(".md")
-        name = name_of(path)
+        event_id = name_of(str(event_path)).removesuffix(".md")
+        name = name_of(text_path)
         event = events.get(event_id)
-        trusted = changed is not None and not {path, event_path} & changed
+        trusted = edited is not None and not {text_path, str(event_path)} & edited
         translation = cache.get(name, trusted) if cache is not None and event is not None else None
         if translation is None:
             raw = _read(path, problems)
@@ -178,9 +194,9 @@ def _images(event: Event, root: Path) -> list[Path]:
     return sorted({root / image.file for image in images if image is not None and image.file})
 
 
-def _read(path: Path, problems: list[Problem]) -> bytes | None:
+def _read(path: Path | str, problems: list[Problem]) -> bytes | None:
     try:
-        return path.read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
         problems.append(Problem(display_path(path), None, None, f"cannot read the file: {exc.strerror}"))
         return None
