@@ -121,11 +121,15 @@ def render_subject(settings: Settings, template: str, key: str, context: dict[st
     """A subject line from the setting `key` (`subject`, `announce_subject`), a Jinja template."""
     import jinja2
 
-    # A subject is plain text, not HTML: '&' stays '&'.
-    env = _environment(tuple(search_path(settings))).overlay(autoescape=False)
     try:
-        subject = env.from_string(template).render(context)
+        subject = _subject_template(tuple(search_path(settings)), template).render(context)
     except jinja2.TemplateError as exc:
         line = settings.lines.get(key)
         raise InvalidInput([Problem(settings.path, line, key, f"template: {exc.message}")]) from None
     return " ".join(subject.split())
+
+
+@lru_cache(maxsize=32)
+def _subject_template(folders: tuple[Path, ...], template: str):
+    """A subject line's template, compiled once per process; plain text, not HTML: '&' stays '&'."""
+    return _environment(folders).overlay(autoescape=False).from_string(template)

@@ -75,6 +75,7 @@ class PreviewSite:
         self._week_index: tuple[Project, WeekIndex] | None = None
         self._week_list: tuple[Project, tuple, EventWeeks] | None = None
         self._position: tuple[Project, dict[str, int]] | None = None  # where each event is in a project's list
+        self._digests: dict[str, tuple] = {}  # week id: (the project or edition, its digest, its key)
         self._event_weeks: dict = {}  # event id: (the Event, `until`, its weeks); "": the settings they are for
 
     # What to watch ---------------------------------------------------------------
@@ -89,6 +90,7 @@ class PreviewSite:
         """Forget what the change of `paths` (None: of anything) may have changed."""
         with self._lock:
             self._project = None
+            self._digests.clear()
             events = self.events_dir.resolve()
             inside = [Path(p) for p in paths or ()
                       if Path(p).suffix == ".md" and Path(p).is_relative_to(events)]
@@ -324,8 +326,14 @@ class PreviewSite:
 
         edition = self._edition(project)
         settings = edition.settings
-        digest = digest_for_week(self._events_by_week(edition).near(week, settings), week, settings, drafts=self.drafts)
-        key = f"week:{week.id}:{fingerprint(digest, settings)}"
+        known = self._digests.get(week.id)
+        if known is not None and known[0] is edition:  # the page and its email, asked for one after the other
+            digest, key = known[1], known[2]
+        else:
+            digest = digest_for_week(self._events_by_week(edition).near(week, settings), week, settings,
+                                     drafts=self.drafts)
+            key = f"week:{week.id}:{fingerprint(digest, settings)}"
+            self._digests[week.id] = (edition, digest, key)
         hint = None  # as many shortened as in the week's last version: after an edit, usually still right
         for stale in [k for k in self._builds if k.startswith(f"{self._language or ''}:week:{week.id}:")
                       and not k.endswith(key)]:
