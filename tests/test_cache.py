@@ -135,11 +135,12 @@ def test_a_translation_is_checked_again_when_its_event_changes(project):
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped", "empty"])
 def test_a_damaged_cache_is_ignored_and_written_again(sample, damage):
     first = run("list", "--week", "2018-W04").stdout
-    path = sample / FOLDER / NAME
-    data = path.read_bytes()
-    path.write_bytes({"garbage": b"\x80\x04not a pickle", "truncated": data[: len(data) // 2],
-                      "flipped": data[:-10] + bytes([data[-10] ^ 1]) + data[-9:], "empty": b""}[damage])
-    assert cache_of(sample).entries == {}
+    files = sorted((sample / FOLDER / NAME).glob("*.pickle"))
+    assert len(files) >= 2  # five entries, spread over the cache's files by name
+    data = files[0].read_bytes()
+    files[0].write_bytes({"garbage": b"\x80\x04not a pickle", "truncated": data[: len(data) // 2],
+                          "flipped": data[:-10] + bytes([data[-10] ^ 1]) + data[-9:], "empty": b""}[damage])
+    assert 0 < len(cache_of(sample).entries) < 5  # only that file's entries are lost
     assert run("list", "--week", "2018-W04").stdout == first
     assert len(cache_of(sample).entries) == 5
 
@@ -154,9 +155,11 @@ def test_no_cache_neither_reads_nor_writes_it(sample):
     run("list", "--week", "2018-W04", "--no-cache")
     assert not (sample / FOLDER).exists()
     run("list", "--week", "2018-W04")
-    (sample / FOLDER / NAME).write_bytes(b"damaged")
+    kept = {path: path.read_bytes() for path in (sample / FOLDER / NAME).glob("*.pickle")}
+    for path in kept:
+        path.write_bytes(b"damaged")
     run("build", "--week", "2018-W04", "--no-cache", "--out", "out")
-    assert (sample / FOLDER / NAME).read_bytes() == b"damaged"
+    assert {path.read_bytes() for path in kept} == {b"damaged"}
 
 
 def _comparable(data: bytes) -> bytes:
@@ -311,3 +314,16 @@ def test_only_the_most_recently_used_are_kept(tmp_path, monkeypatch):
     assert kept.get(b"mjml 2") == "<p>2</p>"  # used again: now the most recent
     kept.put(b"mjml 5", "<p>5</p>")
     assert [kept.get(f"mjml {n}".encode()) for n in range(6)] == [None, None, "<p>2</p>", None, "<p>4</p>", "<p>5</p>"]
+
+
+def test_an_edit_rewrites_only_the_file_that_keeps_its_entry(sample):
+    age_all(sample)
+    run("list", "--week", "2018-W04")
+    files = {path: path.stat().st_mtime_ns for path in (sample / FOLDER / NAME).glob("*.pickle")}
+    time.sleep(0.01)
+    edit = sample / "events" / f"{RALLY}.md"
+    edit.write_text(edit.read_text().replace("Naseem Rally", "Naseem March"))
+    run("list", "--week", "2018-W04")
+    rewritten = [path for path, mtime in files.items() if path.stat().st_mtime_ns != mtime]
+    assert len(rewritten) == 1 and len(files) >= 2
+    assert "Naseem March" in run("list", "--week", "2018-W04").stdout

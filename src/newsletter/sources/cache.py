@@ -1,7 +1,8 @@
 """Keeps each event file's parsed, checked result between runs, so a big events folder is read once.
 
-The cache is one file, `.newsletter-cache/events.pickle` beside
-newsletter.toml. An entry is used only while the file it was read from (and
+The cache is `.newsletter-cache/events/` beside newsletter.toml, its
+entries spread by name over sixteen files, so that an edit in a folder of
+10,000 events rewrites one sixteenth of it. An entry is used only while the file it was read from (and
 any image file it names) has the size and modification time it had then,
 and, for a file written in the seconds before it was read, the same bytes; the
 whole cache only while the settings file, the events folder, the working
@@ -26,12 +27,14 @@ import secrets
 import sys
 import tempfile
 import time
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 FOLDER = ".newsletter-cache"
-NAME = "events.pickle"
+NAME = "events"  # the folder of the parse cache's files
+SHARDS = 16
 HINTS = "fit-hints.json"  # in compiled/: how many entries each week's last fit shortened
 MAGIC = b"newsletter-cache 1\n"
 _Stamp = tuple[str, int, int]  # path, size, modification time in nanoseconds
@@ -53,7 +56,8 @@ def keep(path: Path, data: bytes) -> bool:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = path.parent / ".gitignore"
+        top = next((folder for folder in path.parents if folder.name == FOLDER), path.parent)
+        ignore = top / ".gitignore"
         if not ignore.exists():
             ignore.write_text("*\n")
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -116,13 +120,17 @@ class ParseCache:
     """What each event file was read as, by its name under the events folder."""
 
     def __init__(self, path: Path | None = None, context: str = "", key: bytes | None = None):
-        self.path = path  # None: kept in memory only (the preview's own copy between saves, and tests)
+        self.path = path  # its folder; None: kept in memory only (the preview's copy between saves, and tests)
         self.context = context
         self.key = key
         self.entries: dict[str, tuple[tuple[_Stamp, ...], bytes | None, Any]] = {}
         self.kept: set[str] = set()
-        self.changed = False
+        self.dirty: set[int] = set()  # the files to write again
         self.hits = self.misses = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.dirty)
 
     @staticmethod
     def context_of(config: Path, events_dir: Path) -> str:
@@ -168,47 +176,64 @@ class ParseCache:
         recent = time.time_ns() - max(stamp[2] for stamp in stamps) < RECENT_NS
         self.entries[name] = (stamps, _digest(paths[1:], raw) if recent else None, value)
         self.kept.add(name)
-        self.changed = True
+        self.dirty.add(_shard(name))
 
     def forget(self, name: str) -> None:
         """Drop the entry of a file that is gone."""
         if self.entries.pop(name, None) is not None:
-            self.changed = True
+            self.dirty.add(_shard(name))
         self.kept.discard(name)
 
     def forget_others(self) -> None:
         """Drop what no file read since the last call gave: deleted files, and files that now have problems."""
-        if set(self.entries) - self.kept:
-            self.changed = True
-        self.entries = {name: self.entries[name] for name in self.kept if name in self.entries}
+        gone = set(self.entries) - self.kept
+        if gone:
+            self.dirty.update(_shard(name) for name in gone)
+            self.entries = {name: self.entries[name] for name in self.kept if name in self.entries}
         self.kept = set()
 
     def save(self) -> None:
-        """Write the cache if anything changed; a cache that cannot be written is simply not kept."""
-        if self.path is None or self.key is None or not self.changed:
+        """Write the files whose entries changed; a cache that cannot be written is simply not kept."""
+        if self.path is None or self.key is None or not self.dirty:
             return
-        payload = pickle.dumps((self.context, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
-        signature = hmac.new(self.key, payload, hashlib.sha256).digest()
-        if keep(self.path, MAGIC + signature + payload):
-            self.changed = False
+        shards: dict[int, dict] = {number: {} for number in self.dirty}
+        for name, entry in self.entries.items():
+            if (number := _shard(name)) in shards:
+                shards[number][name] = entry
+        (self.path.parent / "events.pickle").unlink(missing_ok=True)  # the one file of earlier versions
+        for number, entries in sorted(shards.items()):
+            path = self.path / f"{number:02d}.pickle"
+            if not entries:
+                path.unlink(missing_ok=True)
+                self.dirty.discard(number)
+                continue
+            payload = pickle.dumps((self.context, entries), protocol=pickle.HIGHEST_PROTOCOL)
+            if keep(path, MAGIC + hmac.new(self.key, payload, hashlib.sha256).digest() + payload):
+                self.dirty.discard(number)
 
     def _load(self) -> None:
         if self.path is None or self.key is None:
             return
-        try:
-            data = self.path.read_bytes()
-        except OSError:
-            return
-        signature, payload = data[len(MAGIC):len(MAGIC) + 32], data[len(MAGIC) + 32:]
-        if not data.startswith(MAGIC) or not hmac.compare_digest(
-                signature, hmac.new(self.key, payload, hashlib.sha256).digest()):
-            return
-        try:
-            context, entries = pickle.loads(payload)
-        except Exception:  # signed but unreadable: an older Python's pickle, say; start again
-            return
-        if context == self.context and isinstance(entries, dict):
-            self.entries = entries
+        for number in range(SHARDS):  # each file stands alone: a damaged one costs only its own entries
+            try:
+                data = (self.path / f"{number:02d}.pickle").read_bytes()
+            except OSError:
+                continue
+            signature, payload = data[len(MAGIC):len(MAGIC) + 32], data[len(MAGIC) + 32:]
+            if not data.startswith(MAGIC) or not hmac.compare_digest(
+                    signature, hmac.new(self.key, payload, hashlib.sha256).digest()):
+                continue
+            try:
+                context, entries = pickle.loads(payload)
+            except Exception:  # signed but unreadable: an older Python's pickle, say; read the files again
+                continue
+            if context == self.context and isinstance(entries, dict):
+                self.entries.update(entries)
+
+
+def _shard(name: str) -> int:
+    """Which of the cache's files keeps the entry of the event file `name`: the same in every run."""
+    return zlib.crc32(name.encode("utf-8", "surrogateescape")) % SHARDS
 
 
 class CompiledCache:
