@@ -70,6 +70,11 @@ class Fingerprints:
     def __call__(self, *parts: Any) -> str:
         return _hashed(parts, self).hex()
 
+    @property
+    def size(self) -> int:
+        """How many events it remembers."""
+        return len(self._events)
+
     def event(self, event: Event) -> bytes:
         found = self._events.get(id(event))
         if found is None or found[0] is not event:

@@ -76,6 +76,7 @@ class PreviewSite:
         self._week_list: tuple[Project, tuple, EventWeeks] | None = None
         self._position: tuple[Project, dict[str, int]] | None = None  # where each event is in a project's list
         self._digests: dict[str, tuple] = {}  # week id: (the project or edition, its digest, its key)
+        self._keys = None  # a manifest.Fingerprints, kept between saves
         self._event_weeks: dict = {}  # event id: (the Event, `until`, its weeks); "": the settings they are for
 
     # What to watch ---------------------------------------------------------------
@@ -322,8 +323,11 @@ class PreviewSite:
         return parse_week(week_id, settings.week_start, settings.timezone)
 
     def _build(self, project: Project, week: Week) -> Build:
-        from newsletter.outputs.manifest import fingerprint
+        from newsletter.outputs.manifest import Fingerprints
 
+        if self._keys is None or self._keys.size > 4 * len(project.events) + 1000:
+            self._keys = Fingerprints()  # each event hashed once while it lives; edits leave old ones behind
+        fingerprint = self._keys
         edition = self._edition(project)
         settings = edition.settings
         known = self._digests.get(week.id)
