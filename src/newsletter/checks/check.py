@@ -9,7 +9,6 @@ from pathlib import Path
 from newsletter.outputs.build import Project, choose_week, compiled_cache, read_events, render_week, today_in
 from newsletter.sources.config import load_settings
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
-from newsletter.sources.events import event_files
 from newsletter.models import Finding, Week
 
 
@@ -52,11 +51,9 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
         return report
     events, problems = read_events(config, events_dir, settings, cache)
     if events_dir.is_dir():
-        from newsletter.sources.translations import language_of
+        from newsletter.sources.events import count_files
 
-        found = event_files(events_dir)
-        report.translations = sum(1 for path in found if language_of(path) is not None)
-        report.files = len(found) - report.translations
+        report.files, report.translations = count_files(events_dir)
     report.problems.extend(str(p) for p in sorted(problems, key=lambda p: (p.path, p.line or 0)))
     if problems:
         return report

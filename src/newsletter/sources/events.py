@@ -56,6 +56,13 @@ def _event_paths(folder: Path) -> list[str]:
     return sorted(found, key=lambda path: path[base:].split(os.sep))
 
 
+def count_files(folder: Path) -> tuple[int, int]:
+    """How many event files and how many translation files `folder` holds."""
+    paths = _event_paths(folder)
+    translations = sum(1 for path in paths if _translation_language(path) is not None)
+    return len(paths) - translations, translations
+
+
 def _translation_language(path: str) -> str | None:
     """language_of, asked only of names with a second dot ("rally.es.md"), which few have."""
     if "." not in os.path.basename(path)[:-3]:
