@@ -251,7 +251,7 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-print('LOADED:' + ','.join(sorted({'mjml', 'premailer', 'cssutils', 'requests'} & set(sys.modules))))
+print('LOADED:' + ','.join(sorted({'mjml', 'premailer', 'cssutils', 'requests', 'markdown_it'} & set(sys.modules))))
 """
 
 
@@ -273,7 +273,7 @@ def compiled_files(root):
 def test_a_week_built_again_unchanged_compiles_nothing(sample):
     first = _build_in_a_process(sample)
     html = (sample / "out" / "digest.html").read_bytes()
-    assert {"mjml", "premailer", "cssutils"} <= first
+    assert {"mjml", "premailer", "cssutils", "markdown_it"} <= first
     assert "requests" not in first  # premailer only needs it to fetch remote stylesheets, which it never does
     assert len(compiled_files(sample)) == 1
     assert _build_in_a_process(sample) == set()
@@ -327,3 +327,20 @@ def test_an_edit_rewrites_only_the_file_that_keeps_its_entry(sample):
     rewritten = [path for path, mtime in files.items() if path.stat().st_mtime_ns != mtime]
     assert len(rewritten) == 1 and len(files) >= 2
     assert "Naseem March" in run("list", "--week", "2018-W04").stdout
+
+
+def test_descriptions_are_converted_again_when_edited_and_a_damaged_note_is_ignored(sample):
+    from newsletter.sources.cache import BODIES
+
+    run("build", "--week", "2018-W04", "--out", "out")
+    html = (sample / "out" / "digest.html").read_bytes()
+    bodies = sample / FOLDER / "compiled" / BODIES
+    assert bodies.is_file()
+    bodies.write_bytes(bodies.read_bytes().replace(b"Siham Byah", b"Someone Else"))  # no longer signed right
+    run("build", "--week", "2018-W04", "--out", "out")
+    assert (sample / "out" / "digest.html").read_bytes() == html
+    rally = sample / "events" / f"{RALLY}.md"
+    rally.write_text(rally.read_text().replace("was detained at a routine", "was held at a routine"))
+    run("build", "--week", "2018-W04", "--out", "out")
+    text = (sample / "out" / "digest.txt").read_text()
+    assert "was held at a routine" in text.replace("\n", " ") and "was detained" not in text

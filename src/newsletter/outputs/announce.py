@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
-from newsletter.outputs.build import Outputs, Project, Rendered, load_project, message_ident, today_in, write_atomically
+from newsletter.outputs.build import (Outputs, Project, Rendered, load_project, message_ident, remembered_bodies, today_in,
+                                      write_atomically)
 from newsletter.schedule.dates import format_day
 from newsletter.schedule.digest import next_events
 from newsletter.errors import NewsletterError
@@ -104,7 +105,8 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
                                 "remove that line once the event is final"))
     since = datetime.combine(today, time(0), tzinfo=settings.timezone)
     upcoming = () if reminder else tuple(next_events(project.events, since, ALSO_COMING_UP, leave_out=event.id))
-    _, email = render_announcement(event, settings, today, reminder, upcoming, project.compiled)
+    with remembered_bodies(project.compiled):
+        _, email = render_announcement(event, settings, today, reminder, upcoming, project.compiled)
     ident = f"{'reminder' if reminder else 'announce'}.{event.id.replace('/', '.')}"
     result = Announcement(settings=settings, event=event, reminder=reminder, email=email, warnings=warnings)
     result.outputs = Outputs({

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
@@ -221,7 +222,8 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     compiled, remembered = project.compiled, f"{settings.language}:{week.id}"
     if hint is None and compiled is not None:
         hint = compiled.hint(remembered)
-    fitted = fit_digest(digest, settings, compiled, hint)
+    with remembered_bodies(compiled):
+        fitted = fit_digest(digest, settings, compiled, hint)
     if compiled is not None:
         compiled.remember(remembered, len(fitted.shortened))
     email = fitted.email
@@ -241,6 +243,20 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
             "warning", f"digest.html is {result.html_bytes / 1000:.1f} KB: Gmail clips messages over 102 KB, "
             "and its readers will not see the end of this digest", "shorten the longest descriptions"))
     return result
+
+
+@contextmanager
+def remembered_bodies(compiled: "CompiledCache | None"):
+    """While an email is rendered: descriptions converted in earlier runs are taken from the cache, and
+    this run's are kept there when it is done (rendering/body.py)."""
+    from newsletter.rendering import body
+
+    if compiled is None:
+        yield
+        return
+    with body.remembering(*compiled.bodies()):
+        yield
+    compiled.keep_bodies()
 
 
 def write_atomically(out_dir: Path, outputs: Mapping[str, bytes]) -> list[Path]:

@@ -7,9 +7,11 @@ links become links.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
-from functools import lru_cache
+from contextlib import contextmanager
+from functools import lru_cache, wraps
 from urllib.parse import urlsplit
 
 SAFE_SCHEMES = ("http", "https", "mailto", "tel")
@@ -19,6 +21,40 @@ WIDTH = 72
 # A description is turned into HTML and text once per run, not once per layout the fit tries or per
 # edition: these are pure functions of their arguments, so their results are kept for the run.
 _KEEP = 2048
+# And between runs, while an email is rendered with the project's cache (`remembering`): a week built
+# again then does not even import markdown-it.
+_kept: dict[str, str] | None = None
+_used: set[str] = set()
+
+
+@contextmanager
+def remembering(kept: dict[str, str] | None, used: set[str]):
+    """Take conversions from `kept` and put new ones there, noting in `used` each one asked for."""
+    global _kept, _used
+    before = _kept, _used
+    _kept, _used = kept, used
+    try:
+        yield
+    finally:
+        _kept, _used = before
+
+
+def _between_runs(function):
+    name = function.__name__
+
+    @wraps(function)
+    def kept(*args, **options):
+        if _kept is None:
+            return function(*args, **options)
+        key = hashlib.sha256(repr((name, args, sorted(options.items()))).encode(
+            "utf-8", "surrogateescape")).hexdigest()[:32]
+        _used.add(key)
+        found = _kept.get(key)
+        if found is None:
+            found = _kept[key] = function(*args, **options)
+        return found
+
+    return kept
 
 
 @lru_cache(maxsize=2)
@@ -86,6 +122,7 @@ def _bad_link(target: str) -> str:
     return f"link '{target}' is not a full address: write it with https://"
 
 
+@_between_runs
 @lru_cache(maxsize=_KEEP)
 def to_html(source: str, heading: str = "h4") -> str:
     """The body as HTML; headings become `heading` (<h4>, under an event's <h3>) so none skips a level."""
@@ -97,6 +134,7 @@ def to_html(source: str, heading: str = "h4") -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
+@_between_runs
 @lru_cache(maxsize=_KEEP)
 def first_paragraph(source: str) -> str:
     """The Markdown of the body's first paragraph, for a short version of the description."""
@@ -108,6 +146,7 @@ def first_paragraph(source: str) -> str:
     return "\n".join(lines[chosen.map[0] : chosen.map[1]])
 
 
+@_between_runs
 @lru_cache(maxsize=_KEEP)
 def teaser(source: str, limit: int = 280) -> str:
     """The first paragraph as plain words, cut after the last whole sentence that fits in `limit` characters."""
@@ -131,6 +170,7 @@ def teaser(source: str, limit: int = 280) -> str:
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
 
 
+@_between_runs
 @lru_cache(maxsize=_KEEP)
 def to_text(source: str, width: int = WIDTH, indent: str = "") -> str:
     """The body as plain text: lists kept, emphasis gone, each link's URL in brackets."""

@@ -35,6 +35,7 @@ from typing import Any, Iterable
 FOLDER = ".newsletter-cache"
 NAME = "events"  # the folder of the parse cache's files
 SHARDS = 16
+BODIES = "bodies.json"  # in compiled/: descriptions already turned into HTML and text
 HINTS = "fit-hints.json"  # in compiled/: how many entries each week's last fit shortened
 MAGIC = b"newsletter-cache 1\n"
 _Stamp = tuple[str, int, int]  # path, size, modification time in nanoseconds
@@ -247,11 +248,15 @@ class CompiledCache:
     """
 
     LIMIT = 64
+    BODY_LIMIT = 512  # descriptions' conversions: a few busy weeks' worth
 
     def __init__(self, folder: Path, key: bytes | None):
         self.folder = folder
         self.key = key
         self._known_hints: dict | None = None
+        self._bodies: dict[str, str] | None = None
+        self._bodies_used: set[str] = set()
+        self._bodies_known = 0
 
     @classmethod
     def beside(cls, config: Path) -> "CompiledCache":
@@ -281,6 +286,41 @@ class CompiledCache:
         data = html.encode("utf-8", "surrogateescape")
         if keep(path, hmac.new(self.key, path.name.encode() + data, hashlib.sha256).digest() + data):
             self._prune()
+
+    def bodies(self) -> tuple[dict[str, str], set[str]]:
+        """Descriptions turned into HTML and text before (rendering/body.py), and the set to note those used in.
+
+        One signed file, `bodies.json`: the conversions the last runs used, so
+        that a week built again does not import markdown-it; it holds only
+        strings, and is dropped when markdown-it or newsletter changes.
+        """
+        if self._bodies is None:
+            self._bodies, self._bodies_used = {}, set()
+            try:
+                data = (self.folder / BODIES).read_bytes()
+            except OSError:
+                data = b""
+            if self.key is not None and len(data) > 32 and hmac.compare_digest(
+                    data[:32], hmac.new(self.key, data[32:], hashlib.sha256).digest()):
+                try:
+                    found = json.loads(data[32:])
+                    if found.get("tools") == tools_version("markdown_it") and isinstance(found.get("kept"), dict):
+                        self._bodies = found["kept"]
+                except ValueError:
+                    pass
+            self._bodies_known = len(self._bodies)
+        return self._bodies, self._bodies_used
+
+    def keep_bodies(self) -> None:
+        """Write the conversions of this run, and the most recent others up to BODY_LIMIT, if there are new ones."""
+        if self._bodies is None or self.key is None or len(self._bodies) == self._bodies_known:
+            return
+        used = [(k, v) for k, v in self._bodies.items() if k in self._bodies_used]
+        others = [(k, v) for k, v in self._bodies.items() if k not in self._bodies_used]
+        kept = dict(others[max(len(others) - max(self.BODY_LIMIT - len(used), 0), 0):] + used)
+        payload = json.dumps({"tools": tools_version("markdown_it"), "kept": kept}).encode("utf-8", "surrogateescape")
+        if keep(self.folder / BODIES, hmac.new(self.key, payload, hashlib.sha256).digest() + payload):
+            self._bodies_known = len(self._bodies)
 
     def hint(self, key: str) -> int | None:
         """How many entries the last fit of `key` (a week, in a language) shortened, if it is known."""
