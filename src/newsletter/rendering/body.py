@@ -19,11 +19,12 @@ WIDTH = 72
 
 
 # A description is turned into HTML and text once per run, not once per layout the fit tries or per
-# edition: these are pure functions of their arguments, so their results are kept for the run.
+# edition: these are pure functions of their arguments, so their results are kept (`_remembered`), for
+# the run, and between runs while an email is rendered with the project's cache (`remembering`): a week
+# built again then does not even import markdown-it.
 _KEEP = 2048
-# And between runs, while an email is rendered with the project's cache (`remembering`): a week built
-# again then does not even import markdown-it.
-_kept: dict[str, str] | None = None
+_seen: dict[str, str] = {}  # this run's conversions, wherever they were asked for
+_kept: dict[str, str] | None = None  # the project's, from earlier runs too, while `remembering`
 _used: set[str] = set()
 
 
@@ -39,22 +40,27 @@ def remembering(kept: dict[str, str] | None, used: set[str]):
         _kept, _used = before
 
 
-def _between_runs(function):
+def _remembered(function):
     name = function.__name__
 
     @wraps(function)
-    def kept(*args, **options):
-        if _kept is None:
-            return function(*args, **options)
+    def remembered(*args, **options):
         key = hashlib.sha256(repr((name, args, sorted(options.items()))).encode(
             "utf-8", "surrogateescape")).hexdigest()[:32]
-        _used.add(key)
-        found = _kept.get(key)
+        found = _seen.get(key)
+        if found is None and _kept is not None:
+            found = _kept.get(key)
         if found is None:
-            found = _kept[key] = function(*args, **options)
+            found = function(*args, **options)
+        if len(_seen) >= _KEEP:  # an archive of thousands: the run's memory stays bounded
+            _seen.clear()
+        _seen[key] = found
+        if _kept is not None:
+            _kept.setdefault(key, found)
+            _used.add(key)
         return found
 
-    return kept
+    return remembered
 
 
 @lru_cache(maxsize=2)
@@ -122,8 +128,7 @@ def _bad_link(target: str) -> str:
     return f"link '{target}' is not a full address: write it with https://"
 
 
-@_between_runs
-@lru_cache(maxsize=_KEEP)
+@_remembered
 def to_html(source: str, heading: str = "h4") -> str:
     """The body as HTML; headings become `heading` (<h4>, under an event's <h3>) so none skips a level."""
     md = _parser()
@@ -134,8 +139,7 @@ def to_html(source: str, heading: str = "h4") -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
-@_between_runs
-@lru_cache(maxsize=_KEEP)
+@_remembered
 def first_paragraph(source: str) -> str:
     """The Markdown of the body's first paragraph, for a short version of the description."""
     lines = source.split("\n")
@@ -146,8 +150,7 @@ def first_paragraph(source: str) -> str:
     return "\n".join(lines[chosen.map[0] : chosen.map[1]])
 
 
-@_between_runs
-@lru_cache(maxsize=_KEEP)
+@_remembered
 def teaser(source: str, limit: int = 280) -> str:
     """The first paragraph as plain words, cut after the last whole sentence that fits in `limit` characters."""
     words: list[str] = []
@@ -170,8 +173,7 @@ def teaser(source: str, limit: int = 280) -> str:
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
 
 
-@_between_runs
-@lru_cache(maxsize=_KEEP)
+@_remembered
 def to_text(source: str, width: int = WIDTH, indent: str = "") -> str:
     """The body as plain text: lists kept, emphasis gone, each link's URL in brackets."""
     return _TextWriter(width, indent).write(_parser().parse(source))
