@@ -85,6 +85,19 @@ def _digest(paths: Iterable[Path | str], first: bytes = b"") -> bytes | None:
     return found.digest()
 
 
+def _signed(key: bytes, payload: bytes, about: bytes = b"") -> bytes:
+    """`payload` behind its HMAC-SHA256 with this user's key, over `about` (what it is) and the payload."""
+    return hmac.new(key, about + payload, hashlib.sha256).digest() + payload
+
+
+def _verified(key: bytes | None, data: bytes, about: bytes = b"") -> bytes | None:
+    """The payload of `data` if this user's key signed it (as `about`), else None: never trusted, never loaded."""
+    if key is None or len(data) < 32:
+        return None
+    payload = data[32:]
+    return payload if hmac.compare_digest(data[:32], hmac.new(key, about + payload, hashlib.sha256).digest()) else None
+
+
 @lru_cache(maxsize=1)
 def _code_version() -> str:
     """newsletter's version and its own source files' sizes and times: a changed reader is a new cache."""
@@ -209,7 +222,7 @@ class ParseCache:
                 self.dirty.discard(number)
                 continue
             payload = pickle.dumps((self.context, entries), protocol=pickle.HIGHEST_PROTOCOL)
-            if keep(path, MAGIC + hmac.new(self.key, payload, hashlib.sha256).digest() + payload):
+            if keep(path, MAGIC + _signed(self.key, payload)):
                 self.dirty.discard(number)
 
     def _load(self) -> None:
@@ -220,9 +233,8 @@ class ParseCache:
                 data = (self.path / f"{number:02d}.pickle").read_bytes()
             except OSError:
                 continue
-            signature, payload = data[len(MAGIC):len(MAGIC) + 32], data[len(MAGIC) + 32:]
-            if not data.startswith(MAGIC) or not hmac.compare_digest(
-                    signature, hmac.new(self.key, payload, hashlib.sha256).digest()):
+            payload = _verified(self.key, data.removeprefix(MAGIC)) if data.startswith(MAGIC) else None
+            if payload is None:
                 continue
             try:
                 context, entries = pickle.loads(payload)
@@ -274,17 +286,15 @@ class CompiledCache:
             os.utime(path)  # recently used: the last to be pruned
         except OSError:
             return None
-        signature, html = data[:32], data[32:]
-        if not hmac.compare_digest(signature, hmac.new(self.key, path.name.encode() + html, hashlib.sha256).digest()):
-            return None
-        return html.decode("utf-8", "surrogateescape")
+        html = _verified(self.key, data, about=path.name.encode())
+        return None if html is None else html.decode("utf-8", "surrogateescape")
 
     def put(self, inputs: bytes, html: str) -> None:
         if self.key is None:
             return
         path = self._name(inputs)
         data = html.encode("utf-8", "surrogateescape")
-        if keep(path, hmac.new(self.key, path.name.encode() + data, hashlib.sha256).digest() + data):
+        if keep(path, _signed(self.key, data, about=path.name.encode())):
             self._prune()
 
     def bodies(self) -> tuple[dict[str, str], set[str]]:
@@ -300,10 +310,9 @@ class CompiledCache:
                 data = (self.folder / BODIES).read_bytes()
             except OSError:
                 data = b""
-            if self.key is not None and len(data) > 32 and hmac.compare_digest(
-                    data[:32], hmac.new(self.key, data[32:], hashlib.sha256).digest()):
+            if (payload := _verified(self.key, data)) is not None:
                 try:
-                    found = json.loads(data[32:])
+                    found = json.loads(payload)
                     if found.get("tools") == tools_version("markdown_it") and isinstance(found.get("kept"), dict):
                         self._bodies = found["kept"]
                 except ValueError:
@@ -317,9 +326,10 @@ class CompiledCache:
             return
         used = [(k, v) for k, v in self._bodies.items() if k in self._bodies_used]
         others = [(k, v) for k, v in self._bodies.items() if k not in self._bodies_used]
-        kept = dict(others[max(len(others) - max(self.BODY_LIMIT - len(used), 0), 0):] + used)
+        room = max(self.BODY_LIMIT - len(used), 0)  # filled with the most recent of the others
+        kept = dict(others[len(others) - room:] + used)
         payload = json.dumps({"tools": tools_version("markdown_it"), "kept": kept}).encode("utf-8", "surrogateescape")
-        if keep(self.folder / BODIES, hmac.new(self.key, payload, hashlib.sha256).digest() + payload):
+        if keep(self.folder / BODIES, _signed(self.key, payload)):
             self._bodies_known = len(self._bodies)
 
     def hint(self, key: str) -> int | None:
