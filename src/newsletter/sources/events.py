@@ -102,15 +102,8 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
         if cache is not None and (event := cache.get(name, trusted)) is not None:
             events[event_id] = event
             continue
-        raw = _read(path, problems)
-        if raw is None:
-            continue
-        event, found = read_event(raw, display_path(path), event_id, settings)
-        problems.extend(found)
-        if event is not None:
+        if (event := _read_event_file(path, name, settings, cache, problems)) is not None:
             events[event_id] = event
-            if cache is not None:
-                cache.put(name, [path, *_images(event, settings.root)], event, raw)
     translations: dict[str, list] = {}
     for text_path, code in translated.items():
         path = Path(text_path)
@@ -155,15 +148,13 @@ def reread_events(folder: Path, settings: Settings, events: list[Event], changed
     (a translation file, or an event that has translations), which load_events
     reads together with its event.
     """
-    from newsletter.sources.translations import language_of
-
     if position is None:  # what the last Reread gave, while the list keeps its order
         position = {event.id: number for number, event in enumerate(events)}
     now: dict[str, Event | None] = {}
     problems: list[Problem] = []
     removed: list[Event] = []
     for path in sorted(changed, key=lambda p: p.parts):
-        if language_of(path) is not None:
+        if _translation_language(str(path)) is not None:
             return None
         name = Path(os.path.relpath(path, folder)).as_posix()
         event_id = name.removesuffix(".md")
@@ -172,27 +163,35 @@ def reread_events(folder: Path, settings: Settings, events: list[Event], changed
             if old.translations:
                 return None
             removed.append(old)
-        event = None
         if path.is_file():
-            raw = _read(path, problems)
-            if raw is not None:
-                event, found = read_event(raw, display_path(path), event_id, settings)
-                problems.extend(found)
-                if event is not None and cache is not None:
-                    cache.put(name, [path, *_images(event, settings.root)], event, raw)
-        elif cache is not None:
-            cache.forget(name)
-        now[event_id] = event
+            now[event_id] = _read_event_file(path, name, settings, cache, problems)
+        else:
+            now[event_id] = None
+            if cache is not None:
+                cache.forget(name)
     result = list(events)
     for event_id, event in now.items():
         if event_id in position:
             result[position[event_id]] = event
-    if any(event is None for event in result) or any(event_id not in position for event_id in now):
+    if any(event is None or event_id not in position for event_id, event in now.items()):  # gone, or new
         result = [e for e in result if e is not None]
         result += [event for event_id, event in now.items() if event_id not in position and event is not None]
         result.sort(key=lambda e: f"{e.id}.md".split("/"))  # the order load_events gives: by file name
         position = {event.id: number for number, event in enumerate(result)}
     return Reread(result, problems, removed, [e for e in now.values() if e is not None], position)
+
+
+def _read_event_file(path: Path | str, name: str, settings: Settings, cache: "ParseCache | None",
+                     problems: list[Problem]) -> Event | None:
+    """Read and check the event file at `path` (`name` under the events folder); keep a good one in `cache`."""
+    raw = _read(path, problems)
+    if raw is None:
+        return None
+    event, found = read_event(raw, display_path(path), name.removesuffix(".md"), settings)
+    problems.extend(found)
+    if event is not None and cache is not None:
+        cache.put(name, [path, *_images(event, settings.root)], event, raw)
+    return event
 
 
 def _images(event: Event, root: Path) -> list[Path]:
