@@ -369,7 +369,7 @@ def test_rules_worked_out_once_inline_exactly_as_premailer_does(sample, monkeypa
                         or real(html, css))
     build(sample / "newsletter.toml", sample / "events", week="2018-W04")
     html, css = seen[0]
+    from newsletter.rendering import inline
+
     ours = [render.inline_css(html, css) for _ in range(2)]
-    cssutils = render._premailer()[1]
-    monkeypatch.setattr(render, "_premailer", lambda: (premailer.Premailer, cssutils))
-    assert ours[0] == ours[1] == render.inline_css(html, css)
+    assert ours[0] == ours[1] == inline.inline_css(html, css, premailer.Premailer)

@@ -6,12 +6,7 @@ functions; only the view and the template's name differ.
 
 from __future__ import annotations
 
-import importlib
-import logging
 import re
-import sys
-import types
-import warnings
 
 from markupsafe import Markup
 
@@ -136,93 +131,10 @@ def compile_mjml(source: str, template: str = "digest.mjml") -> str:
 
 
 def inline_css(html: str, css: str) -> str:
-    """Move `css` into style attributes; MRML's own blocks (resets, media queries) stay as they are."""
-    Premailer, cssutils = _premailer()
-    html = re.sub(r"<style(?![^>]*data-premailer)", '<style data-premailer="ignore"', html)
-    _quiet_cssutils(cssutils)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        inliner = Premailer(
-            css_text=css,
-            allow_network=False,
-            disable_validation=True,
-            strip_important=False,
-            remove_classes=False,
-            disable_link_rewrites=True,
-            align_floating_images=False,
-            # An <img> keeps the width and height attributes the template gave it; copied from CSS,
-            # "height: auto" would become height="auto" and clients could no longer keep its space.
-            disable_basic_attributes=["width", "height"],
-            cssutils_logging_level=logging.CRITICAL,
-        )
-        out = inliner.transform(html, pretty_print=False)
-    # lxml drops a lower-case doctype it did not recognise as its own.
-    if not out.lstrip().lower().startswith("<!doctype"):
-        out = "<!DOCTYPE html>\n" + out
-    return out
+    """Move `css` into style attributes (rendering/inline.py, which loads premailer)."""
+    from newsletter.rendering.inline import inline_css
 
-
-_CSSUTILS_READY = False
-
-
-def _premailer():
-    """premailer's Premailer class and cssutils, imported without requests.
-
-    premailer imports requests when it loads, only to fetch remote stylesheets,
-    which the email never asks it to do (allow_network=False); requests and what
-    it brings (urllib3, http.cookiejar, charset detection) were a fifth of a
-    cold build. premailer gets a stand-in that imports requests the first time
-    anything is looked up on it; everyone else who imports requests gets the real one.
-    """
-    if "premailer" not in sys.modules and "requests" not in sys.modules:
-        sys.modules["requests"] = _DeferredModule("requests")
-        try:
-            import premailer  # noqa: F401
-        finally:
-            del sys.modules["requests"]
-    import cssutils
-    from premailer import Premailer
-
-    global _Inliner
-    if _Inliner is None:
-        class _Inliner(Premailer):
-            """premailer, working out each stylesheet's rules once per process.
-
-            Turning email.css into (specificity, selector, declarations) goes
-            through cssutils' serialiser, a third of each inlining; a busy
-            week's fit and the preview inline the same CSS again and again.
-            The rules are plain strings, copied out for each use.
-            """
-
-            def _parse_style_rules(self, css_body, ruleset_index):
-                key = (css_body, ruleset_index, self.strip_important, self.disable_validation)
-                if key not in _RULES:
-                    if len(_RULES) > 16:
-                        _RULES.clear()
-                    _RULES[key] = super()._parse_style_rules(css_body, ruleset_index)
-                rules, leftover = _RULES[key]
-                return list(rules), list(leftover)
-
-    return _Inliner, cssutils
-
-
-_Inliner = None
-_RULES: dict = {}
-
-
-class _DeferredModule(types.ModuleType):
-    def __getattr__(self, name: str):
-        return getattr(importlib.import_module(self.__name__), name)
-
-
-def _quiet_cssutils(cssutils) -> None:
-    """No log, and no property profiles: premailer runs with validation off, yet cssutils compiles the
-    profiles' validation patterns on first use, the slowest part of a cold build's first inlining."""
-    global _CSSUTILS_READY
-    if not _CSSUTILS_READY:
-        cssutils.log.setLevel(logging.CRITICAL)
-        cssutils.profile.removeProfile(all=True)
-        _CSSUTILS_READY = True
+    return inline_css(html, css)
 
 
 def render_text(view: EmailView, settings: Settings, template: str) -> str:
