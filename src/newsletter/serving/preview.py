@@ -70,11 +70,11 @@ class PreviewSite:
         # Between edits the watcher says which event files changed: the others are neither listed nor checked.
         self._files: set[Path] | None = None
         self._changed: set[Path] = set()  # since `_last`, the last project read without a problem
-        self._last: Project | None = None
+        # The last project read without a problem, and where each of its events is in its list (once known).
+        self._last: tuple[Project, dict[str, int] | None] | None = None
         self._delta: tuple[Project, Project, list, list] | None = None  # the last edit: before, after, removed, added
         self._week_index: tuple[Project, WeekIndex] | None = None
         self._week_list: tuple[Project, tuple, EventWeeks] | None = None
-        self._position: tuple[Project, dict[str, int]] | None = None  # where each event is in a project's list
         self._digests: dict[str, tuple] = {}  # week id: (the project or edition, its digest, its key)
         self._keys = None  # a manifest.Fingerprints, kept between saves
         self._event_weeks: dict = {}  # event id: (the Event, `until`, its weeks); "": the settings they are for
@@ -265,7 +265,7 @@ class PreviewSite:
             cached = self._parse_cache
             first = cached is None or cached.context != ParseCache.context_of(self.config, self.events_dir)
             if not first and self._last is not None and self._files is not None:
-                project = self._reread(self._last)
+                project = self._reread(*self._last)
                 if project is not None:
                     self._project = project
                     return project
@@ -281,19 +281,18 @@ class PreviewSite:
                 self._project = load_project(self.config, self.events_dir, self._parse_cache,
                                              files=sorted(self._files, key=lambda p: p.parts),  # as event_files
                                              changed=None if first else self._changed)
-                self._changed, self._last = set(), self._project
+                self._changed, self._last = set(), (self._project, None)
             finally:
                 if first:
                     self._parse_cache.save()
         return self._project
 
-    def _reread(self, last: Project) -> Project | None:
+    def _reread(self, last: Project, position: dict[str, int] | None) -> Project | None:
         """`last` with the files changed since read again; None when that takes reading every file."""
         from dataclasses import replace
 
         from newsletter.sources.events import reread_events
 
-        position = self._position[1] if self._position is not None and self._position[0] is last else None
         found = reread_events(self.events_dir, last.settings, last.events, self._changed, self._parse_cache, position)
         if found is None:
             return None
@@ -301,8 +300,7 @@ class PreviewSite:
             raise InvalidInput(found.problems)
         project = replace(last, events=found.events)
         self._delta = (last, project, found.removed, found.added)
-        self._position = (project, found.position)
-        self._changed, self._last = set(), project
+        self._changed, self._last = set(), (project, found.position)
         return project
 
     def _edited(self, before, project: Project) -> tuple[list, list] | None:
