@@ -363,8 +363,10 @@ class CompiledCache:
             Path(path).unlink(missing_ok=True)
 
 
+@lru_cache(maxsize=8)
 def tools_version(*modules: str) -> str:
-    """newsletter's own code and the installed files of `modules`, found without importing them."""
+    """newsletter's own code and the installed files of `modules`, found without importing them; once per run,
+    as every email compiled asks (the code running cannot change under it)."""
     import importlib.util
 
     stamps = []
