@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from conftest import REPO
 from newsletter.cli import main
 from newsletter.outputs.build import load_project
+from newsletter.schedule.dates import parse_week
+from newsletter.schedule.digest import digest_window
 from newsletter.sources import frontmatter
 from newsletter.sources.cache import FOLDER, NAME, CompiledCache, ParseCache
 from newsletter.sources.config import load_settings
@@ -132,17 +134,77 @@ def test_a_translation_is_checked_again_when_its_event_changes(project):
     assert result.exit_code == 1 and "events/a.es.md" in result.stderr and "speakers" in result.stderr
 
 
+LATER = "2019-06-01-summer-picnic"
+
+
+def add_later_event(root) -> None:
+    """An event in another month, so the cache has two months of readings."""
+    (root / "events" / f"{LATER}.md").write_text(
+        "---\ntitle: Summer Picnic\nkind: other\nstart: 2019-06-01 12:00\n---\nBring a dish.\n")
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped", "empty"])
-def test_a_damaged_cache_is_ignored_and_written_again(sample, damage):
+@pytest.mark.parametrize("file, lost", [("2018-01.pickle", 5), ("index.pickle", 6)])
+def test_a_damaged_cache_is_ignored_and_written_again(sample, damage, file, lost):
+    add_later_event(sample)
+    age_all(sample)
     first = run("list", "--week", "2018-W04").stdout
-    files = sorted((sample / FOLDER / NAME).glob("*.pickle"))
-    assert len(files) >= 2  # five entries, spread over the cache's files by name
-    data = files[0].read_bytes()
-    files[0].write_bytes({"garbage": b"\x80\x04not a pickle", "truncated": data[: len(data) // 2],
-                          "flipped": data[:-10] + bytes([data[-10] ^ 1]) + data[-9:], "empty": b""}[damage])
-    assert 0 < len(cache_of(sample).entries) < 5  # only that file's entries are lost
+    path = sample / FOLDER / NAME / file
+    data = path.read_bytes()
+    path.write_bytes({"garbage": b"\x80\x04not a pickle", "truncated": data[: len(data) // 2],
+                      "flipped": data[:-10] + bytes([data[-10] ^ 1]) + data[-9:], "empty": b""}[damage])
+    settings = load_settings(sample / "newsletter.toml")
+    cache = cache_of(sample)
+    events, problems = load_events(sample / "events", settings, cache)
+    assert (cache.misses, cache.hits) == (lost, 6 - lost)  # a damaged month costs only its own entries
+    assert (events, problems) == load_events(sample / "events", settings)
+    cache.save()
     assert run("list", "--week", "2018-W04").stdout == first
-    assert len(cache_of(sample).entries) == 5
+    again = cache_of(sample)
+    load_events(sample / "events", settings, again)
+    assert (again.misses, again.hits) == (0, 6)
+
+
+def test_a_command_about_one_week_loads_only_the_months_around_it(sample):
+    add_later_event(sample)
+    age_all(sample)
+    run("check")
+    settings = load_settings(sample / "newsletter.toml")
+    week = parse_week("2018-W04", settings.week_start, settings.timezone)
+    cache = cache_of(sample)
+    events, _ = load_events(sample / "events", settings, cache, windows=[digest_window(week, settings)])
+    assert cache.loaded == {"2018-01"} and (cache.hits, cache.misses) == (6, 0)
+    assert sorted(e.id for e in events) == sorted(e.id for e in load_events(sample / "events", settings)[0]
+                                                  if e.id != LATER)
+    assert f"{LATER}.md" in cache_of(sample).entries  # left unloaded, not forgotten
+
+
+def test_a_file_outside_the_week_is_still_checked_and_read_again_when_it_changes(sample):
+    add_later_event(sample)
+    age_all(sample)
+    assert run("build", "--week", "2018-W04").exit_code == 0
+    later = sample / "events" / f"{LATER}.md"
+    later.write_text(later.read_text().replace("kind: other", "kind: picnic"))
+    result = run("build", "--week", "2018-W04")
+    assert result.exit_code == 1 and f"events/{LATER}.md:3: kind: unknown kind 'picnic'" in result.stderr
+    later.write_text(later.read_text().replace("kind: picnic", "kind: other").replace("2019-06-01", "2018-01-24"))
+    assert "Summer Picnic" in run("list", "--week", "2018-W04").stdout  # moved into the week
+    later.write_text(later.read_text().replace("2018-01-24", "2019-06-01"))
+    assert "Summer Picnic" not in run("list", "--week", "2018-W04").stdout  # and out again
+
+
+def test_a_translation_outside_the_week_is_checked_only_when_it_changes(project):
+    project.settings(project.config.read_text() + 'languages = ["en", "es"]\n')
+    project.event("a.md", "---\ntitle: Rally\nkind: rally\nstart: 2018-01-27 12:00\n---\n")
+    project.event("b.md", "---\ntitle: Picnic\nkind: other\nstart: 2019-06-01 12:00\n---\n")
+    project.event("a.es.md", "---\ntitle: Mitin\n---\n")
+    later = project.event("b.es.md", "---\ntitle: Picnic\n---\n")
+    age_all(project.root)
+    assert run("build", "--week", "2018-W04").exit_code == 0
+    assert "Mitin" in (project.root / "dist" / "2018-W04" / "es" / "digest.txt").read_text()
+    later.write_text("---\ntitle: Picnic\nstart: 2019-06-02 12:00\n---\n")
+    result = run("build", "--week", "2018-W04")
+    assert result.exit_code == 1 and "events/b.es.md" in result.stderr and "start" in result.stderr
 
 
 def test_a_cache_signed_by_someone_else_is_never_unpickled(sample, tmp_path, monkeypatch):
@@ -316,16 +378,17 @@ def test_only_the_most_recently_used_are_kept(tmp_path, monkeypatch):
     assert [kept.get(f"mjml {n}".encode()) for n in range(6)] == [None, None, "<p>2</p>", None, "<p>4</p>", "<p>5</p>"]
 
 
-def test_an_edit_rewrites_only_the_file_that_keeps_its_entry(sample):
+def test_an_edit_rewrites_only_the_index_and_the_month_that_keeps_its_entry(sample):
+    add_later_event(sample)
     age_all(sample)
     run("list", "--week", "2018-W04")
-    files = {path: path.stat().st_mtime_ns for path in (sample / FOLDER / NAME).glob("*.pickle")}
+    files = {path.name: path.stat().st_mtime_ns for path in (sample / FOLDER / NAME).glob("*.pickle")}
     time.sleep(0.01)
     edit = sample / "events" / f"{RALLY}.md"
     edit.write_text(edit.read_text().replace("Naseem Rally", "Naseem March"))
     run("list", "--week", "2018-W04")
-    rewritten = [path for path, mtime in files.items() if path.stat().st_mtime_ns != mtime]
-    assert len(rewritten) == 1 and len(files) >= 2
+    rewritten = {name for name, mtime in files.items() if (sample / FOLDER / NAME / name).stat().st_mtime_ns != mtime}
+    assert rewritten == {"index.pickle", "2018-01.pickle"} and "2019-06.pickle" in files
     assert "Naseem March" in run("list", "--week", "2018-W04").stdout
 
 

@@ -217,12 +217,9 @@ def list_events(week, drafts, today, config, events_dir, no_cache):
     Example:
         newsletter list --week 2018-01-24
     """
-    from newsletter.outputs.build import choose_week, load_project, today_in
-    from newsletter.schedule.listing import week_listing
+    from newsletter.schedule.listing import list_week
 
-    project = load_project(config, _events_dir(config, events_dir), cache=not no_cache)
-    chosen = choose_week(project.settings, week, today)
-    click.echo(week_listing(project, chosen, drafts=drafts, today=today or today_in(project.settings)))
+    click.echo(list_week(config, _events_dir(config, events_dir), week, today, drafts, cache=not no_cache))
 
 
 @main.command()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from newsletter.sources.config import load_settings
 from newsletter.schedule.dates import BadDate, coming_week, parse_week, week_label
-from newsletter.schedule.digest import digest_for_week
+from newsletter.schedule.digest import digest_for_week, digest_window
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.sources.events import load_events
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings, Week
@@ -153,14 +153,16 @@ class Build(Rendered):
     fit_warnings: list[Finding] = field(default_factory=list)  # what [digest] layout could not do
 
 
-def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = True, **known) -> Project:
-    """Read settings and events; raise InvalidInput with every problem in any file.
+def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = True,
+                 settings: Settings | None = None, **known) -> Project:
+    """Read settings (unless given) and events; raise InvalidInput with every problem in any file.
 
     `cache`: take unchanged event files from .newsletter-cache/ and keep what
     was read there (sources/cache.py); a ParseCache: use that one, and leave
-    saving it to the caller.
+    saving it to the caller. `known`: what load_events takes besides, such
+    as the `windows` of time a command about one week needs.
     """
-    settings = load_settings(config)
+    settings = settings if settings is not None else load_settings(config)
     events, problems = read_events(config, events_dir, settings, cache, **known)
     if problems:
         raise InvalidInput(problems)
@@ -177,7 +179,7 @@ def compiled_cache(config: Path, cache: "bool | ParseCache" = True) -> "Compiled
 
 
 def read_events(config: Path, events_dir: Path, settings: Settings, cache: "bool | ParseCache" = True, **known):
-    """load_events through the project's parse cache, unless `cache` is False; `known`: files and changed."""
+    """load_events through the project's parse cache, unless `cache` is False; `known`: files, changed, windows."""
     from newsletter.sources.cache import ParseCache
 
     if cache is False:
@@ -293,10 +295,11 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
     A bilingual group with separate editions gets one folder per language,
     dist/<week>/<language>/; the result is the primary edition, carrying the others.
     """
-    project = load_project(config, events_dir, cache)
+    settings = load_settings(config)
+    chosen = choose_week(settings, week, today)
+    project = load_project(config, events_dir, cache, settings, windows=[digest_window(chosen, settings)])
     if preheader is not None:
         project.settings = replace(project.settings, preheader=preheader)
-    chosen = choose_week(project.settings, week, today)
     results = [render_week(project.edition(language), chosen, drafts=drafts)
                for language in project.settings.editions]
     target = out if out is not None else Path("dist") / chosen.id

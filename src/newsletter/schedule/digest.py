@@ -34,11 +34,17 @@ def once_per_series(events: Iterable[Event]) -> list[Event]:
     return out
 
 
+def digest_window(week: Week, settings: Settings) -> tuple[datetime, datetime]:
+    """The times an event must span some of to show in the week's digest: from the start of an occurrence
+    still running to the end of "Coming up"."""
+    return week.starts_at - LONGEST_OCCURRENCE, week.ends_at + timedelta(days=7 * settings.coming_up_weeks)
+
+
 def digest_for_week(events: Iterable[Event], week: Week, settings: Settings, drafts: bool = False) -> Digest:
     """The week's events by section, what is still running from before, and what comes next."""
     starts, ends = week.starts_at, week.ends_at
-    horizon = ends + timedelta(days=7 * settings.coming_up_weeks)
-    shown = [e for e in expand(events, starts - LONGEST_OCCURRENCE, horizon) if drafts or not e.draft]
+    since, horizon = digest_window(week, settings)
+    shown = [e for e in expand(events, since, horizon) if drafts or not e.draft]
     own = [e for e in shown if starts <= e.start < ends]
     ongoing = sorted((e for e in shown if e.start < starts < e.ends_at), key=_order)
     sections = []
@@ -97,8 +103,7 @@ class WeekIndex:
         """Every event digest_for_week could place in `week`: in it, still running, or coming up."""
         from bisect import bisect_left
 
-        since = week.starts_at - LONGEST_OCCURRENCE
-        until = week.ends_at + timedelta(days=7 * settings.coming_up_weeks)
+        since, until = digest_window(week, settings)
         found = self.singles[bisect_left(self.starts, since):bisect_left(self.starts, until)]
         found += [e for e in self.long if e.start < since]
         found += [series for series, last in self.series

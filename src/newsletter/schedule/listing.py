@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from newsletter.outputs.build import Project
+from pathlib import Path
+
+from newsletter.outputs.build import Project, choose_week, load_project, today_in
+from newsletter.sources.config import load_settings
 from newsletter.schedule.dates import format_short_day, format_through, format_time, format_time_range, week_label
-from newsletter.schedule.digest import digest_for_week
+from newsletter.schedule.digest import digest_for_week, digest_window
 from newsletter.models import Event, Settings, Week
 from newsletter.schedule.recurrence import expand, short
 
@@ -41,13 +44,29 @@ def _rule(event: Event) -> str:
     return f" · {short(event.repeat)}" if event.repeat else ""
 
 
+def notices_window(settings: Settings, today: date) -> tuple[datetime, datetime]:
+    """From the start of today to the end of "Coming up": where change notices still to send are looked for."""
+    since = datetime.combine(today, time(0), tzinfo=settings.timezone)
+    return since, since + timedelta(weeks=settings.coming_up_weeks + 1)
+
+
 def change_notices(events: list[Event], settings: Settings, today: date) -> list[Event]:
     """Rescheduled, postponed and cancelled events not yet over, up to the end of "Coming up" from today."""
-    since = datetime.combine(today, time(0), tzinfo=settings.timezone)
-    horizon = since + timedelta(weeks=settings.coming_up_weeks + 1)
+    since, horizon = notices_window(settings, today)
     found = (e for e in expand(events, since, horizon)
              if e.changed and not e.draft and e.ends_at > since and e.start < horizon)
     return sorted(found, key=lambda e: (e.start, e.id))
+
+
+def list_week(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
+              drafts: bool = False, cache: bool = True) -> str:
+    """`newsletter list`: reads only the events the week and the change notices from `today` can show."""
+    settings = load_settings(config)
+    chosen = choose_week(settings, week, today)
+    today = today or today_in(settings)
+    windows = [digest_window(chosen, settings), notices_window(settings, today)]
+    project = load_project(config, events_dir, cache, settings, windows=windows)
+    return week_listing(project, chosen, drafts=drafts, today=today)
 
 
 def week_listing(project: Project, week: Week, drafts: bool = False, today: date | None = None) -> str:

@@ -1,8 +1,9 @@
 """Keeps each event file's parsed, checked result between runs, so a big events folder is read once.
 
-The cache is `.newsletter-cache/events/` beside newsletter.toml, its
-entries spread by name over sixteen files, so that an edit in a folder of
-10,000 events rewrites one sixteenth of it. An entry is used only while the file it was read from (and
+The cache is `.newsletter-cache/events/` beside newsletter.toml: an index,
+and the readings in one file per month of start, so that an edit in a
+folder of 10,000 events rewrites one month of it and a command about one
+week unpickles the months around it. An entry is used only while the file it was read from (and
 any image file it names) has the size and modification time it had then,
 and, for a file written in the seconds before it was read, the same bytes; the
 whole cache only while the settings file, the events folder, the working
@@ -27,18 +28,20 @@ import secrets
 import sys
 import tempfile
 import time
-import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 FOLDER = ".newsletter-cache"
 NAME = "events"  # the folder of the parse cache's files
-SHARDS = 16
+INDEX = "index.pickle"
 BODIES = "bodies.json"  # in compiled/: descriptions already turned into HTML and text
 HINTS = "fit-hints.json"  # in compiled/: how many entries each week's last fit shortened
 MAGIC = b"newsletter-cache 1\n"
 _Stamp = tuple[str, int, int]  # path, size, modification time in nanoseconds
+# an index entry: the files' stamps, their hash while they are new, the shard, the times spanned
+_Entry = tuple[tuple[_Stamp, ...], bytes | None, str, tuple[float, float] | None]
+OUTSIDE = object()  # ParseCache.get: unchanged, and outside the window asked about
 RECENT_NS = 3_000_000_000
 
 
@@ -131,20 +134,30 @@ def _signing_key() -> bytes | None:
 
 
 class ParseCache:
-    """What each event file was read as, by its name under the events folder."""
+    """What each event file was read as, by its name under the events folder.
+
+    An index (`index.pickle`: each file's stamps, where its reading is kept,
+    and the time its event spans) is read whole; the readings themselves are
+    in one file per month of start (a series' in `series.pickle`), unpickled
+    only when asked for. So a command about one week, given its `windows`,
+    loads the months around it and not ten years of events.
+    """
 
     def __init__(self, path: Path | None = None, context: str = "", key: bytes | None = None):
         self.path = path  # its folder; None: kept in memory only (the preview's copy between saves, and tests)
         self.context = context
         self.key = key
-        self.entries: dict[str, tuple[tuple[_Stamp, ...], bytes | None, Any]] = {}
+        self.entries: dict[str, _Entry] = {}  # the index, by name
+        self.values: dict[str, Any] = {}  # the readings unpickled so far, or put
+        self.loaded: set[str] = set()  # the shards unpickled so far
         self.kept: set[str] = set()
-        self.dirty: set[int] = set()  # the files to write again
+        self.dirty: set[str] = set()  # the shards to write again
+        self.index_dirty = False
         self.hits = self.misses = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.dirty)
+        return bool(self.dirty) or self.index_dirty
 
     @staticmethod
     def context_of(config: Path, events_dir: Path) -> str:
@@ -159,94 +172,138 @@ class ParseCache:
 
     @classmethod
     def beside(cls, config: Path, events_dir: Path) -> "ParseCache":
-        """The cache of the project whose settings are `config`, loaded if it is there, valid and this user's."""
+        """The cache of the project whose settings are `config`, its index loaded if it is there, valid and this user's."""
         cache = cls(config.resolve().parent / FOLDER / NAME, cls.context_of(config, events_dir), _signing_key())
-        cache._load()
+        cache._load_index()
         return cache
 
-    def get(self, name: str, trusted: bool = False) -> Any | None:
+    def get(self, name: str, trusted: bool = False, windows: list[tuple[float, float]] | None = None) -> Any | None:
         """The value cached for `name`, if neither its file nor what it depends on has changed.
 
         `trusted`: the caller knows the file has not changed (the preview's file watcher said which did).
+        `windows` (POSIX times since, until): an unchanged event that spans none of them gives OUTSIDE, unloaded.
         """
         found = self.entries.get(name)
         if found is not None:
-            stamps, digest, value = found
+            stamps, digest, shard, span = found
             if trusted or (all(_stamp(s[0]) == s for s in stamps)
                     and (digest is None or digest == _digest(s[0] for s in stamps))):
-                self.kept.add(name)
-                self.hits += 1
-                return value
+                if windows is not None and span is not None and not any(
+                        span[0] < until and span[1] >= since for since, until in windows):
+                    self.kept.add(name)
+                    self.hits += 1
+                    return OUTSIDE
+                if name not in self.values and shard not in self.loaded:
+                    self._load_shard(shard)
+                if name in self.values:
+                    self.kept.add(name)
+                    self.hits += 1
+                    return self.values[name]
         self.misses += 1
         return None
 
-    def put(self, name: str, paths: list[Path], value: Any, raw: bytes) -> None:
-        """Keep `value`, read as `raw` from paths[0] and depending on the other paths too."""
+    def put(self, name: str, paths: list[Path], value: Any, raw: bytes, near: Any = None) -> None:
+        """Keep `value`, read as `raw` from paths[0] and depending on the other paths too.
+
+        `near`: the event whose shard and span a translation shares.
+        """
         stamps = tuple(_stamp(path) for path in paths)
         if any(stamp is None for stamp in stamps):
             return
         # A file changed moments ago may change again within the file system's clock tick, keeping its size
         # and time: its contents are compared too, until it has been left alone for a while.
         recent = time.time_ns() - max(stamp[2] for stamp in stamps) < RECENT_NS
-        self.entries[name] = (stamps, _digest(paths[1:], raw) if recent else None, value)
+        shard, span = _placed(near if near is not None else value)
+        if (old := self.entries.get(name)) is not None:
+            self.dirty.add(old[2])
+        self.entries[name] = (stamps, _digest(paths[1:], raw) if recent else None, shard, span)
+        self.values[name] = value
         self.kept.add(name)
-        self.dirty.add(_shard(name))
+        self.dirty.add(shard)
+        self.index_dirty = True
 
     def forget(self, name: str) -> None:
         """Drop the entry of a file that is gone."""
-        if self.entries.pop(name, None) is not None:
-            self.dirty.add(_shard(name))
+        if (old := self.entries.pop(name, None)) is not None:
+            self.dirty.add(old[2])
+            self.index_dirty = True
+        self.values.pop(name, None)
         self.kept.discard(name)
 
     def forget_others(self) -> None:
         """Drop what no file read since the last call gave: deleted files, and files that now have problems."""
-        gone = set(self.entries) - self.kept
-        if gone:
-            self.dirty.update(_shard(name) for name in gone)
-            self.entries = {name: self.entries[name] for name in self.kept if name in self.entries}
+        for name in set(self.entries) - self.kept:
+            self.forget(name)
         self.kept = set()
 
     def save(self) -> None:
-        """Write the files whose entries changed; a cache that cannot be written is simply not kept."""
-        if self.path is None or self.key is None or not self.dirty:
+        """Write the files whose entries changed, then the index; a cache that cannot be written is simply not kept."""
+        if self.path is None or self.key is None or not self.changed:
             return
-        shards: dict[int, dict] = {number: {} for number in self.dirty}
-        for name, entry in self.entries.items():
-            if (number := _shard(name)) in shards:
-                shards[number][name] = entry
-        (self.path.parent / "events.pickle").unlink(missing_ok=True)  # the one file of earlier versions
-        for number, entries in sorted(shards.items()):
-            path = self.path / f"{number:02d}.pickle"
+        for shard in self.dirty - self.loaded:  # its other entries, to write them again
+            self._load_shard(shard)
+        members: dict[str, dict] = {shard: {} for shard in self.dirty}
+        for name, (stamps, _, shard, _) in self.entries.items():
+            if shard in members and name in self.values:
+                members[shard][name] = (stamps, self.values[name])
+        for path in [self.path.parent / "events.pickle", *self.path.glob("[0-9][0-9].pickle")]:
+            path.unlink(missing_ok=True)  # the files of earlier versions
+        for shard, entries in sorted(members.items()):
+            path = self.path / f"{shard}.pickle"
             if not entries:
                 path.unlink(missing_ok=True)
-                self.dirty.discard(number)
-                continue
-            payload = pickle.dumps((self.context, entries), protocol=pickle.HIGHEST_PROTOCOL)
-            if keep(path, MAGIC + _signed(self.key, payload)):
-                self.dirty.discard(number)
+                self.dirty.discard(shard)
+            elif keep(path, MAGIC + _signed(self.key, _pickled((self.context, entries)), shard.encode())):
+                self.dirty.discard(shard)
+        if not self.dirty and keep(self.path / INDEX, MAGIC + _signed(self.key, _pickled((self.context, self.entries)))):
+            self.index_dirty = False
 
-    def _load(self) -> None:
+    def _load_index(self) -> None:
+        found = self._unpickled(INDEX)
+        if isinstance(found, dict):
+            self.entries = found
+
+    def _load_shard(self, shard: str) -> None:
+        """Unpickle one month's readings: those whose index entry they still match."""
+        self.loaded.add(shard)
+        found = self._unpickled(f"{shard}.pickle", shard.encode())
+        if not isinstance(found, dict):
+            return  # damaged: its entries are read from their files again
+        for name, (stamps, value) in found.items():
+            entry = self.entries.get(name)
+            if entry is not None and entry[2] == shard and entry[0] == stamps and name not in self.values:
+                self.values[name] = value
+
+    def _unpickled(self, file: str, about: bytes = b"") -> Any:
+        """What a file of the cache holds, if this user's key signed it for this context; else None."""
         if self.path is None or self.key is None:
-            return
-        for number in range(SHARDS):  # each file stands alone: a damaged one costs only its own entries
-            try:
-                data = (self.path / f"{number:02d}.pickle").read_bytes()
-            except OSError:
-                continue
-            payload = _verified(self.key, data.removeprefix(MAGIC)) if data.startswith(MAGIC) else None
-            if payload is None:
-                continue
-            try:
-                context, entries = pickle.loads(payload)
-            except Exception:  # signed but unreadable: an older Python's pickle, say; read the files again
-                continue
-            if context == self.context and isinstance(entries, dict):
-                self.entries.update(entries)
+            return None
+        try:
+            data = (self.path / file).read_bytes()
+        except OSError:
+            return None
+        payload = _verified(self.key, data.removeprefix(MAGIC), about) if data.startswith(MAGIC) else None
+        if payload is None:
+            return None
+        try:
+            context, found = pickle.loads(payload)
+        except Exception:  # signed but unreadable: an older Python's pickle, say; read the files again
+            return None
+        return found if context == self.context else None
 
 
-def _shard(name: str) -> int:
-    """Which of the cache's files keeps the entry of the event file `name`: the same in every run."""
-    return zlib.crc32(name.encode("utf-8", "surrogateescape")) % SHARDS
+def _pickled(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _placed(value: Any) -> tuple[str, tuple[float, float] | None]:
+    """Which file of the cache keeps an event's reading, and the times it spans (None: a series, always loaded)."""
+    if getattr(value, "repeat", None) is not None or getattr(value, "changes", ()):
+        return "series", None
+    start = getattr(value, "start", None)
+    if start is None:
+        return "other", None
+    return f"{start:%Y-%m}", (start.timestamp(), value.ends_at.timestamp())
 
 
 class CompiledCache:

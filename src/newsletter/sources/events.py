@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -73,12 +74,16 @@ def _translation_language(path: str) -> str | None:
 
 
 def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = None,
-                files: list[Path] | None = None, changed: set[Path] | None = None) -> tuple[list[Event], list[Problem]]:
+                files: list[Path] | None = None, changed: set[Path] | None = None,
+                windows: list[tuple[datetime, datetime]] | None = None) -> tuple[list[Event], list[Problem]]:
     """Read every event file under `folder`, with its translations; return the good ones and every problem found.
 
     With a `cache`, a file that has not changed since it was last read is not read again. The preview,
     whose file watcher knows, passes the event `files` and the ones `changed` since the last call.
+    `windows` [(since, until)]: only the events that span some of them, and every series, are wanted. Every
+    file is still checked, but an unchanged one outside them is not even loaded from the cache.
     """
+    from newsletter.sources.cache import OUTSIDE
     from newsletter.sources.translations import attach, read_translation
 
     if not folder.is_dir():
@@ -89,6 +94,8 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
     edited = {str(path) for path in changed} if changed is not None else None
     translated = {path: code for path in paths if (code := _translation_language(path)) is not None}
     base = len(str(folder)) + 1 if str(folder) != "." else 0
+    span = [(since.timestamp(), until.timestamp()) for since, until in windows] if windows and cache is not None else None
+    outside: set[str] = set()  # the events left out by the windows
 
     def name_of(path: str) -> str:  # its path under the folder, as relative_to would give it, ten times faster
         return path[base:].replace(os.sep, "/")
@@ -99,11 +106,17 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
         name = name_of(path)
         event_id = name.removesuffix(".md")
         trusted = edited is not None and path not in edited
-        if cache is not None and (event := cache.get(name, trusted)) is not None:
-            events[event_id] = event
+        if cache is not None and (event := cache.get(name, trusted, span)) is not None:
+            if event is OUTSIDE:
+                outside.add(event_id)
+            else:
+                events[event_id] = event
             continue
         if (event := _read_event_file(path, name, settings, cache, problems)) is not None:
-            events[event_id] = event
+            if span is not None and not _spans(event, windows):
+                outside.add(event_id)
+            else:
+                events[event_id] = event
     translations: dict[str, list] = {}
     for text_path, code in translated.items():
         path = Path(text_path)
@@ -112,6 +125,10 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
         name = name_of(text_path)
         event = events.get(event_id)
         trusted = edited is not None and not {text_path, str(event_path)} & edited
+        if event_id in outside:  # unless the translation changed (to check it again), nothing to load
+            if cache.get(name, trusted, span) is OUTSIDE:
+                continue
+            event = cache.get(name_of(str(event_path)), True)
         translation = cache.get(name, trusted) if cache is not None and event is not None else None
         if translation is None:
             raw = _read(path, problems)
@@ -120,12 +137,18 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
             translation, found = read_translation(raw, display_path(path), code, event, event_path, settings)
             problems.extend(found)
             if translation is not None and cache is not None:
-                cache.put(name, [path, event_path], translation, raw)  # it is checked against its event
-        if translation is not None:
+                cache.put(name, [path, event_path], translation, raw, near=event)  # it is checked against its event
+        if translation is not None and event_id not in outside:
             translations.setdefault(event_id, []).append(translation)
     if cache is not None:
         cache.forget_others()
     return [attach(event, translations.get(event_id, [])) for event_id, event in events.items()], problems
+
+
+def _spans(event: Event, windows: list[tuple[datetime, datetime]]) -> bool:
+    """Whether an event (every series does) spans some of `windows`, as ParseCache.get decides it."""
+    return event.repeat is not None or bool(event.changes) or any(
+        event.start < until and event.ends_at >= since for since, until in windows)
 
 
 @dataclass
