@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from busy_week import write_busy_week
-from conftest import SETTINGS
+from conftest import REPO, SETTINGS
 from newsletter.outputs.build import build
 from newsletter.cli import main
 
@@ -161,15 +163,15 @@ def _fitted_busy_week(project, monkeypatch, hint=None, layout=""):
     from newsletter.schedule.digest import digest_for_week
 
     counts = {"html": 0, "text": 0}
-    for name, kind in (("render_html", "html"), ("render_text", "text")):
-        real = getattr(render, name)
-        monkeypatch.setattr(render, name, lambda *a, real=real, kind=kind, **k: counts.__setitem__(
-            kind, counts[kind] + 1) or real(*a, **k))
-    loaded = load_project(project.config, project.events, cache=False)
-    week = parse_week("2018-W04", loaded.settings.week_start, loaded.settings.timezone)
-    digest = digest_for_week(loaded.events, week, loaded.settings)
-    result = fit.fit_digest(digest, loaded.settings, None, hint)
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patch:  # its own: the fixture's keeps the working folder
+        for name, kind in (("render_html", "html"), ("render_text", "text")):
+            real = getattr(render, name)
+            patch.setattr(render, name, lambda *a, real=real, kind=kind, **k: counts.__setitem__(
+                kind, counts[kind] + 1) or real(*a, **k))
+        loaded = load_project(project.config, project.events, cache=False)
+        week = parse_week("2018-W04", loaded.settings.week_start, loaded.settings.timezone)
+        digest = digest_for_week(loaded.events, week, loaded.settings)
+        result = fit.fit_digest(digest, loaded.settings, None, hint)
     return result, counts
 
 
@@ -197,6 +199,42 @@ def test_a_wrong_hint_still_finds_the_fewest_to_shorten(project, monkeypatch):
         fitted, _ = _fitted_busy_week(project, monkeypatch, hint=hint)
         assert [e.id for e in fitted.shortened] == [e.id for e in plain.shortened], hint
         assert fitted.email == plain.email
+
+
+def test_after_an_edit_elsewhere_the_last_step_settles_the_fit_in_one_render(project, monkeypatch):
+    """The preview's hint: with the built-in templates, showing the last entry shortened in full again adds the
+    same bytes whatever else is edited, so one render gives what a whole fit gives; otherwise it renders more."""
+    settings(project, ARCHIVE, "[digest]\nmax_html_kb = 60\n")
+    paths = {path.stem: path for path in write_busy_week(project.events, 12)}  # 7 of them shortened
+    before, _ = _fitted_busy_week(project, monkeypatch)
+    step = before.step
+    assert step is not None and step.count == len(before.shortened) > 0
+    full = [name for name in paths if name not in step.shortened]
+    edits = [  # (file, old, new, whether the step still tells)
+        (full[0], "title: \"", "title: \"Moved: ", True),
+        (full[1], "  name: Union Hall", "  name: The big hall at Union Hall", True),
+        (sorted(step.shortened - {step.entry.id})[0], "  name: Union Hall", "  name: The big hall at Union Hall", True),
+        (step.entry.id, "  name: Union Hall", "  name: The big hall at Union Hall", False),
+        (full[2], "\n---\n", "\n---\n" + "Much more to say about it. " * 400 + "\n\n", False),  # now the longest
+    ]
+    for name, old, new, tells in edits:
+        path = paths[name]
+        original = path.read_text()
+        path.write_text(original.replace(old, new, 1))
+        whole, _ = _fitted_busy_week(project, monkeypatch)
+        hinted, counts = _fitted_busy_week(project, monkeypatch, hint=step)
+        assert hinted.email == whole.email and hinted.shortened == whole.shortened, name
+        assert (counts["html"] == 1) == tells, name
+        assert hinted.step == whole.step, name
+        path.write_text(original)
+    own = project.root / "templates" / "email"
+    own.mkdir(parents=True)
+    (own / "digest.mjml").write_text((REPO / "templates" / "email" / "digest.mjml").read_text())
+    path = paths[full[0]]
+    path.write_text(path.read_text().replace("title: \"", "title: \"Moved: ", 1))
+    whole, _ = _fitted_busy_week(project, monkeypatch)
+    hinted, counts = _fitted_busy_week(project, monkeypatch, hint=step)
+    assert counts["html"] == 2 and hinted.email == whole.email  # a group's own templates: both are rendered
 
 
 def test_build_remembers_how_many_it_shortened_and_a_damaged_note_only_costs_renders(project, monkeypatch):

@@ -385,7 +385,7 @@ def test_a_save_in_a_busy_week_starts_from_what_was_shortened_before(sample, mon
     from busy_week import write_busy_week
 
     with open(sample / "newsletter.toml", "a", encoding="utf-8") as settings:
-        settings.write("\n[digest]\nmax_html_kb = 40\n")
+        settings.write("\n[digest]\nmax_html_kb = 60\n")
     edited = write_busy_week(sample / "events", 12)[0]
     hints, shortened = [], []
     render_week = preview_module.render_week
@@ -401,7 +401,19 @@ def test_a_save_in_a_busy_week_starts_from_what_was_shortened_before(sample, mon
     edited.write_text(edited.read_text().replace("summary: ", "summary: Moved upstairs. ", 1))
     site.invalidate({str(edited.resolve())})
     assert "Moved upstairs." in site.respond("/week/2018-W04/email.html", 2).body.decode()
-    assert hints == [None, shortened[0]] and shortened[0] > 0
+    assert hints[0] is None and hints[1].count == shortened[0] > 0  # the last fit's Step (rendering/fit.py)
+    from newsletter.outputs.build import build
+    from newsletter.rendering import render
+
+    renders = []
+    render_html = render.render_html
+    monkeypatch.setattr(render, "render_html", lambda *a, **k: renders.append(1) or render_html(*a, **k))
+    edited.write_text(edited.read_text().replace("summary: ", "summary: Bring a friend. ", 1))
+    site.invalidate({str(edited.resolve())})
+    assert "Bring a friend." in site.respond("/week/2018-W04/email.html", 3).body.decode()
+    assert len(renders) == 1  # the step still tells: one render settles the fit
+    assert shortened[-1] == len(build(sample / "newsletter.toml", sample / "events", week="2018-W04",
+                                      cache=False).shortened)
 
 
 def test_edits_read_one_file_yet_leave_the_same_events_weeks_and_index_as_a_full_read(sample, monkeypatch):

@@ -19,6 +19,7 @@ from newsletter.sources.events import load_events
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings, Week
 
 if TYPE_CHECKING:
+    from newsletter.rendering.fit import Step
     from newsletter.sources.cache import CompiledCache, ParseCache
 
 OUTPUT_NAMES = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
@@ -151,6 +152,7 @@ class Build(Rendered):
     digest: Digest
     shortened: list[Event] = field(default_factory=list)  # entries shown compact, linking to their page
     fit_warnings: list[Finding] = field(default_factory=list)  # what [digest] layout could not do
+    fit_step: "Step | None" = None  # what the fit learnt, for the next one's hint (rendering/fit.py)
 
 
 def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = True,
@@ -206,10 +208,10 @@ def choose_week(settings: Settings, week: str | None, today: date | None) -> Wee
 
 
 def render_week(project: Project, week: Week, drafts: bool = False, now: datetime | None = None,
-                hint: int | None = None, digest: Digest | None = None) -> Build:
+                hint: "int | Step | None" = None, digest: Digest | None = None) -> Build:
     """Everything for one week, in memory; raises NoEvents for an empty week.
 
-    `hint`: how many entries the last build of this week shortened (see fit_digest);
+    `hint`: how many entries the last build of this week shortened, or its fit_step (see fit_digest);
     `digest`: the week's digest, when the caller has it already.
     """
     from newsletter.outputs.calendars import to_ics
@@ -238,7 +240,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
         "events.ics": lambda: to_ics(list(digest.events), settings, now, name=f"{settings.name}: {week_label(week)}"),
     })
     result = Build(settings=settings, week=week, digest=digest, email=email, outputs=outputs,
-                   shortened=fitted.shortened, fit_warnings=fitted.warnings)
+                   shortened=fitted.shortened, fit_warnings=fitted.warnings, fit_step=fitted.step)
     result.warnings.extend(fitted.warnings)
     if result.clipped:
         result.warnings.append(Finding(

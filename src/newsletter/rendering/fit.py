@@ -19,6 +19,26 @@ if TYPE_CHECKING:
     from newsletter.sources.cache import CompiledCache
 
 
+@dataclass(frozen=True)
+class Step:
+    """What a fit learnt about its last step: with `count` entries shortened the HTML fitted, and showing
+    `entry` (the count-th longest) in full again made it `grows` bytes bigger, over the limit.
+
+    The preview passes it to the next fit of the week as its hint. With the
+    built-in templates each entry is rendered, compiled and inlined on its
+    own, so after an edit to any other entry, with the same settings,
+    showing `entry` in full still adds exactly `grows` bytes: one render
+    instead of two settles the fit. A group's own templates may not keep to
+    that, so with them the fit always renders both.
+    """
+
+    count: int
+    entry: Event
+    shortened: frozenset[str]  # the ids of the entries shortened
+    grows: int
+    settings: Settings
+
+
 @dataclass
 class Fitted:
     """The digest as it will be sent, and what was done to make it fit."""
@@ -27,6 +47,7 @@ class Fitted:
     email: RenderedEmail
     shortened: list[Event] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    step: Step | None = None  # for the next fit's hint, when entries were shortened to fit
 
     @property
     def html_bytes(self) -> int:
@@ -34,12 +55,13 @@ class Fitted:
 
 
 def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | None" = None,
-               hint: int | None = None) -> Fitted:
+               hint: "int | Step | None" = None) -> Fitted:
     """The week's digest in the layout the settings ask for; under max_html_kb when shortening can get it there.
 
     `compiled`: HTML compiled before, to be found again (render.compile_and_inline).
     `hint`: how many entries were shortened the last time this week was fitted
-    (the preview knows); when it still holds, two renders confirm it.
+    (the preview knows); when it still holds, two renders confirm it, or one
+    when it is the last fit's Step and that still applies.
     """
     from newsletter.rendering.render import GMAIL_CLIP_BYTES, digest_text, render_digest
 
@@ -61,7 +83,23 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
         result = attempt(len(candidates))
     elif options.layout == "auto" and settings.archive_url:
         weights = [_length(e) for e in candidates]
-        result = _fewest(attempt, len(candidates), limit, weights, hint) or attempt(len(candidates))
+        step = hint if isinstance(hint, Step) and _built_in(settings) else None
+
+        def known_over(count: int) -> bool:
+            """Whether `step` tells, without rendering, that `count` shortened is over the limit."""
+            return (step is not None and count == step.count - 1 and step.settings == settings
+                    and candidates[count] == step.entry
+                    and frozenset(e.id for e in candidates[:step.count]) == step.shortened
+                    and attempt(step.count).html_bytes + step.grows > limit)
+
+        count = hint.count if isinstance(hint, Step) else hint
+        result = _fewest(attempt, len(candidates), limit, weights, count, known_over) or attempt(len(candidates))
+        count = len(result.shortened)
+        if 0 < count and (count - 1 in tried or known_over(count - 1)):
+            grows = tried[count - 1].html_bytes - result.html_bytes if count - 1 in tried else step.grows
+            if result.html_bytes + grows > limit:
+                result.step = Step(count, candidates[count - 1], frozenset(e.id for e in candidates[:count]),
+                                   grows, settings)
     else:
         result = attempt(0)
     result.email = replace(result.email, text=digest_text(result.view, settings))
@@ -83,7 +121,15 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
     return result
 
 
-def _fewest(attempt, most: int, limit: int, weights: list[int], hint: int | None = None) -> Fitted | None:
+def _built_in(settings: Settings) -> bool:
+    """Whether the email is rendered with newsletter's own templates only."""
+    from newsletter.rendering.templates import builtin_dir, search_path
+
+    return search_path(settings) == [builtin_dir()]
+
+
+def _fewest(attempt, most: int, limit: int, weights: list[int], hint: int | None = None,
+            known_over=lambda count: False) -> Fitted | None:
     """The render with the fewest entries shortened that is under `limit` bytes, or None if even `most` is over.
 
     Shortening one more entry never makes the HTML bigger, so the answer lies
@@ -93,10 +139,10 @@ def _fewest(attempt, most: int, limit: int, weights: list[int], hint: int | None
     descriptions shortened, which is close to true, so two or three renders
     usually find it; a guess that narrows the range by less than a quarter is
     followed by a plain halving, so it never takes many more renders than a
-    binary search.
+    binary search. `known_over(count)`: True when a count is known to be over without rendering it.
     """
     def fits(count: int) -> bool:
-        return attempt(count).html_bytes <= limit
+        return not known_over(count) and attempt(count).html_bytes <= limit
 
     low = high = None  # over the limit with `low` shortened, under it with `high`
     if hint is not None and 0 < hint <= most:

@@ -340,7 +340,7 @@ class PreviewSite:
         for stale in [k for k in self._builds if k.startswith(f"{self._language or ''}:week:{week.id}:")
                       and not k.endswith(key)]:
             if isinstance(previous := self._builds.pop(stale), Build):
-                hint = len(previous.shortened)
+                hint = previous.fit_step or len(previous.shortened)
         return self._cached(key, lambda: render_week(edition, week, drafts=self.drafts, hint=hint, digest=digest))
 
     def _events_by_week(self, project: Project) -> WeekIndex:
