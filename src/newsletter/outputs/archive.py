@@ -302,10 +302,9 @@ def write_site(plan: Iterable[tuple[str, tuple, Callable[[], bytes]]], out: Path
 
     fingerprint = Fingerprints()
     report = SiteReport()
-    if out.is_dir():  # the temporary files of a run that was killed before it could rename them
-        for stale in out.rglob(".*.tmp"):
-            stale.unlink(missing_ok=True)
     before = read_manifest(manifest)
+    _remove_stale(out, before if manifest is not None else None)
+    folder = str(out)
     after: dict[str, tuple[str, int]] = {}
     todo: list[tuple[str, str, Callable[[], bytes]]] = []
     for relative, inputs, render in plan:
@@ -315,7 +314,7 @@ def write_site(plan: Iterable[tuple[str, tuple, Callable[[], bytes]]], out: Path
             report.events += 1
         key = fingerprint(inputs)
         known = before.get(relative)
-        if reuse and known is not None and known[0] == key and _size(out / relative) == known[1]:
+        if reuse and known is not None and known[0] == key and _size(os.path.join(folder, relative)) == known[1]:
             after[relative] = known
             report.skipped += 1
         else:
@@ -336,13 +335,32 @@ def write_site(plan: Iterable[tuple[str, tuple, Callable[[], bytes]]], out: Path
             path.unlink()
             report.removed.append(path)
             _remove_empty(path.parent, out)
-    write_manifest(manifest, after)
+    if after != before:
+        write_manifest(manifest, after)
     return report
 
 
-def _size(path: Path) -> int | None:
+def _remove_stale(out: Path, before: dict[str, tuple[str, int]] | None) -> None:
+    """Remove the temporary files of a run killed before it could rename them.
+
+    Such a run listed what it was about to write in the manifest under an
+    empty key (see write_site), so only those files' folders are looked in;
+    without a manifest, the whole site is.
+    """
+    if not out.is_dir():
+        return
+    if before is None or not before:
+        stale = out.rglob(".*.tmp")
+    else:
+        folders = {(out / relative).parent for relative, (key, _) in before.items() if not key}
+        stale = (path for folder in sorted(folders) for path in folder.glob(".*.tmp"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+
+
+def _size(path: str) -> int | None:
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return None
 
