@@ -92,3 +92,19 @@ def test_the_next_run_removes_what_a_killed_run_left_half_written(sample):
     assert run(sample, "archive", "--today", "2018-01-18", "--out", "site").returncode == 0
     assert temporary_files(sample / "out") == [] and temporary_files(sample / "site") == []
     whole_digest(sample / "out")
+
+
+def test_a_run_killed_while_writing_leaves_files_the_next_run_finds_from_the_manifest(sample):
+    """A run lists what it is about to write in the manifest under an empty key: the next run looks in those
+    files' folders for what it left half written, without walking the whole site."""
+    from newsletter.outputs.manifest import manifest_path, read_manifest, write_manifest
+
+    assert run(sample, "archive", "--today", "2018-01-18", "--out", "site").returncode == 0
+    manifest = manifest_path(sample / "newsletter.toml", sample / "site")
+    files = read_manifest(manifest)
+    write_manifest(manifest, {**files, "2018-W04/index.html": ("", -1)})  # as a killed run leaves it
+    half = sample / "site" / "2018-W04" / ".index.html.q81zz0.tmp"
+    half.write_text("<!DOCTYPE", encoding="utf-8")
+    assert run(sample, "archive", "--today", "2018-01-18", "--out", "site").returncode == 0
+    assert not half.exists() and temporary_files(sample / "site") == []
+    assert read_manifest(manifest)["2018-W04/index.html"][0]  # rendered again, under its key
