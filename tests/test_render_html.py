@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup, Comment
@@ -359,17 +360,41 @@ def test_the_intro_is_shown_under_the_header_in_html_and_text(project):
 
 
 def test_rules_worked_out_once_inline_exactly_as_premailer_does(sample, monkeypatch):
-    """The inliner keeps each stylesheet's parsed rules; premailer itself, parsing them every time, agrees."""
+    """The inliner keeps each stylesheet's parsed rules and skips those naming a class the email lacks;
+    premailer itself, parsing them every time and trying every rule, agrees on every email."""
     import premailer
 
-    from newsletter.rendering import render
+    from busy_week import write_busy_week
+    from newsletter.outputs.announce import announce
+    from newsletter.rendering import inline, render
 
     seen = []
     monkeypatch.setattr(render, "inline_css", lambda html, css, real=render.inline_css: seen.append((html, css))
                         or real(html, css))
     build(sample / "newsletter.toml", sample / "events", week="2018-W04")
-    html, css = seen[0]
+    announce(sample / "newsletter.toml", sample / "events", "2018-01-27-justice-for-siham-and-naseem-rally",
+             today=date(2018, 1, 20), out=sample / "out", cache=False)
+    write_busy_week(sample / "events", 12)
+    build(sample / "newsletter.toml", sample / "events", week="2018-W04", cache=False)
+    assert len(seen) >= 3
+    for html, css in list(seen):
+        ours = [inline.inline_css(html, css) for _ in range(2)]
+        assert ours[0] == ours[1] == inline.inline_css(html, css, premailer.Premailer)
+    assert len({inline._classes_in(html) is None for html, _ in seen}) == 1  # every one filtered
+
+
+def test_a_rule_is_skipped_only_when_no_element_could_have_its_classes():
+    import premailer
+
     from newsletter.rendering import inline
 
-    ours = [render.inline_css(html, css) for _ in range(2)]
-    assert ours[0] == ours[1] == inline.inline_css(html, css, premailer.Premailer)
+    css = (".missing { color: red; } .here .missing { color: blue; } .here.also { color: green; } "
+           "a[href$=\".pdf\"] { color: purple; } td.shout { font-weight: bold; } .here { margin: 0; }")
+    pages = ['<html><head></head><body><p class="here also"><a href="x.pdf">x</a></p>'
+             '<table><tr><TD CLASS = "shout">y</TD></tr></table></body></html>',
+             "<html><head></head><body><p class='missing'>quoted oddly</p></body></html>"]
+    for html in pages:
+        assert inline.inline_css(html, css) == inline.inline_css(html, css, premailer.Premailer)
+    assert inline._classes_in(pages[0]) == {"here", "also", "shout"} and inline._classes_in(pages[1]) is None
+
+
