@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from datetime import date
 
 import pytest
 import yaml
@@ -421,3 +422,29 @@ def test_a_busy_week_built_again_loads_neither_the_inliner_nor_the_markdown_pars
     write_busy_week(sample / "events", 30)
     _build_in_a_process(sample)
     assert _build_in_a_process(sample) == set()
+
+
+def test_announce_loads_the_event_and_the_year_ahead_only(sample, monkeypatch):
+    """"Also coming up" looks a year ahead, so an announcement loads that from the cache, and its own event
+    wherever it is; a name it does not know still gets suggestions from every event."""
+    from newsletter.outputs.announce import announce
+    from newsletter.sources import cache as cache_module
+
+    far = sample / "events" / "2020-06-06-summer-picnic.md"
+    far.write_text("---\ntitle: Summer Picnic\nkind: other\nstart: 2020-06-06 12:00\n---\nBring a dish.\n")
+    age_all(sample)
+    run("check")
+    loaded = []
+    real = cache_module.ParseCache._load_shard
+    monkeypatch.setattr(cache_module.ParseCache, "_load_shard", lambda self, shard: loaded.append(shard)
+                        or real(self, shard))
+    config, events = sample / "newsletter.toml", sample / "events"
+    rally = announce(config, events, RALLY, today=date(2018, 1, 20), out=sample / "rally")
+    assert loaded == ["2018-01"] and "Summer Picnic" not in rally.email.text  # two years ahead: not "coming up"
+    loaded.clear()
+    picnic = announce(config, events, far.stem, today=date(2018, 1, 20), out=sample / "picnic")
+    assert sorted(loaded) == ["2018-01", "2020-06"]
+    assert picnic.outputs["announcement.html"] == announce(config, events, far.stem, today=date(2018, 1, 20),
+                                                            out=sample / "cold", cache=False).outputs["announcement.html"]
+    result = run("announce", "summer-picnc", "--today", "2018-01-20")
+    assert result.exit_code == 1 and "did you mean '2020-06-06-summer-picnic'?" in result.stderr

@@ -15,7 +15,8 @@ from pathlib import Path
 from newsletter.outputs.build import (Outputs, Project, Rendered, load_project, message_ident, remembered_bodies, today_in,
                                       write_atomically)
 from newsletter.schedule.dates import format_day
-from newsletter.schedule.digest import next_events
+from newsletter.sources.config import load_settings
+from newsletter.schedule.digest import LOOK_AHEAD, next_events
 from newsletter.errors import NewsletterError
 from newsletter.models import Event, Finding
 
@@ -46,14 +47,7 @@ def find_event(project: Project, ref: str, events_dir: Path, today: date | None 
     """
     from newsletter.schedule.recurrence import find, next_occurrence
 
-    wanted = ref.strip()
-    candidate = Path(wanted)
-    if candidate.suffix == ".md" and candidate.exists():
-        try:
-            wanted = candidate.resolve().relative_to(events_dir.resolve()).with_suffix("").as_posix()
-        except ValueError:
-            raise NewsletterError(f"{wanted}: not in the events folder {events_dir}") from None
-    wanted = wanted.removesuffix(".md")
+    wanted = event_id(ref, events_dir)
     event = find(project.events, wanted)
     if event is None:
         raise NewsletterError(f"no event '{ref}'{_did_you_mean(wanted, [e.id for e in project.events])}")
@@ -65,6 +59,18 @@ def find_event(project: Project, ref: str, events_dir: Path, today: date | None 
         raise NewsletterError(f"{event.path}: the series has no date after {since.date()}; "
                               f"name one of its dates, such as {event.id}/{event.start.date()}")
     return found
+
+
+def event_id(ref: str, events_dir: Path) -> str:
+    """The id a user means by `ref`: an event file's path, or an id (with a date of a series after a slash)."""
+    wanted = ref.strip()
+    candidate = Path(wanted)
+    if candidate.suffix == ".md" and candidate.exists():
+        try:
+            wanted = candidate.resolve().relative_to(events_dir.resolve()).with_suffix("").as_posix()
+        except ValueError:
+            raise NewsletterError(f"{wanted}: not in the events folder {events_dir}") from None
+    return wanted.removesuffix(".md")
 
 
 def _did_you_mean(wanted: str, ids: list[str]) -> str:
@@ -168,8 +174,17 @@ def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, o
     Separate editions go in one folder per language: dist/announce/<event id>/<language>/.
     """
     from newsletter.rendering.render import GMAIL_CLIP_BYTES
+    from newsletter.schedule.recurrence import find
 
-    result = announcement_for(load_project(config, events_dir, cache), events_dir, ref, reminder, today)
+    # Only the event and what can be "Also coming up" are loaded from the cache (its series is always there).
+    settings = load_settings(config)
+    since = datetime.combine(today or today_in(settings), time(0), tzinfo=settings.timezone)
+    wanted = event_id(ref, events_dir)
+    project = load_project(config, events_dir, cache, settings, windows=[(since, since + LOOK_AHEAD)],
+                           wanted={wanted, wanted.rpartition("/")[0]})
+    if find(project.events, wanted) is None:  # not there: every event, for the names it may have meant
+        project = load_project(config, events_dir, cache, settings)
+    result = announcement_for(project, events_dir, ref, reminder, today)
     target = out if out is not None else default_folder(result.event, reminder)
     for edition in result.editions:
         if edition.html_bytes > GMAIL_CLIP_BYTES:

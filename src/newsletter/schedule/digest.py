@@ -15,7 +15,7 @@ from newsletter.schedule import recurrence
 from newsletter.schedule.recurrence import expand
 
 LONGEST_OCCURRENCE = timedelta(days=31)  # how far back a still-running occurrence may have started
-LOOK_AHEAD = timedelta(weeks=52)  # how far `next_events` looks for a series' next date
+LOOK_AHEAD = timedelta(weeks=52)  # how far `next_events` looks ahead
 
 
 def _order(event: Event) -> tuple:
@@ -124,9 +124,9 @@ def _running_until(series: Event) -> date | None:
 
 
 def next_events(events: Iterable[Event], since: datetime, limit: int, leave_out: str | None = None) -> list[Event]:
-    """The first `limit` events that start at or after `since`, drafts left out, a series once."""
+    """The first `limit` events that start at or after `since` and within LOOK_AHEAD, drafts left out, a series once."""
     found = (e for e in expand(events, since, since + LOOK_AHEAD)
-             if not e.draft and e.id != leave_out and e.start >= since)
+             if not e.draft and e.id != leave_out and since <= e.start < since + LOOK_AHEAD)
     left_out_series = leave_out.rpartition("/")[0] if leave_out else None
     found = (e for e in found if not (e.series and e.series in (leave_out, left_out_series)))
     return once_per_series(sorted(found, key=_order))[:limit]

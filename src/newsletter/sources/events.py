@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Collection, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.rendering import body as body_text
@@ -75,13 +75,15 @@ def _translation_language(path: str) -> str | None:
 
 def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = None,
                 files: list[Path] | None = None, changed: set[Path] | None = None,
-                windows: list[tuple[datetime, datetime]] | None = None) -> tuple[list[Event], list[Problem]]:
+                windows: list[tuple[datetime, datetime]] | None = None,
+                wanted: Collection[str] = ()) -> tuple[list[Event], list[Problem]]:
     """Read every event file under `folder`, with its translations; return the good ones and every problem found.
 
     With a `cache`, a file that has not changed since it was last read is not read again. The preview,
     whose file watcher knows, passes the event `files` and the ones `changed` since the last call.
     `windows` [(since, until)]: only the events that span some of them, and every series, are wanted. Every
     file is still checked, but an unchanged one outside them is not even loaded from the cache.
+    The events whose ids are `wanted` are given wherever their dates fall.
     """
     from newsletter.sources.cache import OUTSIDE
     from newsletter.sources.translations import attach, read_translation
@@ -106,14 +108,15 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
         name = name_of(path)
         event_id = name.removesuffix(".md")
         trusted = edited is not None and path not in edited
-        if cache is not None and (event := cache.get(name, trusted, span)) is not None:
+        windowed = None if event_id in wanted else span
+        if cache is not None and (event := cache.get(name, trusted, windowed)) is not None:
             if event is OUTSIDE:
                 outside.add(event_id)
             else:
                 events[event_id] = event
             continue
         if (event := _read_event_file(path, name, settings, cache, problems)) is not None:
-            if span is not None and not _spans(event, windows):
+            if span is not None and event_id not in wanted and not _spans(event, windows):
                 outside.add(event_id)
             else:
                 events[event_id] = event
