@@ -188,8 +188,7 @@ class ParseCache:
             stamps, digest, shard, span = found
             if trusted or (all(_stamp(s[0]) == s for s in stamps)
                     and (digest is None or digest == _digest(s[0] for s in stamps))):
-                if windows is not None and span is not None and not any(
-                        span[0] < until and span[1] >= since for since, until in windows):
+                if windows is not None and not within(span, windows):
                     self.kept.add(name)
                     self.hits += 1
                     return OUTSIDE
@@ -213,7 +212,7 @@ class ParseCache:
         # A file changed moments ago may change again within the file system's clock tick, keeping its size
         # and time: its contents are compared too, until it has been left alone for a while.
         recent = time.time_ns() - max(stamp[2] for stamp in stamps) < RECENT_NS
-        shard, span = _placed(near if near is not None else value)
+        shard, span = placed(near if near is not None else value)
         if (old := self.entries.get(name)) is not None:
             self.dirty.add(old[2])
         self.entries[name] = (stamps, _digest(paths[1:], raw) if recent else None, shard, span)
@@ -296,7 +295,12 @@ def _pickled(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _placed(value: Any) -> tuple[str, tuple[float, float] | None]:
+def within(span: tuple[float, float] | None, windows: list[tuple[float, float]]) -> bool:
+    """Whether the times an event spans (None: a series, always) meet any of `windows` (POSIX since, until)."""
+    return span is None or any(span[0] < until and span[1] >= since for since, until in windows)
+
+
+def placed(value: Any) -> tuple[str, tuple[float, float] | None]:
     """Which file of the cache keeps an event's reading, and the times it spans (None: a series, always loaded)."""
     if getattr(value, "repeat", None) is not None or getattr(value, "changes", ()):
         return "series", None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Collection, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +16,8 @@ from newsletter.sources.frontmatter import FrontMatterError, decode, split
 from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, Speaker, unknown_kind
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from newsletter.sources.cache import ParseCache
 
 FIELDS = (
@@ -75,7 +76,7 @@ def _translation_language(path: str) -> str | None:
 
 def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = None,
                 files: list[Path] | None = None, changed: set[Path] | None = None,
-                windows: list[tuple[datetime, datetime]] | None = None,
+                windows: "list[tuple[datetime, datetime]] | None" = None,
                 wanted: Collection[str] = ()) -> tuple[list[Event], list[Problem]]:
     """Read every event file under `folder`, with its translations; return the good ones and every problem found.
 
@@ -85,8 +86,10 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
     file is still checked, but an unchanged one outside them is not even loaded from the cache.
     The events whose ids are `wanted` are given wherever their dates fall.
     """
-    from newsletter.sources.cache import OUTSIDE
     from newsletter.sources.translations import attach, read_translation
+
+    if cache is not None:
+        from newsletter.sources.cache import OUTSIDE, placed, within
 
     if not folder.is_dir():
         return [], [Problem(display_path(folder), None, None, "events folder not found")]
@@ -116,7 +119,7 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
                 events[event_id] = event
             continue
         if (event := _read_event_file(path, name, settings, cache, problems)) is not None:
-            if span is not None and event_id not in wanted and not _spans(event, windows):
+            if span is not None and event_id not in wanted and not within(placed(event)[1], span):
                 outside.add(event_id)
             else:
                 events[event_id] = event
@@ -146,12 +149,6 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
     if cache is not None:
         cache.forget_others()
     return [attach(event, translations.get(event_id, [])) for event_id, event in events.items()], problems
-
-
-def _spans(event: Event, windows: list[tuple[datetime, datetime]]) -> bool:
-    """Whether an event (every series does) spans some of `windows`, as ParseCache.get decides it."""
-    return event.repeat is not None or bool(event.changes) or any(
-        event.start < until and event.ends_at >= since for since, until in windows)
 
 
 @dataclass
