@@ -94,12 +94,12 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
 
         count = hint.count if isinstance(hint, Step) else hint
         result = _fewest(attempt, len(candidates), limit, weights, count, known_over) or attempt(len(candidates))
-        count = len(result.shortened)
-        if 0 < count and (count - 1 in tried or known_over(count - 1)):
+        count = next(k for k, fitted in tried.items() if fitted is result)
+        if 0 < count and result.html_bytes <= limit and (count - 1 in tried or known_over(count - 1)):
+            # The fewest that fit, so one fewer was over: by how much, rendered or as the step still tells.
             grows = tried[count - 1].html_bytes - result.html_bytes if count - 1 in tried else step.grows
-            if result.html_bytes + grows > limit:
-                result.step = Step(count, candidates[count - 1], frozenset(e.id for e in candidates[:count]),
-                                   grows, settings)
+            result.step = Step(count, candidates[count - 1], frozenset(e.id for e in candidates[:count]),
+                               grows, settings)
     else:
         result = attempt(0)
     result.email = replace(result.email, text=digest_text(result.view, settings))
