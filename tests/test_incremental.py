@@ -205,3 +205,19 @@ def test_files_of_a_killed_run_are_still_removed_when_their_event_goes(renders, 
     assert fresh.exit_code == 0
     built = {p.relative_to(sample / "fresh").as_posix() for p in (sample / "fresh").rglob("*") if p.is_file()}
     assert set(site_files(sample)) == built
+
+
+def test_the_archive_turns_descriptions_into_html_only(sample, monkeypatch):
+    """An event's description as wrapped text is for an email's text part: no archive page shows it, so it is
+    converted only when a template asks, and the archive's run asks for none."""
+    from newsletter.rendering import present
+
+    converted = []
+    to_text = present.body.to_text
+    monkeypatch.setattr(present.body, "to_text", lambda text, **k: converted.append(text) or to_text(text, **k))
+    result = CliRunner().invoke(main, ["archive", "--today", TODAY, "--jobs", "1", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert converted == [] and (sample / "site" / "2018-W04" / "index.html").is_file()
+    result = CliRunner().invoke(main, ["build", "--week", "2018-W04", "--no-cache", "--out", "out"])
+    assert result.exit_code == 0 and converted  # the digest's text part does
+    assert "Siham Byah, a single mother" in (sample / "out" / "digest.txt").read_text()

@@ -41,7 +41,6 @@ class EventView:
     hosts: str | None
     speakers: list[dict[str, str | None]]
     body_html: str
-    body_text: str
     location: dict[str, Any] | None
     calendar: dict[str, str | None] | None = None
     label: str = "Event"  # the kind's singular name: "Rally"
@@ -56,6 +55,19 @@ class EventView:
     read_more: str | None = None  # when compact: the event's page in the archive
     repeats: str | None = None  # a date of a series: "Every Thursday until June 28"
     versions: list[dict[str, Any]] = field(default_factory=list)  # bilingual together: its words in the others
+    text_version: str | None = None  # body_text once worked out, or as set
+
+    @property
+    def body_text(self) -> str:
+        """The description as wrapped text, converted the first time it is asked for: the text part asks,
+        the HTML and the archive's pages never do."""
+        if self.text_version is None:
+            self.text_version = body.to_text(self.event.body) if self.event.body.strip() else ""
+        return self.text_version
+
+    @body_text.setter
+    def body_text(self, value: str) -> None:
+        self.text_version = value
 
     def lang(self, name: str) -> Markup:
         """' lang="es"' for a field shown untranslated in another language's email, so it is read out right."""
@@ -240,7 +252,6 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         hosts=", ".join(event.hosts) or None,
         speakers=[{"name": s.name, "bio": s.bio} for s in event.speakers],
         body_html=body.to_html(event.body, heading=heading) if event.body.strip() else "",
-        body_text=body.to_text(event.body) if event.body.strip() else "",
         location=location,
         calendar=calendar,
         label=label,
