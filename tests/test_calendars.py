@@ -163,3 +163,26 @@ def test_ics_instants_on_the_days_the_clocks_change(project):
     early = berlin["Before the change"]
     assert early.decoded("DTSTART").astimezone(UTC) == datetime(2018, 3, 25, 0, 30, tzinfo=UTC)
     assert early.decoded("DTEND").astimezone(UTC) == datetime(2018, 3, 25, 1, 30, tzinfo=UTC)
+
+
+def test_a_calendar_with_two_zones_is_written_alike_in_every_process(project):
+    """Each zone's VTIMEZONE, made once per run and shared by the archive's files, comes in the order of its
+    name: not in the order of a set of strings, which changes from process to process."""
+    import os
+    import subprocess
+    import sys
+
+    project.event("ny.md", "---\ntitle: NY\nkind: rally\nstart: 2018-01-23 10:00\nend: 12:00\n---\n")
+    project.event("berlin.md", "---\ntitle: Berlin\nkind: rally\nstart: 2018-01-24 10:00\nend: 11:00\n"
+                  "timezone: Europe/Berlin\n---\n")
+    made = []
+    for seed in ("1", "2", "3"):
+        done = subprocess.run([sys.executable, "-m", "newsletter", "build", "--week", "2018-W04", "--out", f"out{seed}"],
+                              cwd=project.root, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
+        assert done.returncode == 0, done.stderr
+        ics = (project.root / f"out{seed}" / "events.ics").read_bytes()
+        made.append(b"\n".join(line for line in ics.split(b"\n") if not line.startswith(b"DTSTAMP")))
+    assert made[0] == made[1] == made[2]
+    zones = [str(zone["TZID"]) for zone in Calendar.from_ical(made[0]).walk("VTIMEZONE")]
+    assert zones == ["America/New_York", "Europe/Berlin"]
+    assert not [line for line in made[0].split(b"\r\n") if line.startswith(b"RDATE") and b"," in line]

@@ -170,9 +170,24 @@ def to_ics(events: list[Event], settings: Settings, stamp: datetime, name: str |
         else:
             calendar.add_component(_entry(event, settings, stamp))
     first, last = _time_span(events, stamp)
-    calendar.add_missing_timezones(first_date=first, last_date=last)
-    _one_rdate_per_line(calendar)
+    for position, tzid in enumerate(sorted(calendar.get_missing_tzids())):
+        if (zone := _zone(tzid, first, last)) is not None:
+            calendar.subcomponents.insert(position, zone)
     return calendar.to_ical()
+
+
+@lru_cache(maxsize=64)
+def _zone(tzid: str, first: date, last: date):
+    """The VTIMEZONE of `tzid` from `first` to `last`, made once per run for the archive's thousands of files;
+    None for a zone icalendar does not know. Calendars only read it."""
+    from icalendar import Timezone
+
+    try:
+        zone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    except ValueError:
+        return None
+    _one_rdate_per_line(zone)
+    return zone
 
 
 OPEN_SERIES_YEARS = 10  # how far past the build a series without an end has its zone's clock changes written
@@ -201,21 +216,20 @@ def _time_span(events: list[Event], stamp: datetime) -> tuple[date, date]:
     return date(min(days).year - 1, 1, 1), date(max(days).year + 2, 1, 1)
 
 
-def _one_rdate_per_line(calendar) -> None:
+def _one_rdate_per_line(zone) -> None:
     """Write each daylight-saving change of a VTIMEZONE as its own RDATE line.
 
     icalendar lists them all in one comma-separated RDATE, which RFC 5545
     allows; Mozilla's ical.js (Thunderbird) reads only the first value, and
     then puts every event after the first clock change of a year an hour out.
     """
-    for zone in calendar.walk("VTIMEZONE"):
-        for part in zone.subcomponents:
-            if "RDATE" not in part:
-                continue
-            found = part.pop("RDATE")
-            moments = [when.dt for values in (found if isinstance(found, list) else [found]) for when in values.dts]
-            for moment in moments:
-                part.add("rdate", moment)
+    for part in zone.subcomponents:
+        if "RDATE" not in part:
+            continue
+        found = part.pop("RDATE")
+        moments = [when.dt for values in (found if isinstance(found, list) else [found]) for when in values.dts]
+        for moment in moments:
+            part.add("rdate", moment)
 
 
 def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: Event | None = None):
