@@ -131,11 +131,12 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
         name = name_of(text_path)
         event = events.get(event_id)
         trusted = edited is not None and not {text_path, str(event_path)} & edited
-        if event_id in outside:  # unless the translation changed (to check it again), nothing to load
+        if event_id in outside:  # unchanged: nothing to load; changed: checked against its event again
             if cache.get(name, trusted, span) is OUTSIDE:
                 continue
-            event = cache.get(name_of(str(event_path)), True)
-        translation = cache.get(name, trusted) if cache is not None and event is not None else None
+            event, translation = cache.get(name_of(str(event_path)), True), None
+        else:
+            translation = cache.get(name, trusted) if cache is not None and event is not None else None
         if translation is None:
             raw = _read(path, problems)
             if raw is None:
