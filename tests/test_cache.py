@@ -344,6 +344,30 @@ def test_a_week_built_again_unchanged_compiles_nothing(sample):
     assert _build_in_a_process(sample, "--no-cache") >= {"mjml", "premailer"}
 
 
+def test_an_edit_is_compiled_and_inlined_again_with_the_css_parsed_in_earlier_runs(sample):
+    """cssutils (premailer's CSS parser) is loaded only for CSS no earlier run parsed: the same bytes either way."""
+    from newsletter.sources.cache import STYLES
+
+    assert "cssutils" in _build_in_a_process(sample)
+    rally = sample / "events" / f"{RALLY}.md"
+
+    def edit_and_build(title: str) -> set[str]:
+        rally.write_text(re.sub(r"Naseem \w+", title, rally.read_text()))
+        loaded = _build_in_a_process(sample)
+        assert {"mjml", "premailer"} <= loaded
+        edited = (sample / "out" / "digest.html").read_bytes()
+        assert title.encode() in edited
+        assert "cssutils" in _build_in_a_process(sample, "--out", "fresh", "--no-cache")
+        assert (sample / "fresh" / "digest.html").read_bytes() == edited
+        return loaded
+
+    assert "cssutils" not in edit_and_build("Naseem March")
+    styles = sample / FOLDER / "compiled" / STYLES
+    styles.write_bytes(styles.read_bytes().replace(b"font-weight", b"font-style!"))  # no longer signed right
+    assert "cssutils" in edit_and_build("Naseem Walk")  # ignored, and written again
+    assert "cssutils" not in edit_and_build("Naseem Vigil")
+
+
 def test_changed_styles_or_words_are_compiled_again(sample):
     run("build", "--week", "2018-W04", "--out", "out")
     settings = sample / "newsletter.toml"

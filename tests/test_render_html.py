@@ -383,6 +383,46 @@ def test_rules_worked_out_once_inline_exactly_as_premailer_does(sample, monkeypa
     assert len({inline._classes_in(html) is None for html, _ in seen}) == 1  # every one filtered
 
 
+def test_css_parsed_in_an_earlier_run_inlines_exactly_as_premailer_does(sample, monkeypatch):
+    """What `remembering` keeps is plain JSON; read back in a later run, it gives premailer's own output without
+    parsing any CSS. A sheet with @media rules (premailer keeps those as cssutils objects) is parsed every time."""
+    import json
+
+    import premailer
+    from premailer.cache import cache
+
+    from newsletter.rendering import inline, render
+
+    seen = []
+    monkeypatch.setattr(render, "inline_css", lambda html, css, real=render.inline_css: seen.append((html, css))
+                        or real(html, css))
+    build(sample / "newsletter.toml", sample / "events", week="2018-W04", cache=False)
+    [(html, css)] = seen
+    media = css + "\n@media (max-width: 480px) { .nl-title { font-size: 20px; } }"
+    kept: dict = {}
+    with inline.remembering(kept, set()):
+        first = inline.inline_css(html, css)
+        inline.inline_css(html, media)
+    assert first == inline.inline_css(html, css, premailer.Premailer)
+    later = json.loads(json.dumps(kept))
+    assert sum(key.startswith("rules ") for key in later) == 1  # the sheet without @media
+    assert sum(key.startswith("pairs ") for key in later) >= 10
+
+    def parse(*args, **kwargs):
+        raise AssertionError("CSS parsed again")
+
+    inline._RULES.clear()
+    cache.clear()  # premailer's own, for this process
+    monkeypatch.setattr(inline, "_parse_declarations", parse)
+    monkeypatch.setattr(premailer.Premailer, "_parse_style_rules", parse)
+    used: set[str] = set()
+    with inline.remembering(later, used):
+        assert inline.inline_css(html, css) == first
+    assert any(key.startswith("rules ") for key in used) and used <= set(later)
+    with inline.remembering(later, set()), pytest.raises(AssertionError, match="parsed again"):
+        inline.inline_css(html, media)
+
+
 def test_a_rule_is_skipped_only_when_no_element_could_have_its_classes():
     import premailer
 

@@ -1,61 +1,152 @@
 """premailer moves email.css into style attributes; loaded only when an email is compiled afresh.
 
-Three things make it cheaper than premailer on its own, with the same output:
+Four things make it cheaper than premailer on its own, with the same output:
 premailer imports requests when it loads, only to fetch remote stylesheets,
 which the email never asks for (allow_network=False), so it is loaded with a
 stand-in that imports requests on first use (requests and what it brings were
 a fifth of a cold build); each stylesheet's rules are worked out once per
 process, as a busy week's fit and the preview inline the same CSS again and
-again; and a rule naming a class that no element of the email has is left
+again; a rule naming a class that no element of the email has is left
 out before premailer looks for the elements it matches (a search of the whole
-document for each rule, the biggest part of an inlining).
+document for each rule, the biggest part of an inlining); and while
+`remembering`, the rules and the declarations premailer parsed in earlier
+runs are taken from the project's cache, so that cssutils, premailer's CSS
+parser and the slowest part of its import, is imported only for CSS it has
+not seen (cssutils, too, gets a stand-in until then).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
-import logging
+import json
 import re
 import sys
 import types
 import warnings
+from contextlib import contextmanager
+from typing import Any, Callable
 
 
 class _Deferred(types.ModuleType):
-    """Imports the module of its name the first time anything is looked up on it."""
+    """Imports the module of its name the first time anything is looked up on it, and hands it to `ready` once."""
+
+    def __init__(self, name: str, ready: Callable[[types.ModuleType], None] | None = None):
+        super().__init__(name)
+        self._ready = ready
 
     def __getattr__(self, name: str):
-        return getattr(importlib.import_module(self.__name__), name)
+        module = importlib.import_module(self.__name__)
+        if self._ready is not None:
+            ready, self._ready = self._ready, None
+            ready(module)
+        return getattr(module, name)
 
 
-if "premailer" not in sys.modules and "requests" not in sys.modules:
-    sys.modules["requests"] = _Deferred("requests")  # premailer's own; whoever imports requests later gets the real one
+def _quiet(cssutils: types.ModuleType) -> None:
+    import logging  # cssutils' own log, loaded with it
+
+    # No log, and no property profiles: premailer runs with validation off, yet cssutils compiles the profiles'
+    # validation patterns on first use, the slowest part of a cold build's first inlining.
+    cssutils.log.setLevel(logging.CRITICAL)
+    cssutils.profile.removeProfile(all=True)
+
+
+if "premailer" not in sys.modules:
+    # premailer's own references; whoever imports requests or cssutils later gets the real module
+    stand_ins = {name: _Deferred(name, _quiet if name == "cssutils" else None)
+                 for name in ("requests", "cssutils") if name not in sys.modules}
+    sys.modules.update(stand_ins)
     try:
         import premailer  # noqa: F401
     finally:
-        del sys.modules["requests"]
+        for name in stand_ins:
+            del sys.modules[name]
 
-import cssutils  # noqa: E402
+import premailer.merge_style  # noqa: E402
+import premailer.premailer  # noqa: E402
 from premailer import Premailer  # noqa: E402
 
-# No log, and no property profiles: premailer runs with validation off, yet cssutils compiles the profiles'
-# validation patterns on first use, the slowest part of a cold build's first inlining.
-cssutils.log.setLevel(logging.CRITICAL)
-cssutils.profile.removeProfile(all=True)
+if not isinstance(premailer.premailer.cssutils, _Deferred):  # imported before premailer was
+    _quiet(premailer.premailer.cssutils)
 
 _RULES: dict = {}
 _CLASS_ATTRIBUTE = re.compile(r'\sclass\s*=\s*(")?([^"]*)', re.IGNORECASE)
 _SELECTOR_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_kept: dict[str, Any] | None = None  # parsed in earlier runs too, while `remembering`
+_used: set[str] = set()
+
+
+@contextmanager
+def remembering(kept: dict[str, Any] | None, used: set[str]):
+    """Take rules and declarations from `kept` and put new ones there, noting in `used` each one asked for.
+
+    `kept` holds only JSON: a stylesheet's rules under "rules " and a hash of
+    what they were parsed from, and a declaration's pairs under "pairs 0 " or
+    "pairs 1 " (validated or not) and its text.
+    """
+    global _kept, _used
+    before = _kept, _used
+    _kept, _used = kept, used
+    try:
+        yield
+    finally:
+        _kept, _used = before
+
+
+def _recall(key: str, convert: Callable[[Any], Any]) -> Any:
+    """What `kept` holds under `key`, in premailer's own types; None if nothing is, or not in the shape expected."""
+    if _kept is None or key not in _kept:
+        return None
+    try:
+        found = convert(_kept[key])
+    except (TypeError, ValueError):
+        return None
+    _used.add(key)
+    return found
+
+
+def _note(key: str, value: Any) -> None:
+    if _kept is not None:
+        _kept[key] = value
+        _used.add(key)
+
+
+_parse_declarations = premailer.merge_style.csstext_to_pairs
+
+
+def _declarations(csstext, validate=True):
+    """premailer's csstext_to_pairs (a declaration block as (property, value) pairs), from `kept` if it is there."""
+    key = f"pairs {int(bool(validate))} {csstext}"
+    pairs = _recall(key, lambda found: [(str(name), str(value)) for name, value in found])
+    if pairs is None:
+        pairs = _parse_declarations(csstext, validate=validate)
+        _note(key, pairs)
+    return pairs
+
+
+# premailer calls it by these two names, from transform and from merge_styles; the original takes its lock by
+# the second name
+_declarations._lock = _parse_declarations._lock  # type: ignore[attr-defined]
+premailer.premailer.csstext_to_pairs = premailer.merge_style.csstext_to_pairs = _declarations
+
+
+def _rules_from(found: Any) -> tuple[list, list]:
+    rules, leftover = found
+    return ([((*map(int, specificity),), str(selector), str(bulk)) for specificity, selector, bulk in rules],
+            [(str(selector), str(bulk)) for selector, bulk in leftover])
 
 
 class Inliner(Premailer):
-    """premailer, working out each stylesheet's rules once per process, and skipping those that match nothing.
+    """premailer, working out each stylesheet's rules once, and skipping those that match nothing.
 
     Turning email.css into (specificity, selector, declarations) goes through
     cssutils' serialiser, a third of each inlining. The rules are plain
-    strings, copied out for each use. A rule is kept for the email at hand
-    unless its selector names a class that no class attribute of the email
-    has: such a selector matches no element, so premailer would find none.
+    strings, copied out for each use, and kept between runs while
+    `remembering`, unless the sheet has @media rules (which premailer keeps as
+    cssutils objects). A rule is kept for the email at hand unless its
+    selector names a class that no class attribute of the email has: such a
+    selector matches no element, so premailer would find none.
     """
 
     _classes: set[str] | None = None
@@ -66,11 +157,17 @@ class Inliner(Premailer):
 
     def _parse_style_rules(self, css_body, ruleset_index):
         key = (css_body, ruleset_index, self.strip_important, self.disable_validation)
+        name = "rules " + hashlib.sha256(json.dumps(key).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        found = _RULES.get(key) or _recall(name, _rules_from)
+        if found is None:
+            found = super()._parse_style_rules(css_body, ruleset_index)
         if key not in _RULES:
             if len(_RULES) > 16:
                 _RULES.clear()
-            _RULES[key] = super()._parse_style_rules(css_body, ruleset_index)
-        rules, leftover = _RULES[key]
+            _RULES[key] = found
+        if all(isinstance(item, tuple) for item in found[1]):
+            _note(name, found)
+        rules, leftover = found
         return [rule for rule in rules if _may_match(rule[1], self._classes)], list(leftover)
 
 
@@ -107,7 +204,6 @@ def inline_css(html: str, css: str, inliner: type[Premailer] = Inliner) -> str:
             # An <img> keeps the width and height attributes the template gave it; copied from CSS,
             # "height: auto" would become height="auto" and clients could no longer keep its space.
             disable_basic_attributes=["width", "height"],
-            cssutils_logging_level=logging.CRITICAL,
         ).transform(html, pretty_print=False)
     # lxml drops a lower-case doctype it did not recognise as its own.
     if not out.lstrip().lower().startswith("<!doctype"):

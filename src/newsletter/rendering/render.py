@@ -115,7 +115,11 @@ def compile_and_inline(source: str, css: str, template: str, compiled: CompiledC
     inputs = "\0".join((tools_version(*TOOLS), template, source, css)).encode("utf-8", "surrogateescape")
     html = compiled.get(inputs)
     if html is None:
-        html = inline_css(compile_mjml(source, template), css)
+        from newsletter.rendering import inline
+
+        with inline.remembering(*compiled.styles()):  # the CSS parsed in earlier runs, so cssutils stays unloaded
+            html = inline_css(compile_mjml(source, template), css)
+        compiled.keep_styles()
         compiled.put(inputs, html)
     return html
 

@@ -36,6 +36,7 @@ FOLDER = ".newsletter-cache"
 NAME = "events"  # the folder of the parse cache's files
 INDEX = "index.pickle"
 BODIES = "bodies.json"  # in compiled/: descriptions already turned into HTML and text
+STYLES = "styles.json"  # in compiled/: CSS already parsed by premailer
 HINTS = "fit-hints.json"  # in compiled/: how many entries each week's last fit shortened
 MAGIC = b"newsletter-cache 1\n"
 _Stamp = tuple[str, int, int]  # path, size, modification time in nanoseconds
@@ -310,6 +311,52 @@ def placed(value: Any) -> tuple[str, tuple[float, float] | None]:
     return f"{start:%Y-%m}", (start.timestamp(), value.ends_at.timestamp())
 
 
+class Results:
+    """What pure functions returned in earlier runs, by a key of their arguments: one signed JSON file.
+
+    It holds only JSON (strings, numbers, lists), never a pickle, and is
+    dropped whole when newsletter or one of `tools` (the modules that worked
+    the results out) changes. `save` writes it only when this run added to
+    it, keeping the results this run used and the most recent others, up to
+    `limit`.
+    """
+
+    def __init__(self, path: Path, key: bytes | None, tools: tuple[str, ...], limit: int):
+        self.path, self.key, self.tools, self.limit = path, key, tools, limit
+        self._kept: dict[str, Any] | None = None
+        self._used: set[str] = set()
+        self._known = 0
+
+    def load(self) -> tuple[dict[str, Any], set[str]]:
+        """The results kept (to look up and add to), and the set to note the keys used in."""
+        if self._kept is None:
+            self._kept, self._used = {}, set()
+            try:
+                data = self.path.read_bytes()
+            except OSError:
+                data = b""
+            if (payload := _verified(self.key, data)) is not None:
+                try:
+                    found = json.loads(payload)
+                    if found.get("tools") == tools_version(*self.tools) and isinstance(found.get("kept"), dict):
+                        self._kept = found["kept"]
+                except ValueError:
+                    pass
+            self._known = len(self._kept)
+        return self._kept, self._used
+
+    def save(self) -> None:
+        if self._kept is None or self.key is None or len(self._kept) == self._known:
+            return
+        used = [(k, v) for k, v in self._kept.items() if k in self._used]
+        others = [(k, v) for k, v in self._kept.items() if k not in self._used]
+        room = max(self.limit - len(used), 0)  # filled with the most recent of the others
+        kept = dict(others[len(others) - room:] + used)
+        payload = json.dumps({"tools": tools_version(*self.tools), "kept": kept}).encode("utf-8", "surrogateescape")
+        if keep(self.path, _signed(self.key, payload)):
+            self._known = len(self._kept)
+
+
 class CompiledCache:
     """Email HTML already compiled from MJML and inlined, by a hash of the MJML, the CSS and the tools.
 
@@ -322,14 +369,16 @@ class CompiledCache:
 
     LIMIT = 64
     BODY_LIMIT = 512  # descriptions' conversions: a few busy weeks' worth
+    STYLE_LIMIT = 2048  # parsed stylesheets and declarations, each a line or two: every template's, many times over
 
     def __init__(self, folder: Path, key: bytes | None):
         self.folder = folder
         self.key = key
         self._known_hints: dict | None = None
-        self._bodies: dict[str, str] | None = None
-        self._bodies_used: set[str] = set()
-        self._bodies_known = 0
+        # descriptions already turned into HTML and text, so that a week built again does not import markdown-it
+        self._bodies = Results(folder / BODIES, key, ("markdown_it",), self.BODY_LIMIT)
+        # email.css's rules and its declarations as premailer reads them, so that cssutils is not imported
+        self._styles = Results(folder / STYLES, key, ("premailer", "cssutils"), self.STYLE_LIMIT)
 
     @classmethod
     def beside(cls, config: Path) -> "CompiledCache":
@@ -359,39 +408,18 @@ class CompiledCache:
             self._prune()
 
     def bodies(self) -> tuple[dict[str, str], set[str]]:
-        """Descriptions turned into HTML and text before (rendering/body.py), and the set to note those used in.
-
-        One signed file, `bodies.json`: the conversions the last runs used, so
-        that a week built again does not import markdown-it; it holds only
-        strings, and is dropped when markdown-it or newsletter changes.
-        """
-        if self._bodies is None:
-            self._bodies, self._bodies_used = {}, set()
-            try:
-                data = (self.folder / BODIES).read_bytes()
-            except OSError:
-                data = b""
-            if (payload := _verified(self.key, data)) is not None:
-                try:
-                    found = json.loads(payload)
-                    if found.get("tools") == tools_version("markdown_it") and isinstance(found.get("kept"), dict):
-                        self._bodies = found["kept"]
-                except ValueError:
-                    pass
-            self._bodies_known = len(self._bodies)
-        return self._bodies, self._bodies_used
+        """Descriptions turned into HTML and text before (rendering/body.py), and the set to note those used in."""
+        return self._bodies.load()
 
     def keep_bodies(self) -> None:
-        """Write the conversions of this run, and the most recent others up to BODY_LIMIT, if there are new ones."""
-        if self._bodies is None or self.key is None or len(self._bodies) == self._bodies_known:
-            return
-        used = [(k, v) for k, v in self._bodies.items() if k in self._bodies_used]
-        others = [(k, v) for k, v in self._bodies.items() if k not in self._bodies_used]
-        room = max(self.BODY_LIMIT - len(used), 0)  # filled with the most recent of the others
-        kept = dict(others[len(others) - room:] + used)
-        payload = json.dumps({"tools": tools_version("markdown_it"), "kept": kept}).encode("utf-8", "surrogateescape")
-        if keep(self.folder / BODIES, _signed(self.key, payload)):
-            self._bodies_known = len(self._bodies)
+        self._bodies.save()
+
+    def styles(self) -> tuple[dict[str, Any], set[str]]:
+        """Stylesheets' rules and declarations parsed before (rendering/inline.py), and the set to note those used in."""
+        return self._styles.load()
+
+    def keep_styles(self) -> None:
+        self._styles.save()
 
     def hint(self, key: str) -> int | None:
         """How many entries the last fit of `key` (a week, in a language) shortened, if it is known."""
