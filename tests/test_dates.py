@@ -85,3 +85,18 @@ def test_noon_and_midnight():
     from datetime import time
 
     assert format_time_range(time(0), time(12)) == "12:00 am–12:00 pm"
+
+
+def test_a_24_hour_time_reads_as_dateutil_reads_it_and_a_time_past_the_day_is_refused():
+    from dateutil import parser
+
+    from newsletter.schedule.dates import parse_clock
+
+    for hour in range(24):
+        for minute in (0, 5, 30, 59):
+            for text in (f"{hour}:{minute:02}", f"{hour:02}:{minute:02}"):
+                assert parse_clock(text) == parser.parse(text, default=datetime(2000, 1, 1)).time(), text
+    for text in ("24:00", "7:60", "19:5", "123:00"):
+        with pytest.raises(BadDate, match="not a time of day"):
+            parse_clock(text)
+    assert parse_clock("7:30 pm").hour == 19 and parse_clock("noon").hour == 12

@@ -44,6 +44,7 @@ def parse_when(value: str, tz: tzinfo, ref_year: int | None = None) -> tuple[dat
 
 _DATE_AND_TIME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>.+))?$")
 _CLOCK_WORDS = {"noon": "12:00 pm", "midday": "12:00 pm", "midnight": "12:00 am"}
+_TWENTY_FOUR_HOURS = re.compile(r"^(\d{1,2}):(\d{2})$")
 _CLOCK_SHAPE = re.compile(r"^\d{1,2}(:\d{2}){0,2} ?([ap]\.?m\.?)?$", re.IGNORECASE)
 
 
@@ -51,13 +52,16 @@ def parse_clock(value: str) -> time:
     """A time of day as people write it: '19:00', '7:00', '7pm', '7:30 pm', '12pm', 'noon'.
 
     dateutil's parser reads it; only a time alone is given to it, and a bare
-    number is refused, since '7' could be morning or evening.
+    number is refused, since '7' could be morning or evening. The 24-hour
+    form most files use is read without loading dateutil.
     """
-    from dateutil import parser
-
     text = _CLOCK_WORDS.get(value.strip().lower(), value.strip())
     if not _CLOCK_SHAPE.match(text) or not (":" in text or text[-1:].lower() in "m."):
         raise BadDate(f"{value!r} is not a time of day (write 19:00 or 7:00 pm)")
+    if (plain := _TWENTY_FOUR_HOURS.match(text)) and int(plain[1]) < 24 and int(plain[2]) < 60:
+        return time(int(plain[1]), int(plain[2]))
+    from dateutil import parser
+
     try:
         return parser.parse(text, default=datetime(2000, 1, 1)).time()
     except (ValueError, OverflowError):
