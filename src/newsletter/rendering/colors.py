@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 AA = 4.5  # WCAG 2 level AA for body text
@@ -22,6 +23,7 @@ def to_hex(red: float, green: float, blue: float) -> str:
     return "#" + "".join(f"{round(max(0, min(255, c))):02x}" for c in (red, green, blue))
 
 
+@lru_cache(maxsize=256)  # the same few colours, for every email the preview renders
 def luminance(color: str) -> float:
     def channel(value: int) -> float:
         c = value / 255
@@ -47,6 +49,7 @@ def mix(color: str, other: str, amount: float) -> str:
     return to_hex(*(x + (y - x) * amount for x, y in zip(a, b)))
 
 
+@lru_cache(maxsize=256)
 def legible_on(color: str, background: str, ratio: float = AA) -> str:
     """`color`, lightened or darkened just enough to reach `ratio` against `background`."""
     target = "#ffffff" if luminance(background) < 0.5 else "#000000"
