@@ -1,15 +1,20 @@
 """Times whole `newsletter` processes on the sample week and a busy one, as an organizer would feel them.
 
-    python benchmarks/bench_build.py [--runs 20]
+    python benchmarks/bench_build.py [--runs 20] [--mjml node_modules/.bin/mjml]
 
 Each command runs as a fresh process (start-up and imports included) in a
 copy of the sample project, with its cache warm: built again unchanged, the
 week's compiled HTML is reused; "after an edit" changes the rally's summary
-before each run, so the week is compiled and inlined afresh; the busy week is the tests' 30 long events, which
-`layout = "auto"` shortens to fit 80 KB by rendering a few times. Reports the fastest, median and slowest run and
-which heavy libraries `newsletter --help` imported (it should be none). The
-preview's rebuild is timed in-process, from the watcher's report of a save
-of the rally to the week's page and email rendered again.
+(in a copy of its own) before each run, so the week is compiled and inlined
+afresh; the busy week is the tests' 30 long events, which `layout = "auto"`
+shortens to fit 80 KB by rendering a few times. The commands take turns, run
+after run, so that the machine's fast and slow phases fall on all of them
+alike. Also timed: importing only the libraries a build after an edit needs,
+and, with --mjml, the official MJML CLI compiling a 10-event week's MJML.
+Reports the fastest, median and slowest run, the ratios of the medians to the
+MJML CLI's, and which heavy libraries `newsletter --help` imported (it should
+be none). The preview's rebuild is timed in-process, from the watcher's
+report of a save of the rally to the week's page and email rendered again.
 """
 
 from __future__ import annotations
@@ -22,20 +27,31 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
+CLI = "MJML CLI {}, 10 events"
+# What a build after an edit cannot do without, imported as newsletter imports them (premailer without
+# requests and cssutils): a floor no build after an edit can go under.
+FLOOR = ("import newsletter.rendering.inline, click, jinja2.ext, icalendar, yaml, mjml, babel.support, "
+         "email.policy, email.mime.multipart, tomllib, zoneinfo")
 HEAVY = ("premailer", "mjml", "jinja2", "markdown_it", "yaml", "lxml", "cssutils", "requests")
 
 
-def timed(command: list[str], cwd: Path, runs: int, before=None) -> list[float]:
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)  # warm the disk cache
-    times = []
+def interleaved(cases: dict[str, tuple[list[str], Path, Callable[[int], None] | None]], runs: int
+                ) -> dict[str, list[float]]:
+    """Seconds each case took, run by run; the cases take turns, so that each sees the machine's fast and
+    slow phases alike and their ratios can be compared. `before(run)` prepares a case's run."""
+    for command, cwd, _ in cases.values():
+        subprocess.run(command, cwd=cwd, check=True, capture_output=True)  # warm the disk cache
+    times: dict[str, list[float]] = {label: [] for label in cases}
     for run in range(runs):
-        if before:
-            before(run)
-        started = time.perf_counter()
-        subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
+        for label, (command, cwd, before) in cases.items():
+            if before:
+                before(run)
+            started = time.perf_counter()
+            subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+            times[label].append(time.perf_counter() - started)
     return times
 
 
@@ -67,15 +83,26 @@ def main() -> None:
         from busy_week import write_busy_week
 
         write_busy_week(busy / "events", 30)
+        edited = root / "edited"  # its own copy, so that the other commands find nothing changed
+        shutil.copytree(root / "events", edited / "events")
+        shutil.copy(REPO / "newsletter.toml", edited)
+        rally = edited / "events" / "2018-01-27-justice-for-siham-and-naseem-rally.md"
+        original = rally.read_text(encoding="utf-8")
+
+        def edit(run: int) -> None:  # a new summary each time: nothing compiled before can be reused
+            rally.write_text(original.replace("\nsummary: ", f"\nsummary: Edit {run}. ", 1), encoding="utf-8")
+
         newsletter = [sys.executable, "-m", "newsletter"]
+        build = newsletter + ["build", "--week", "2018-W04", "--out", "out"]
         cases = {
-            "newsletter --help": newsletter + ["--help"],
-            "newsletter list --week 2018-W04": newsletter + ["list", "--week", "2018-W04"],
-            "newsletter build --week 2018-W04": newsletter + ["build", "--week", "2018-W04", "--out", "out"],
-            "build again after an edit": newsletter + ["build", "--week", "2018-W04", "--out", "out"],
-            "newsletter announce <rally>": newsletter + ["announce", "2018-01-27-justice-for-siham-and-naseem-rally",
-                                                         "--today", "2018-01-20", "--out", "announce"],
-            "build, busy week (30 events, auto)": newsletter + ["build", "--week", "2018-W04", "--out", "out"],
+            "newsletter --help": (newsletter + ["--help"], root, None),
+            "newsletter list --week 2018-W04": (newsletter + ["list", "--week", "2018-W04"], root, None),
+            "newsletter build --week 2018-W04": (build, root, None),
+            "build again after an edit": (build, edited, edit),
+            "newsletter announce <rally>": (newsletter + ["announce", "2018-01-27-justice-for-siham-and-naseem-rally",
+                                                          "--today", "2018-01-20", "--out", "announce"], root, None),
+            "build, busy week (30 events, auto)": (build, busy, None),
+            "libraries an edit's build imports": ([sys.executable, "-c", FLOOR], root, None),
         }
         if args.mjml:
             ten = root / "ten"
@@ -85,24 +112,24 @@ def main() -> None:
             source = mjml_of_week(ten, "2018-W04")
             (ten / "ten.mjml").write_text(source, encoding="utf-8")
             version = subprocess.run([args.mjml, "--version"], capture_output=True, text=True).stdout.split()
-            cases[f"MJML CLI {version[1] if len(version) > 1 else ''}, 10 events"] = [
-                args.mjml, str(ten / "ten.mjml"), "-o", str(ten / "ten.html")]
-        print(f"{'command':<36} {'fastest':>9} {'median':>9} {'slowest':>9}   ({args.runs} runs each)")
-        rally = root / "events" / "2018-01-27-justice-for-siham-and-naseem-rally.md"
-        original = rally.read_text(encoding="utf-8")
-
-        def edit(run: int) -> None:  # a new summary each time: nothing compiled before can be reused
-            rally.write_text(original.replace("\nsummary: ", f"\nsummary: Edit {run}. ", 1), encoding="utf-8")
-
-        for label, command in cases.items():
-            before = edit if label.startswith("build again") else None
-            times = timed(command, busy if label.startswith("build, busy") else root, args.runs, before)
-            rally.write_text(original, encoding="utf-8")
-            print(f"{label:<36} {min(times) * 1000:>7.0f}ms {statistics.median(times) * 1000:>7.0f}ms "
-                  f"{max(times) * 1000:>7.0f}ms")
-        rebuild = preview_rebuild(root, rally, args.runs)
+            cases[CLI.format(version[1] if len(version) > 1 else "")] = (
+                [args.mjml, str(ten / "ten.mjml"), "-o", str(ten / "ten.html")], root, None)
+        print(f"{'command':<36} {'fastest':>9} {'median':>9} {'slowest':>9}   ({args.runs} runs each, taking turns)")
+        times = interleaved(cases, args.runs)
+        rally.write_text(original, encoding="utf-8")
+        medians = {label: statistics.median(taken) for label, taken in times.items()}
+        for label, taken in times.items():
+            print(f"{label:<36} {min(taken) * 1000:>7.0f}ms {medians[label] * 1000:>7.0f}ms "
+                  f"{max(taken) * 1000:>7.0f}ms")
+        rebuild = preview_rebuild(root, root / "events" / rally.name, args.runs)
         print(f"{'preview rebuild after a save':<36} {min(rebuild) * 1000:>7.0f}ms "
               f"{statistics.median(rebuild) * 1000:>7.0f}ms {max(rebuild) * 1000:>7.0f}ms")
+        cli = next((label for label in medians if label.startswith("MJML CLI")), None)
+        if cli:
+            print("against the MJML CLI (medians): " + ", ".join(
+                f"{label} {medians[label] / medians[cli]:.2f}x" for label in (
+                    "newsletter build --week 2018-W04", "build again after an edit",
+                    "libraries an edit's build imports")))
     heavy = imported_by_help()
     print(f"heavy libraries imported by --help: {', '.join(heavy) if heavy else 'none'}")
     print(f"Python {sys.version.split()[0]}; " + ", ".join(versions()))
