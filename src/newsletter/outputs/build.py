@@ -266,9 +266,11 @@ def remembered_bodies(compiled: "CompiledCache | None"):
 def write_atomically(out_dir: Path, outputs: Mapping[str, bytes]) -> list[Path]:
     """Write every file or none: each goes to a temporary file first, then all are renamed."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in outputs:  # what a run killed before its renames left behind
-        for stale in out_dir.glob(f".{name}.*.tmp"):
-            stale.unlink(missing_ok=True)
+    with os.scandir(out_dir) as found:  # what a run killed before its renames left behind
+        stale = [entry.path for entry in found if entry.name.endswith(".tmp")
+                 and any(entry.name.startswith(f".{name}.") for name in outputs)]
+    for path in stale:
+        Path(path).unlink(missing_ok=True)
     staged: list[tuple[str, Path]] = []
     try:
         for name, data in outputs.items():
