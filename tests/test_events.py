@@ -330,3 +330,20 @@ def test_a_date_without_a_year_takes_the_start_s_year_in_the_example(settings):
     text = "---\ntitle: T\nkind: rally\nstart: 2018-01-27\nend: Jan 29\n---\n"
     assert messages(settings, text) == [
         "events/x.md:5: end: 'Jan 29' is not a date newsletter reads: write 2018-01-29 (year-month-day)"]
+
+
+def test_event_files_are_the_md_files_of_the_folder_and_its_folders_in_name_order(tmp_path):
+    """Names starting '_' or '.' are left out, folders and files alike, and a link to a folder is not followed."""
+    from newsletter.sources.events import event_files
+
+    events = tmp_path / "events"
+    for name in ("b.md", "a.md", "2018/01/c.md", "2018/z.md", "_drafts/x.md", ".git/y.md", "_d.md", ".e.md",
+                 "notes.txt", "2018/_f.md", "rally.es.md"):
+        (events / name).parent.mkdir(parents=True, exist_ok=True)
+        (events / name).write_text("---\n---\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "w.md").write_text("---\n---\n")
+    (events / "linked").symlink_to(elsewhere, target_is_directory=True)
+    found = [path.relative_to(events).as_posix() for path in event_files(events)]
+    assert found == ["2018/01/c.md", "2018/z.md", "a.md", "b.md", "rally.es.md"]
