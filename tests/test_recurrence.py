@@ -191,3 +191,42 @@ def test_changes_without_repeat_is_a_mistake(project):
     text = "---\ntitle: T\nkind: meeting\nstart: 2018-01-04 19:00\nchanges:\n  2018-01-11: {status: cancelled}\n---\n"
     assert problems(project, text) == [
         "events/series.md:5: changes: goes with repeat: it lists the dates of a recurring event that differ"]
+
+
+def test_dates_found_from_a_start_moved_near_the_window_are_the_rules_own():
+    """dates() starts the rule about a year before the window; every kind of rule gives the same dates as from
+    its first start, in windows from its first week to fifteen years on."""
+    import random
+    from datetime import timedelta
+
+    from newsletter.models import Recurrence
+
+    chance = random.Random(11)
+    rules = []
+    for _ in range(300):
+        every = chance.choice(["day", "week", "month", "month"])
+        options = {"interval": chance.choice([1, 1, 2, 3, 4])}
+        if every == "week":
+            options["weekdays"] = tuple(sorted(chance.sample(range(7), chance.randint(1, 3))))
+        elif every == "month" and chance.random() < 0.5:
+            options["weekdays"], options["position"] = (chance.randrange(7),), chance.choice([1, 2, 3, 4, 5, -1])
+        elif every == "month":
+            options["month_day"] = chance.choice([1, 15, 28, 29, 30, 31])
+        if chance.random() < 0.3:
+            options["until"] = date(2018, 1, 1) + timedelta(days=chance.randrange(4000))
+        elif chance.random() < 0.2:
+            options["count"] = chance.randrange(1, 300)
+        rules.append(Recurrence(every, **options))
+    compared = 0
+    for repeat in rules:
+        start = datetime(2014, 1, 1, 19, 30) + timedelta(days=chance.randrange(1500))
+        whole = recurrence._rule(repeat, start)
+        for _ in range(6):
+            since = start.date() + timedelta(days=chance.randrange(-30, 15 * 366))
+            until = since + timedelta(days=chance.choice([0, 6, 13, 40, 400]))
+            event = type("Series", (), {"repeat": repeat, "start": start})
+            expected = [m.date() for m in whole.between(datetime.combine(since, datetime.min.time()),
+                                                        datetime.combine(until, datetime.max.time()), inc=True)]
+            assert recurrence.dates(event, since, until) == expected, (repeat, start, since, until)
+            compared += bool(expected)
+    assert compared > 500  # most windows hold dates

@@ -52,10 +52,39 @@ def _local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None)
 
 
+def _anchor(repeat: Recurrence, dtstart: datetime, since: date) -> datetime:
+    """A start on the rule's own beat, about a year or two before `since`, that gives the same dates from `since` on.
+
+    dateutil walks a rule from its start, so a weekly meeting of ten years
+    took 500 steps to reach this week's window. The start moves on by whole
+    blocks of the rule's period (a block is about a year; the weeks of a
+    digest, one after another, share a start). A rule with a count keeps its
+    start, as do monthly ones on the start's own day of the month.
+    """
+    if repeat.count is not None or since <= dtstart.date():
+        return dtstart
+    if repeat.every in ("day", "week"):
+        step = repeat.interval * (7 if repeat.every == "week" else 1)
+        block = step * -(-365 // step)  # whole periods, about a year
+        blocks = (since - dtstart.date()).days // block - 1
+        return dtstart + timedelta(days=blocks * block) if blocks > 0 else dtstart
+    if repeat.position is None and repeat.month_day is None:
+        return dtstart  # its day is the start's: days 29-31 cannot move to every month
+    block = repeat.interval * -(-12 // repeat.interval)
+    blocks = ((since.year - dtstart.year) * 12 + since.month - dtstart.month) // block - 1
+    if blocks <= 0:
+        return dtstart
+    month = dtstart.month - 1 + blocks * block
+    return dtstart.replace(year=dtstart.year + month // 12, month=month % 12 + 1, day=1)
+
+
 def dates(event: Event, since: date | None = None, until: date | None = None) -> list[date]:
     """The series' occurrence dates from `since` to `until` (both included), except dates left out."""
-    found = rule(event).between(datetime.combine(since or date.min, time.min),
-                                datetime.combine(until or date.max, time.max), inc=True)
+    assert event.repeat is not None
+    start = _local(event.start)
+    series = _rule(event.repeat, _anchor(event.repeat, start, since) if since is not None else start)
+    found = series.between(datetime.combine(since or date.min, time.min),
+                           datetime.combine(until or date.max, time.max), inc=True)
     skipped = set(event.repeat.exceptions)
     return [moment.date() for moment in found if moment.date() not in skipped]
 
