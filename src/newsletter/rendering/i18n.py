@@ -98,12 +98,14 @@ def locale():
 
 @lru_cache(maxsize=16)
 def translations(code: str):
-    """The compiled catalog for `code` (its region's, else its language's); English needs none."""
-    from babel.support import NullTranslations, Translations
-
+    """The compiled catalog for `code` (its region's, else its language's); English needs none, nor Babel."""
     base = code.replace("-", "_").split("_")[0]
     if base == "en":
+        from gettext import NullTranslations
+
         return NullTranslations()
+    from babel.support import Translations
+
     return Translations.load(str(CATALOGS), [code.replace("-", "_"), base], domain=DOMAIN)
 
 
