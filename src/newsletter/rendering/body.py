@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
-from contextlib import contextmanager
 from functools import lru_cache, wraps
 from urllib.parse import urlsplit
+
+from newsletter.rendering.kept import Kept
 
 SAFE_SCHEMES = ("http", "https", "mailto", "tel")
 WIDTH = 72
@@ -24,20 +25,8 @@ WIDTH = 72
 # built again then does not even import markdown-it.
 _KEEP = 2048
 _seen: dict[str, str] = {}  # this run's conversions, wherever they were asked for
-_kept: dict[str, str] | None = None  # the project's, from earlier runs too, while `remembering`
-_used: set[str] = set()
-
-
-@contextmanager
-def remembering(kept: dict[str, str] | None, used: set[str]):
-    """Take conversions from `kept` and put new ones there, noting in `used` each one asked for."""
-    global _kept, _used
-    before = _kept, _used
-    _kept, _used = kept, used
-    try:
-        yield
-    finally:
-        _kept, _used = before
+_kept = Kept()  # the project's, from earlier runs too
+remembering = _kept.remembering
 
 
 def _remembered(function):
@@ -48,16 +37,14 @@ def _remembered(function):
         key = hashlib.sha256(repr((name, args, sorted(options.items()))).encode(
             "utf-8", "surrogateescape")).hexdigest()[:32]
         found = _seen.get(key)
-        if found is None and _kept is not None:
+        if found is None:
             found = _kept.get(key)
         if found is None:
             found = function(*args, **options)
         if len(_seen) >= _KEEP:  # an archive of thousands: the run's memory stays bounded
             _seen.clear()
         _seen[key] = found
-        if _kept is not None:
-            _kept.setdefault(key, found)
-            _used.add(key)
+        _kept.put(key, found)
         return found
 
     return remembered

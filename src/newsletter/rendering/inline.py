@@ -24,8 +24,9 @@ import re
 import sys
 import types
 import warnings
-from contextlib import contextmanager
 from typing import Any, Callable
+
+from newsletter.rendering.kept import Kept
 
 
 class _Deferred(types.ModuleType):
@@ -73,43 +74,21 @@ if not isinstance(premailer.premailer.cssutils, _Deferred):  # imported before p
 _RULES: dict = {}
 _CLASS_ATTRIBUTE = re.compile(r'\sclass\s*=\s*(")?([^"]*)', re.IGNORECASE)
 _SELECTOR_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
-_kept: dict[str, Any] | None = None  # parsed in earlier runs too, while `remembering`
-_used: set[str] = set()
-
-
-@contextmanager
-def remembering(kept: dict[str, Any] | None, used: set[str]):
-    """Take rules and declarations from `kept` and put new ones there, noting in `used` each one asked for.
-
-    `kept` holds only JSON: a stylesheet's rules under "rules " and a hash of
-    what they were parsed from, and a declaration's pairs under "pairs 0 " or
-    "pairs 1 " (validated or not) and its text.
-    """
-    global _kept, _used
-    before = _kept, _used
-    _kept, _used = kept, used
-    try:
-        yield
-    finally:
-        _kept, _used = before
+# Parsed in earlier runs too, while `remembering`: a stylesheet's rules under "rules " and a hash of what they
+# were parsed from, and a declaration's pairs under "pairs 0 " or "pairs 1 " (validated or not) and its text.
+_kept = Kept()
+remembering = _kept.remembering
 
 
 def _recall(key: str, convert: Callable[[Any], Any]) -> Any:
-    """What `kept` holds under `key`, in premailer's own types; None if nothing is, or not in the shape expected."""
-    if _kept is None or key not in _kept:
+    """What earlier runs kept under `key`, in premailer's own types; None if nothing, or not in the shape expected."""
+    found = _kept.get(key)
+    if found is None:
         return None
     try:
-        found = convert(_kept[key])
+        return convert(found)
     except (TypeError, ValueError):
         return None
-    _used.add(key)
-    return found
-
-
-def _note(key: str, value: Any) -> None:
-    if _kept is not None:
-        _kept[key] = value
-        _used.add(key)
 
 
 _parse_declarations = premailer.merge_style.csstext_to_pairs
@@ -121,7 +100,7 @@ def _declarations(csstext, validate=True):
     pairs = _recall(key, lambda found: [(str(name), str(value)) for name, value in found])
     if pairs is None:
         pairs = _parse_declarations(csstext, validate=validate)
-        _note(key, pairs)
+        _kept.put(key, pairs)
     return pairs
 
 
@@ -166,7 +145,7 @@ class Inliner(Premailer):
                 _RULES.clear()
             _RULES[key] = found
         if all(isinstance(item, tuple) for item in found[1]):
-            _note(name, found)
+            _kept.put(name, found)
         rules, leftover = found
         return [rule for rule in rules if _may_match(rule[1], self._classes)], list(leftover)
 
