@@ -31,6 +31,7 @@ def search_path(settings: Settings) -> list[Path]:
     return [builtin]
 
 
+@lru_cache(maxsize=1024)  # the preview wraps the same paragraphs after every save
 def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
     """A Jinja filter: `text` filled to `width` columns, long words (URLs) left whole."""
     lines = textwrap.wrap(
