@@ -382,6 +382,7 @@ class CompiledCache:
         self.folder = folder
         self.key = key
         self._known_hints: dict | None = None
+        self._room = 0  # how many more compiled files fit before _prune must look (the first put always looks)
         # descriptions already turned into HTML and text, so that a week built again does not import markdown-it
         self._bodies = Results(folder / BODIES, key, ("markdown_it",), self.BODY_LIMIT)
         # email.css's rules and its declarations as premailer reads them, so that cssutils is not imported
@@ -450,6 +451,10 @@ class CompiledCache:
         return self._known_hints
 
     def _prune(self) -> None:
+        """Keep the LIMIT most recently used; the folder is looked through only when this run may have filled it."""
+        if self._room > 0:
+            self._room -= 1
+            return
         try:
             found = [(entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(self.folder)
                      if entry.name.endswith(".html")]
@@ -457,6 +462,7 @@ class CompiledCache:
             return
         for _, path in sorted(found)[:max(len(found) - self.LIMIT, 0)]:
             Path(path).unlink(missing_ok=True)
+        self._room = max(self.LIMIT - len(found), 0)  # new files this run can add before the next look
 
 
 @lru_cache(maxsize=8)
