@@ -14,6 +14,7 @@ from newsletter.models import Settings
 _PACKAGE = Path(__file__).resolve().parents[1]  # the newsletter package
 
 
+@lru_cache(maxsize=8)  # where newsletter is installed does not change while it runs
 def builtin_dir(kind: str = "email") -> Path:
     """The templates shipped with newsletter: inside the installed package, or the source tree's."""
     installed = _PACKAGE / "templates" / kind
@@ -23,12 +24,19 @@ def builtin_dir(kind: str = "email") -> Path:
 
 
 def search_path(settings: Settings) -> list[Path]:
-    """Where templates are looked for, first match wins."""
+    """Where templates are looked for, first match wins; a group's own folder counts from when it is there."""
     own = settings.root / "templates" / "email"
     builtin = builtin_dir()
-    if own.is_dir() and own.resolve() != builtin.resolve():
+    if own.is_dir() and not _same_folder(own, builtin):
         return [own, builtin]
     return [builtin]
+
+
+@lru_cache(maxsize=16)
+def _same_folder(one: Path, other: Path) -> bool:
+    """Asked before each template is rendered, the preview's many times a second: resolving costs a look at
+    every folder of both paths."""
+    return one.resolve() == other.resolve()
 
 
 @lru_cache(maxsize=1024)  # the preview wraps the same paragraphs after every save
