@@ -210,3 +210,15 @@ def test_text_agenda_says_what_the_html_agenda_says(project):
     for number, (entry, line) in enumerate(zip(entries, html), start=1):
         words = " ".join(entry.split())
         assert words == f"{number}. {line.replace('Cancelled:', 'CANCELLED:')}"
+
+
+def test_wrap_takes_any_value_a_template_gives_it():
+    """The filter keeps what it wrapped for the next save; a number or a list is wrapped as its text, not refused."""
+    from newsletter.rendering.templates import wrap
+
+    assert wrap(2018) == "2018"
+    lines = wrap(["a", "b"] * 8, 24).split("\n")
+    assert " ".join(lines) == str(["a", "b"] * 8) and max(map(len, lines)) <= 24
+    paragraph = "Bring signs. " * 12
+    assert wrap(paragraph, 40, indent="  ", first="- ") == wrap(paragraph, 40, indent="  ", first="- ")
+    assert wrap(paragraph, 40, indent="  ", first="- ").split("\n")[1].startswith("  Bring")

@@ -39,11 +39,15 @@ def _same_folder(one: Path, other: Path) -> bool:
     return one.resolve() == other.resolve()
 
 
-@lru_cache(maxsize=1024)  # the preview wraps the same paragraphs after every save
-def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
+def wrap(text: Any, width: int = 72, indent: str = "", first: str | None = None) -> str:
     """A Jinja filter: `text` filled to `width` columns, long words (URLs) left whole."""
+    return _wrapped(str(text), width, str(indent), None if first is None else str(first))
+
+
+@lru_cache(maxsize=1024)  # the preview wraps the same paragraphs after every save
+def _wrapped(text: str, width: int, indent: str, first: str | None) -> str:
     lines = textwrap.wrap(
-        " ".join(str(text).split()), width=width,
+        " ".join(text.split()), width=width,
         initial_indent=indent if first is None else first, subsequent_indent=indent,
         break_long_words=False, break_on_hyphens=False,
     )
