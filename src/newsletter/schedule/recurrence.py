@@ -21,10 +21,12 @@ ORDINAL_WORDS = {1: N_("first"), 2: N_("second"), 3: N_("third"), 4: N_("fourth"
 
 # Occurrences ----------------------------------------------------------------------
 
-def rule(event: Event):
-    """The dateutil rrule of a series, on naive local wall-clock times, except dates not removed."""
+def rule(event: Event, since: date | None = None):
+    """The dateutil rrule of a series, on naive local wall-clock times, except dates not removed;
+    given `since`, one that gives the same dates from then on, started nearer to it (see _anchor)."""
     assert event.repeat is not None
-    return _rule(event.repeat, _local(event.start))
+    start = _local(event.start)
+    return _rule(event.repeat, start if since is None else _anchor(event.repeat, start, since))
 
 
 @lru_cache(maxsize=4096)
@@ -80,11 +82,8 @@ def _anchor(repeat: Recurrence, dtstart: datetime, since: date) -> datetime:
 
 def dates(event: Event, since: date | None = None, until: date | None = None) -> list[date]:
     """The series' occurrence dates from `since` to `until` (both included), except dates left out."""
-    assert event.repeat is not None
-    start = _local(event.start)
-    series = _rule(event.repeat, _anchor(event.repeat, start, since) if since is not None else start)
-    found = series.between(datetime.combine(since or date.min, time.min),
-                           datetime.combine(until or date.max, time.max), inc=True)
+    found = rule(event, since).between(datetime.combine(since or date.min, time.min),
+                                       datetime.combine(until or date.max, time.max), inc=True)
     skipped = set(event.repeat.exceptions)
     return [moment.date() for moment in found if moment.date() not in skipped]
 
