@@ -349,7 +349,7 @@ def _remove_stale(out: Path, before: dict[str, tuple[str, int]] | None) -> None:
     """
     if not out.is_dir():
         return
-    if before is None or not before:
+    if not before:
         stale = out.rglob(".*.tmp")
     else:
         folders = {(out / relative).parent for relative, (key, _) in before.items() if not key}

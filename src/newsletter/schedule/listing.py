@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-
 from pathlib import Path
 
 from newsletter.outputs.build import Project, choose_week, load_project, today_in
