@@ -474,3 +474,13 @@ def test_announce_loads_the_event_and_the_year_ahead_only(sample, monkeypatch):
                                                             out=sample / "cold", cache=False).outputs["announcement.html"]
     result = run("announce", "summer-picnc", "--today", "2018-01-20")
     assert result.exit_code == 1 and "did you mean '2020-06-06-summer-picnic'?" in result.stderr
+
+
+def test_the_files_of_earlier_versions_of_the_cache_are_removed_by_its_first_save(sample):
+    folder = sample / FOLDER
+    (folder / NAME).mkdir(parents=True)
+    old = [folder / "events.pickle", folder / NAME / "07.pickle"]
+    for path in old:
+        path.write_bytes(b"an earlier layout")
+    run("list", "--week", "2018-W04")
+    assert not any(path.exists() for path in old) and (folder / NAME / "index.pickle").is_file()

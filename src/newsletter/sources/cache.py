@@ -253,8 +253,9 @@ class ParseCache:
         for name, (stamps, _, shard, _) in self.entries.items():
             if shard in members and name in self.values:
                 members[shard][name] = (stamps, self.values[name])
-        for path in [self.path.parent / "events.pickle", *self.path.glob("[0-9][0-9].pickle")]:
-            path.unlink(missing_ok=True)  # the files of earlier versions
+        if not (self.path / INDEX).exists():  # the first save of this layout: the files of earlier versions go
+            for path in [self.path.parent / "events.pickle", *self.path.glob("[0-9][0-9].pickle")]:
+                path.unlink(missing_ok=True)
         for shard, entries in sorted(members.items()):
             path = self.path / f"{shard}.pickle"
             if not entries:
