@@ -1,12 +1,9 @@
 """The project's own errors: each problem names its file, line and field."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with an input file, printable as `path:line: field: message`."""
 
     path: str

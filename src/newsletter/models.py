@@ -1,10 +1,8 @@
 """The plain data that flows through newsletter: settings, events, weeks, digests."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import NamedTuple
 
 from newsletter.rendering.i18n import N_
 from newsletter.sources.providers import NONE, Provider
@@ -12,18 +10,13 @@ from newsletter.sources.providers import NONE, Provider
 STATUSES = ("scheduled", "rescheduled", "postponed", "cancelled")
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """A kind of event: the digest section it goes in (`heading`) and what one is called (`label`)."""
 
     id: str
     heading: str
     color: str
-    label: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.label:
-            object.__setattr__(self, "label", default_label(self.id))
+    label: str
 
 
 def unknown_kind(kind: str, known: list[str]) -> str:
@@ -42,8 +35,7 @@ def default_label(kind_id: str) -> str:
     return " ".join(word.capitalize() for word in kind_id.split("-"))
 
 
-@dataclass(frozen=True)
-class Image:
+class Image(NamedTuple):
     """An image as the email links it: an https:// address, with its size in pixels when known."""
 
     src: str
@@ -61,8 +53,7 @@ class Image:
         return width, round(self.height * width / self.width)
 
 
-@dataclass(frozen=True)
-class Theme:
+class Theme(NamedTuple):
     accent: str = "#1d5fb4"
     background: str = "#ffffff"
     text: str = "#1f2328"
@@ -82,16 +73,14 @@ DEFAULT_KINDS = (  # N_ marks the words for the catalogs; they are translated wh
 LAYOUTS = ("auto", "full", "compact")
 
 
-@dataclass(frozen=True)
-class DigestOptions:
+class DigestOptions(NamedTuple):
     """The [digest] table: how much of each description the digest shows."""
 
     layout: str = "auto"  # "full", "compact", or "auto": full until the HTML passes max_html_kb
     max_html_kb: float = 80
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
+class SmtpSettings(NamedTuple):
     """Where `newsletter send` hands messages over; the password comes from the environment."""
 
     host: str
@@ -102,8 +91,7 @@ class SmtpSettings:
     ca_file: str | None = None  # a private certificate authority, relative to newsletter.toml
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything `newsletter.toml` says, with defaults filled in."""
 
     name: str
@@ -128,13 +116,13 @@ class Settings:
     unsubscribe: str | None = None
     address: str | None = None
     kinds: tuple[Kind, ...] = DEFAULT_KINDS
-    theme: Theme = field(default_factory=Theme)
-    digest: DigestOptions = field(default_factory=DigestOptions)
+    theme: Theme = Theme()
+    digest: DigestOptions = DigestOptions()
     provider: Provider = NONE
-    smtp: "SmtpSettings | None" = None
+    smtp: SmtpSettings | None = None
     root: Path = Path(".")
     path: str = "newsletter.toml"
-    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    lines: dict[str, int] = {}  # where each setting is in newsletter.toml, for messages; never changed
 
     @property
     def recipient(self) -> str:
@@ -181,8 +169,7 @@ def direction_of(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     name: str | None = None
     address: str | None = None
     url: str | None = None
@@ -193,20 +180,17 @@ class Location:
         return self.name is not None and self.name.strip().upper() == "TBD" and not self.address
 
 
-@dataclass(frozen=True)
-class Speaker:
+class Speaker(NamedTuple):
     name: str
     bio: str | None = None
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     label: str
     url: str
 
 
-@dataclass(frozen=True)
-class Recurrence:
+class Recurrence(NamedTuple):
     """An event file's `repeat`: the rule its occurrences follow, in the event's own zone."""
 
     every: str  # "day", "week" or "month"
@@ -219,8 +203,7 @@ class Recurrence:
     exceptions: tuple[date, ...] = ()  # occurrences that do not take place
 
 
-@dataclass(frozen=True)
-class Translation:
+class Translation(NamedTuple):
     """An event's words in another language, from the file beside it: events/<id>.<language>.md.
 
     Only words: the times, places and addresses stay the event file's own. A
@@ -240,8 +223,7 @@ class Translation:
     body: str = ""
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One event file, validated. Times are aware datetimes in the event's own zone."""
 
     id: str
@@ -338,8 +320,7 @@ def next_midnight(moment: datetime) -> datetime:
     return datetime.combine(day, time(0), tzinfo=moment.tzinfo)
 
 
-@dataclass(frozen=True)
-class Week:
+class Week(NamedTuple):
     """One digest week: seven days in the newsletter's zone, named by ISO week."""
 
     id: str
@@ -359,16 +340,14 @@ class Week:
         return datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=self.tz)
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     id: str
     heading: str
     color: str
     events: tuple[Event, ...]
 
 
-@dataclass(frozen=True)
-class Digest:
+class Digest(NamedTuple):
     """One week's events, grouped the way the email shows them."""
 
     week: Week
@@ -391,8 +370,7 @@ class Digest:
         return self.sections + (ongoing,)
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """Something to look at before sending, with what to do about it."""
 
     severity: str  # "error" or "warning"
@@ -403,8 +381,7 @@ class Finding:
         return f"{self.severity}: {self.message} (fix: {self.fix})"
 
 
-@dataclass(frozen=True)
-class RenderedEmail:
+class RenderedEmail(NamedTuple):
     subject: str
     preheader: str
     html: str

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
@@ -165,7 +165,7 @@ def _series_page(series, settings: Settings, today: date) -> bytes:
     """A recurring event: what it is, how often, its next dates and every changed date, each with an anchor."""
     since = datetime.combine(today, time(0), tzinfo=settings.timezone)
     coming = recurrence.occurrences(series, since, since + SERIES_PAGE_AHEAD)[:SERIES_PAGE_DATES]
-    plain = replace(series, changes=())
+    plain = series._replace(changes=())
     shown = next((o for o in coming if not o.changed), None) or recurrence.occurrence(plain, recurrence.first(series))
     view = event_view(shown, settings, shown.start.year, heading="h2")
     view.when = format_clock(shown)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 from datetime import date, datetime, timezone
@@ -45,7 +45,7 @@ class Project:
         from newsletter.sources.translations import localize
 
         base = site_root(settings)
-        edited = replace(settings, language=language,
+        edited = settings._replace(language=language,
                          archive_url=f"{base}{language}/" if base and language != settings.primary else base)
         return Project(edited, [localize(event, language, settings.primary) for event in self.events], self.compiled)
 
@@ -303,7 +303,7 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
     chosen = choose_week(settings, week, today)
     project = load_project(config, events_dir, cache, settings, windows=[digest_window(chosen, settings)])
     if preheader is not None:
-        project.settings = replace(project.settings, preheader=preheader)
+        project.settings = project.settings._replace(preheader=preheader)
     results = [render_week(project.edition(language), chosen, drafts=drafts)
                for language in project.settings.editions]
     target = out if out is not None else Path("dist") / chosen.id

@@ -7,7 +7,6 @@ date exclusive as both calendars expect.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parseaddr
 from functools import lru_cache
@@ -268,15 +267,15 @@ def _series_entries(series: Event, settings: Settings, stamp: datetime) -> list:
     from newsletter.schedule import recurrence
 
     # DTSTART is the rule's first date even when it is skipped: COUNT counts from it, and EXDATE removes it.
-    first = recurrence.occurrence(replace(series, changes=()), recurrence.rule(series)[0].date())
-    master = _entry(replace(first, series=None, occurrence=None, id=series.id), settings, stamp)
+    first = recurrence.occurrence(series._replace(changes=()), recurrence.rule(series)[0].date())
+    master = _entry(first._replace(series=None, occurrence=None, id=series.id), settings, stamp)
     master.add("rrule", recurrence_rule(series))
     for day in series.repeat.exceptions:
-        skipped = recurrence.occurrence(replace(series, changes=()), day)
+        skipped = recurrence.occurrence(series._replace(changes=()), day)
         master.add("exdate", skipped.start.date() if series.all_day else skipped.start)
     entries = [master]
     for day, changed in series.changes:
-        original = recurrence.occurrence(replace(series, changes=()), day)
+        original = recurrence.occurrence(series._replace(changes=()), day)
         entry = _entry(changed, settings, stamp, uid_of=series)
         entry.add("recurrence-id", original.start.date() if series.all_day else original.start)
         entries.append(entry)

@@ -9,7 +9,7 @@ as it takes to bring the HTML under `max_html_kb`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings
@@ -102,7 +102,7 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
                                grows, settings)
     else:
         result = attempt(0)
-    result.email = replace(result.email, text=digest_text(result.view, settings))
+    result.email = result.email._replace(text=digest_text(result.view, settings))
     size = f"digest.html is {result.html_bytes / 1000:.1f} KB, over max_html_kb ({options.max_html_kb:g} KB)"
     if options.layout == "compact" and not settings.archive_url and candidates:
         result.warnings.append(Finding(

@@ -5,13 +5,10 @@ such as Mailchimp's *|UNSUB|*. newsletter writes the tags exactly as the
 service documents them; the renderer keeps the CSS inliner from encoding them.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     name: str
     label: str
     unsubscribe: str | None = None  # the tag for the recipient's own unsubscribe link

@@ -9,7 +9,6 @@ lines (`changes.2018-01-11.start`).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Callable
 
@@ -159,11 +158,11 @@ def read_series(r: FieldReader, data: dict[str, Any], series: Event, read: ReadE
         change = {name: value for name, value in change.items() if name not in UNCHANGEABLE}
         event = read(_Prefixed(r, f"{field}."), _laid_over(data, change, series, day), series.body)
         if event is not None:
-            changed.append((day, replace(event, id=recurrence.occurrence_id(series.id, day), series=series.id,
+            changed.append((day, event._replace(id=recurrence.occurrence_id(series.id, day), series=series.id,
                                          occurrence=day, repeat=repeat)))
     if r.problems:
         return None
-    return replace(series, changes=tuple(sorted(changed, key=lambda pair: pair[0])))
+    return series._replace(changes=tuple(sorted(changed, key=lambda pair: pair[0])))
 
 
 class _Prefixed(FieldReader):
@@ -184,7 +183,7 @@ class _Prefixed(FieldReader):
 def _laid_over(data: dict[str, Any], change: dict[str, Any], series: Event, day: date) -> dict[str, Any]:
     """The file's fields with the change's laid over them, start and end moved to `day` unless the change moves them."""
     merged = {k: v for k, v in data.items() if k not in ("repeat", "changes")}
-    original = recurrence.occurrence(replace(series, changes=()), day)
+    original = recurrence.occurrence(series._replace(changes=()), day)
     start = change.get("start")
     if start is None:
         start = _written(original.start, series.all_day)

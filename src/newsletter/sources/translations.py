@@ -11,7 +11,6 @@ templates can mark them with their `lang`.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -163,8 +162,8 @@ def attach(event: Event, translations: list[Translation]) -> Event:
     if not translations:
         return event
     found = tuple(sorted(translations, key=lambda t: t.language))
-    changes = tuple((day, replace(changed, translations=found)) for day, changed in event.changes)
-    return replace(event, translations=found, changes=changes)
+    changes = tuple((day, changed._replace(translations=found)) for day, changed in event.changes)
+    return event._replace(translations=found, changes=changes)
 
 
 def localize(event: Event, language: str, primary: str) -> Event:
@@ -184,15 +183,14 @@ def localize(event: Event, language: str, primary: str) -> Event:
 
     location = event.location
     if location is not None and location.notes:
-        location = replace(location, notes=pick("location.notes", location.notes, translation.location_notes))
-    speakers = tuple(replace(speaker, bio=pick("speakers", speaker.bio, _nth(translation.bios, number)))
+        location = location._replace(notes=pick("location.notes", location.notes, translation.location_notes))
+    speakers = tuple(speaker._replace(bio=pick("speakers", speaker.bio, _nth(translation.bios, number)))
                      for number, speaker in enumerate(event.speakers))
-    links = tuple(replace(link, label=pick("links", link.label, _nth(translation.link_labels, number)))
+    links = tuple(link._replace(label=pick("links", link.label, _nth(translation.link_labels, number)))
                   for number, link in enumerate(event.links))
     changes = tuple((day, _localize_change(changed, event, translation, language, primary))
                     for day, changed in event.changes)
-    localized = replace(
-        event,
+    localized = event._replace(
         title=pick("title", event.title, translation.title),
         short_title=pick("short_title", event.short_title, translation.short_title),
         summary=pick("summary", event.summary, translation.summary),
@@ -201,7 +199,7 @@ def localize(event: Event, language: str, primary: str) -> Event:
         body=pick("body", event.body.strip(), translation.body.strip()) or event.body,
         location=location, speakers=speakers, links=links, changes=changes,
     )
-    return replace(localized, untranslated=frozenset(missing), text_language=primary if missing else None)
+    return localized._replace(untranslated=frozenset(missing), text_language=primary if missing else None)
 
 
 def _localize_change(changed: Event, series: Event, translation: Translation, language: str, primary: str) -> Event:
@@ -216,7 +214,7 @@ def _localize_change(changed: Event, series: Event, translation: Translation, la
     untranslated = set(localized.untranslated) | {"location.notes" if name == "location" else name for name in kept
                                                    if (getattr(changed, name) if name != "location" else
                                                        (changed.location or Location()).notes)}
-    return replace(localized, **kept, untranslated=frozenset(untranslated),
+    return localized._replace(**kept, untranslated=frozenset(untranslated),
                    text_language=primary if untranslated else None)
 
 
