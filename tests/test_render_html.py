@@ -385,7 +385,8 @@ def test_rules_worked_out_once_inline_exactly_as_premailer_does(sample, monkeypa
 
 def test_css_parsed_in_an_earlier_run_inlines_exactly_as_premailer_does(sample, monkeypatch):
     """What `remembering` keeps is plain JSON; read back in a later run, it gives premailer's own output without
-    parsing any CSS. A sheet with @media rules (premailer keeps those as cssutils objects) is parsed every time."""
+    parsing any CSS or selector. A sheet with @media rules (premailer keeps those as cssutils objects) is parsed
+    every time."""
     import json
 
     import premailer
@@ -400,6 +401,7 @@ def test_css_parsed_in_an_earlier_run_inlines_exactly_as_premailer_does(sample, 
     [(html, css)] = seen
     media = css + "\n@media (max-width: 480px) { .nl-title { font-size: 20px; } }"
     kept: dict = {}
+    cache.clear()  # premailer's own, for this process: the selectors, say
     with inline.remembering(kept, set()):
         first = inline.inline_css(html, css)
         inline.inline_css(html, media)
@@ -407,11 +409,15 @@ def test_css_parsed_in_an_earlier_run_inlines_exactly_as_premailer_does(sample, 
     later = json.loads(json.dumps(kept))
     assert sum(key.startswith("rules ") for key in later) == 1  # the sheet without @media
     assert sum(key.startswith("pairs ") for key in later) >= 10
+    assert sum(key.startswith("xpath ") for key in later) >= 10
 
     def parse(*args, **kwargs):
         raise AssertionError("CSS parsed again")
 
+    import lxml.cssselect
+
     inline._RULES.clear()
+    monkeypatch.setattr(lxml.cssselect, "CSSSelector", parse)
     cache.clear()  # premailer's own, for this process
     monkeypatch.setattr(inline, "_parse_declarations", parse)
     monkeypatch.setattr(premailer.Premailer, "_parse_style_rules", parse)

@@ -9,10 +9,11 @@ process, as a busy week's fit and the preview inline the same CSS again and
 again; a rule naming a class that no element of the email has is left
 out before premailer looks for the elements it matches (a search of the whole
 document for each rule, the biggest part of an inlining); and while
-`remembering`, the rules and the declarations premailer parsed in earlier
-runs are taken from the project's cache, so that cssutils, premailer's CSS
-parser and the slowest part of its import, is imported only for CSS it has
-not seen (cssutils, too, gets a stand-in until then).
+`remembering`, the rules and declarations premailer parsed, and the XPath
+cssselect made of each selector, in earlier runs are taken from the project's
+cache, so that cssutils (premailer's CSS parser and the slowest part of its
+import) and cssselect are imported only for CSS not seen before (both get a
+stand-in until then).
 """
 
 from __future__ import annotations
@@ -53,29 +54,9 @@ def _quiet(cssutils: types.ModuleType) -> None:
     cssutils.profile.removeProfile(all=True)
 
 
-if "premailer" not in sys.modules:
-    # premailer's own references; whoever imports requests or cssutils later gets the real module
-    stand_ins = {name: _Deferred(name, _quiet if name == "cssutils" else None)
-                 for name in ("requests", "cssutils") if name not in sys.modules}
-    sys.modules.update(stand_ins)
-    try:
-        import premailer  # noqa: F401
-    finally:
-        for name in stand_ins:
-            del sys.modules[name]
-
-import premailer.merge_style  # noqa: E402
-import premailer.premailer  # noqa: E402
-from premailer import Premailer  # noqa: E402
-
-if not isinstance(premailer.premailer.cssutils, _Deferred):  # imported before premailer was
-    _quiet(premailer.premailer.cssutils)
-
-_RULES: dict = {}
-_CLASS_ATTRIBUTE = re.compile(r'\sclass\s*=\s*(")?([^"]*)', re.IGNORECASE)
-_SELECTOR_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 # Parsed in earlier runs too, while `remembering`: a stylesheet's rules under "rules " and a hash of what they
-# were parsed from, and a declaration's pairs under "pairs 0 " or "pairs 1 " (validated or not) and its text.
+# were parsed from, a declaration's pairs under "pairs 0 " or "pairs 1 " (validated or not) and its text, and
+# a selector's XPath under "xpath " and the selector.
 _kept = Kept()
 remembering = _kept.remembering
 
@@ -90,6 +71,48 @@ def _recall(key: str, convert: Callable[[Any], Any]) -> Any:
     except (TypeError, ValueError):
         return None
 
+
+def _selector(css: str):
+    """lxml's CSSSelector, for premailer (which asks once per selector and process): the XPath cssselect makes
+    of `css`, kept between runs while `remembering`, so that cssselect is imported only for a selector not seen
+    before."""
+    from lxml import etree
+
+    path = _recall("xpath " + css, str)
+    if path is None or "__lxml_internal_css" in path:  # lxml's own XPath functions, registered on its import
+        from lxml.cssselect import CSSSelector
+
+        path = CSSSelector(css).path
+    _kept.put("xpath " + css, path)
+    return etree.XPath(path)
+
+
+if "premailer" not in sys.modules:
+    # premailer's own references; whoever imports requests, cssutils or lxml.cssselect later gets the real module
+    stand_ins = {name: _Deferred(name, _quiet if name == "cssutils" else None)
+                 for name in ("requests", "cssutils") if name not in sys.modules}
+    if "lxml.cssselect" not in sys.modules:
+        stand_ins["lxml.cssselect"] = types.ModuleType("lxml.cssselect")
+        stand_ins["lxml.cssselect"].CSSSelector = _selector
+    sys.modules.update(stand_ins)
+    try:
+        import premailer  # noqa: F401
+    finally:
+        for name in stand_ins:
+            del sys.modules[name]
+
+import premailer.merge_style  # noqa: E402
+import premailer.premailer  # noqa: E402
+from premailer import Premailer  # noqa: E402
+
+if not isinstance(premailer.premailer.cssutils, _Deferred):  # imported before premailer was
+    _quiet(premailer.premailer.cssutils)
+
+premailer.premailer.CSSSelector = _selector  # also when lxml.cssselect was imported before premailer was
+
+_RULES: dict = {}
+_CLASS_ATTRIBUTE = re.compile(r'\sclass\s*=\s*(")?([^"]*)', re.IGNORECASE)
+_SELECTOR_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 
 _parse_declarations = premailer.merge_style.csstext_to_pairs
 
