@@ -372,6 +372,39 @@ def test_an_edit_is_compiled_and_inlined_again_with_the_css_parsed_in_earlier_ru
     assert not parsers & edit_and_build("Naseem Vigil")
 
 
+
+def test_templates_and_subject_lines_are_compiled_once_for_every_later_run(sample, monkeypatch):
+    """Jinja's bytecode cache keeps the email's templates and its subject line compiled: a later run renders
+    them without Jinja's parser, and the same subject; an edited subject line is compiled again."""
+    import jinja2
+
+    from newsletter.rendering import templates
+
+    compiled = sample / "jinja"  # Jinja's own folder is shared with earlier test runs
+    compiled.mkdir()
+    monkeypatch.setattr(templates, "bytecode_cache", lambda kind: jinja2.FileSystemBytecodeCache(str(compiled)))
+    parsed: list[str] = []
+    parse = jinja2.Environment._parse
+    monkeypatch.setattr(jinja2.Environment, "_parse", lambda env, source, name, filename:
+                        parsed.append(name) or parse(env, source, name, filename))
+
+    def digest_json_of_a_new_run() -> str:
+        templates._environment.cache_clear()  # what a new process starts without
+        templates._subject_template.cache_clear()
+        parsed.clear()
+        assert run("build", "--week", "2018-W04", "--out", "out", "--no-cache").exit_code == 0
+        return (sample / "out" / "digest.json").read_text()
+
+    settings = sample / "newsletter.toml"
+    settings.write_text(settings.read_text().replace('subject = "{{ name }}:', 'subject = "{{ name }} & friends:'))
+    first = digest_json_of_a_new_run()
+    assert "& friends: " in first and {"digest.mjml", "subject: {{ name }} & friends: {{ week.label }}"} <= set(parsed)
+    assert digest_json_of_a_new_run() == first and parsed == []
+    settings.write_text(settings.read_text().replace("& friends", "and friends"))
+    assert '"subject": "ISO Boston Events and friends: ' in digest_json_of_a_new_run()
+    assert parsed == ['subject: {{ name }} and friends: {{ week.label }}']
+
+
 def test_changed_styles_or_words_are_compiled_again(sample):
     run("build", "--week", "2018-W04", "--out", "out")
     settings = sample / "newsletter.toml"

@@ -144,5 +144,11 @@ def render_subject(settings: Settings, template: str, key: str, context: dict[st
 
 @lru_cache(maxsize=32)
 def _subject_template(folders: tuple[Path, ...], template: str):
-    """A subject line's template, compiled once per process; plain text, not HTML: '&' stays '&'."""
-    return _environment(folders).overlay(autoescape=False).from_string(template)
+    """A subject line's template; plain text, not HTML: '&' stays '&'. Loaded by its text, so that Jinja's
+    bytecode cache keeps it with the email's templates (compiling one needs Jinja's lexer, parser and compiler,
+    which a template from the cache does not)."""
+    import jinja2
+
+    name = f"subject: {template}"
+    loader = jinja2.DictLoader({name: template})
+    return _environment(folders).overlay(autoescape=False, loader=loader).get_template(name)
