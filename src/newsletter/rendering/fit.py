@@ -10,7 +10,7 @@ as it takes to bring the HTML under `max_html_kb`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings
 from newsletter.rendering.present import DigestView
@@ -19,8 +19,7 @@ if TYPE_CHECKING:
     from newsletter.sources.cache import CompiledCache
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """What a fit learnt about its last step: with `count` entries shortened the HTML fitted, and showing
     `entry` (the count-th longest) in full again made it `grows` bytes bigger, over the limit.
 

@@ -30,8 +30,10 @@ def status_label(status: str) -> str:
 PREHEADER_LIMIT = 140
 
 
-@dataclass
+@dataclass(eq=False)
 class EventView:
+    """One event as the templates show it: its words worked out for the email, and its own fields read through."""
+
     event: Event
     when: str
     status_label: str | None
@@ -84,7 +86,7 @@ class EventView:
         return getattr(self.event, name)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, eq=False)
 class EmailView:
     """What every email of the group carries around its content: names, theme, footer and links."""
 
@@ -110,7 +112,7 @@ class EmailView:
         return dict(self.__dict__)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, eq=False)
 class DigestView(EmailView):
     week: dict[str, Any]
     agenda: list[EventView]  # the week at a glance: its own events by start, then ongoing ones
@@ -121,7 +123,7 @@ class DigestView(EmailView):
     intro_text: str = ""
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, eq=False)
 class AnnouncementView(EmailView):
     """One event alone: a call to action, a change notice or a reminder."""
 

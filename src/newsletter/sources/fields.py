@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -13,6 +12,8 @@ WEB = ("http", "https")
 
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """": did you mean 'location'?" for a near miss, else ""."""
+    import difflib  # only when something is misspelt
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f": did you mean '{close[0]}'?" if close else ""
 
