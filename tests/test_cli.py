@@ -206,6 +206,27 @@ def test_runs_as_a_module():
     assert done.returncode == 0 and "Usage: newsletter" in done.stdout
 
 
+def test_the_command_ends_at_once_with_everything_said_and_the_same_status(sample):
+    """The installed command skips the interpreter's tidying at exit: its output, files and exit status are those
+    of main(), also into a pipe, and into one its reader closed early."""
+
+    def command(*args: str, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "newsletter", *args], capture_output=True, text=True,
+                              timeout=120, cwd=sample, **kwargs)
+
+    for args in (["list", "--week", "2018-W04"], ["build", "--week", "2018-W04", "--out", "fast"],
+                 ["build", "--week", "nonsense"], ["check", "--week", "2018-W04", "--today", "2018-01-20"],
+                 ["--bogus"]):
+        done, expected = command(*args), CliRunner().invoke(main, args, prog_name="newsletter")
+        assert (done.returncode, done.stdout, done.stderr) == (expected.exit_code, expected.stdout, expected.stderr)
+    assert [done.returncode for done in (command("build", "--week", "2018-W04"), command("build", "--week", "x"),
+                                         command("--bogus"))] == [0, 1, 2]
+    assert (sample / "fast" / "digest.eml").read_bytes().endswith(b"--\r\n")
+    ended = subprocess.run(f"{sys.executable} -m newsletter list --week 2018-W04 | head -c 1", shell=True,
+                           capture_output=True, text=True, timeout=120, cwd=sample)
+    assert ended.returncode == 0 and ended.stdout == "2" and ended.stderr == ""
+
+
 def test_help_imports_no_rendering_library():
     probe = (
         "import sys\n"
