@@ -574,7 +574,7 @@ def test_list_marks_the_change_notices_to_send(sample):
     assert result.stdout.endswith(
         "Change notices to send\n"
         "  Thu Jan 11  [rescheduled] Left Organizing Tactics in the Age of Trump: The United Front\n"
-        f"              newsletter announce {STUDY}\n"
+        f"              newsletter send --event {STUDY}\n"
     )
     later = run("list", "--week", "2018-W02", "--today", "2018-01-12")
     assert "Change notices to send" not in later.stdout  # the study group is over

@@ -124,7 +124,7 @@ def test_list_shows_dates_and_the_change_notices_to_send(meeting):
     assert "  Thu Jan 18  7:00–9:00 pm       [cancelled] Branch meeting · Community Church" in lines
     at = lines.index("Change notices to send")
     assert lines[at + 1:at + 3] == ["  Thu Jan 18  [cancelled] Branch meeting",
-                                    "              newsletter announce branch-meeting/2018-01-18"]
+                                    "              newsletter send --event branch-meeting/2018-01-18"]
 
 
 def test_check_validates_the_whole_series(meeting):

@@ -218,8 +218,10 @@ def list_events(week, drafts, today, config, events_dir, no_cache):
         newsletter list --week 2018-01-24
     """
     from newsletter.schedule.listing import list_week
+    from newsletter.sending.sendlog import log_path, read_log, sent_whats
 
-    click.echo(list_week(config, _events_dir(config, events_dir), week, today, drafts, cache=not no_cache))
+    sent = frozenset(sent_whats(read_log(log_path(config.resolve().parent))))
+    click.echo(list_week(config, _events_dir(config, events_dir), week, today, drafts, cache=not no_cache, sent=sent))
 
 
 @main.command()
@@ -305,7 +307,7 @@ def preview(week, port, host, open_browser, no_drafts, today, config, events_dir
         newsletter preview --week 2018-W04 --open
     """
     from newsletter.serving.preview import first_url, start
-    from newsletter.serving.server import is_loopback
+    from newsletter.models import is_loopback
 
     server, site, stop = start(config, _events_dir(config, events_dir), host, port, today, drafts=not no_drafts,
                                cache=not no_cache)
@@ -363,9 +365,10 @@ def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, 
         newsletter send --event 2018-01-27-justice-for-siham-and-naseem-rally --reminder
         newsletter send --week 2026-W10 --language en --to "English list <en@example.org>"
     """
-    import os
+    from contextlib import nullcontext
 
-    from newsletter.sending.send import PASSWORD_VARIABLE, SendFailed, already_sent, deliver, describe, prepare
+    from newsletter.sending.send import label, prepare, unfilled_merge_tags
+    from newsletter.sending.sendlog import held
 
     if reminder and not event:
         raise click.UsageError("--reminder goes with --event")
@@ -374,20 +377,44 @@ def send(week, event, reminder, recipients, proof, dry_run, yes, again, drafts, 
                        language=language, cache=not no_cache)
     for warning in outgoing.warnings:
         click.echo(str(warning), err=True)
+    tags = unfilled_merge_tags(outgoing)
+    if tags and not (proof or dry_run):
+        html = outgoing.saved.with_suffix(".html") if outgoing.saved else "the HTML"
+        raise NewsletterError(f"Not sent: {tags}. Paste {html} into "
+                              f"{outgoing.settings.provider.label} and send it from there; or, to send from here, "
+                              "set provider = \"list\" and an https: or mailto: unsubscribe in newsletter.toml "
+                              "(a --proof to yourself is fine)")
+    if tags:
+        click.echo(f"warning: {tags}", err=True)
+    lock = nullcontext() if proof or dry_run else held(
+        outgoing.settings.root, f"{label(outgoing)} to {', '.join(outgoing.recipients)}")
+    with lock:
+        _send(outgoing, dry_run, yes, again)
+
+
+def _send(outgoing, dry_run: bool, yes: bool, again: bool) -> None:
+    """The checks against the send log, the question, and the send itself, all under the send log's lock."""
+    import os
+
+    from newsletter.sending.send import PASSWORD_VARIABLE, SendFailed, already_sent, deliver, describe
+
     repeat = already_sent(outgoing)
     if dry_run:
         click.echo("Dry run: nothing sent.")
         for line in describe(outgoing)[:-1]:
             click.echo(line)
         if repeat:
-            click.echo(f"warning: {repeat}", err=True)
+            click.echo(f"warning: {repeat.message}", err=True)
         return
-    if repeat and not again:
-        raise NewsletterError(f"Not sent: {repeat}")
-    if not proof and not yes:
+    ask = not (outgoing.proof or yes)
+    if repeat and not again and not (repeat.interrupted and ask):
+        raise NewsletterError(f"Not sent: {repeat.message}")
+    if ask:
         for line in describe(outgoing):
             click.echo(line)
-        if not click.confirm("Send this to everyone above?"):
+        if repeat:
+            click.echo(f"Note: {repeat.message}")
+        if not click.confirm("Send it again anyway?" if repeat else "Send this to everyone above?"):
             click.echo("Not sent.")
             return
     try:
@@ -414,14 +441,16 @@ def sent(config, events_dir):
     Example:
         newsletter sent
     """
-    from newsletter.sending.sendlog import log_path, read_log
+    from newsletter.sending.sendlog import INTERRUPTED, log_path, read_log, sends
 
-    entries = read_log(log_path(config.resolve().parent))
+    entries = sends(read_log(log_path(config.resolve().parent)))
     if not entries:
         click.echo("Nothing sent yet.")
     for entry in entries:
-        click.echo(f"{entry.time}  {entry.what}  {entry.result}: {entry.subject}")
-        click.echo(f"    to {', '.join(entry.recipients)}  {entry.message_id}")
+        what = f"{entry.what} ({entry.language})" if entry.language else entry.what
+        result = "cut off, may have gone out" if entry.result == INTERRUPTED else entry.result
+        click.echo(f"{entry.time}  {what}  {result}: {entry.subject}")
+        click.echo(f"    to {', '.join(entry.recipients) or 'no one'}  {entry.message_id}")
         for address, reason in entry.refused.items():
             click.echo(f"    not delivered to {address}: {reason}")
 

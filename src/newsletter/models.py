@@ -87,8 +87,25 @@ class SmtpSettings(NamedTuple):
     port: int
     security: str = "starttls"  # "starttls", "ssl" or "none"
     username: str | None = None
-    timeout: float = 30.0
+    timeout: float = 30.0  # the whole conversation with the server, not each answer
     ca_file: str | None = None  # a private certificate authority, relative to newsletter.toml
+
+    @property
+    def password_in_clear(self) -> bool:
+        """A login would send the password unencrypted over a network (loopback is this computer alone)."""
+        return bool(self.username) and self.security == "none" and not is_loopback(self.host)
+
+
+def is_loopback(host: str) -> bool:
+    """`host` names this computer: localhost, 127.0.0.0/8 or ::1."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(NamedTuple):
@@ -302,6 +319,15 @@ class Event(NamedTuple):
     def changed(self) -> bool:
         """Moved, postponed or cancelled: people who heard of it need a change notice."""
         return self.status != "scheduled"
+
+    @property
+    def change(self) -> str:
+        """The change a notice announces, as the send log knows it: "change notice <id> (cancelled 2018-01-11 18:00)".
+
+        A second change of the same event (moved, then called off) is another
+        notice; the same change sent again is not.
+        """
+        return f"change notice {self.id} ({self.status} {self.start:%Y-%m-%d %H:%M})"
 
     @property
     def sequence(self) -> int:

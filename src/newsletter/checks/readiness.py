@@ -42,6 +42,12 @@ def _settings_left(settings: Settings, events: list[Event]) -> list[Finding]:
         found.append(Finding("warning", f"the from address {settings.sender} is an example address, which no one "
                              "can reply to and spam filters distrust",
                              f"set from in {settings.path} to the group's own address"))
+    smtp = settings.smtp
+    if smtp is not None and smtp.password_in_clear:
+        found.append(Finding("warning", f"smtp.security = \"none\" sends the password for {smtp.username} "
+                             f"unencrypted to {smtp.host}, and `send` refuses to",
+                             f"set security = \"starttls\" (port 587) or \"ssl\" (port 465) under [smtp] in "
+                             f"{settings.path}"))
     return found
 
 

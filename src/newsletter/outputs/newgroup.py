@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsletter.errors import NewsletterError
 from newsletter.sources.providers import NAMES
 
-GITIGNORE = "# What newsletter writes: rebuild it any time.\ndist/\nsite/\n.newsletter-cache/\n"
+GITIGNORE = ("# What newsletter writes: rebuild it any time.\ndist/\nsite/\n.newsletter-cache/\n"
+             "# Held while a send is under way (sent.log itself is worth committing).\nsent.log.lock\n")
 
 SETTINGS = """\
 # {name}: the settings of your newsletter. Lines starting with # are notes,

@@ -58,17 +58,21 @@ def change_notices(events: list[Event], settings: Settings, today: date) -> list
 
 
 def list_week(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
-              drafts: bool = False, cache: bool = True) -> str:
-    """`newsletter list`: reads only the events the week and the change notices from `today` can show."""
+              drafts: bool = False, cache: bool = True, sent: frozenset[str] = frozenset()) -> str:
+    """`newsletter list`: reads only the events the week and the change notices from `today` can show.
+
+    `sent` names what the send log says went out: a change notice in it is not listed as still to send.
+    """
     settings = load_settings(config)
     chosen = choose_week(settings, week, today)
     today = today or today_in(settings)
     windows = [digest_window(chosen, settings), notices_window(settings, today)]
     project = load_project(config, events_dir, cache, settings, windows=windows)
-    return week_listing(project, chosen, drafts=drafts, today=today)
+    return week_listing(project, chosen, drafts=drafts, today=today, sent=sent)
 
 
-def week_listing(project: Project, week: Week, drafts: bool = False, today: date | None = None) -> str:
+def week_listing(project: Project, week: Week, drafts: bool = False, today: date | None = None,
+                 sent: frozenset[str] = frozenset()) -> str:
     digest = digest_for_week(project.events, week, project.settings, drafts=drafts)
     lines = [f"{week.id} · {week_label(week)}"]
     if not digest.events:
@@ -81,11 +85,11 @@ def week_listing(project: Project, week: Week, drafts: bool = False, today: date
         lines.append("")
         lines.append("Coming up")
         lines.extend(f"  {format_short_day(e.start.date())}  {e.title}{_rule(e)}" for e in digest.coming_up)
-    notices = change_notices(project.events, project.settings, today) if today else []
+    notices = [e for e in change_notices(project.events, project.settings, today) if e.change not in sent] if today else []
     if notices:
         lines.append("")
         lines.append("Change notices to send")
         for event in notices:
             lines.append(f"  {format_short_day(event.start.date())}  [{event.status}] {event.title}")
-            lines.append(f"              newsletter announce {event.id}")
+            lines.append(f"              newsletter send --event {event.id}")
     return "\n".join(lines)

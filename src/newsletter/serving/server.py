@@ -7,7 +7,6 @@ open browser tab hears about it through Server-Sent Events and reloads.
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -15,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
+
+from newsletter.models import is_loopback
 
 RELOAD_PATH = "/_reload"
 KEEPALIVE_SECONDS = 10
@@ -49,15 +50,6 @@ class Version:
         with self.condition:
             self.condition.wait_for(lambda: self.number != seen or self.closed, timeout=timeout)
             return self.number
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class LiveServer(ThreadingHTTPServer):
