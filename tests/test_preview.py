@@ -466,3 +466,62 @@ def test_edits_read_one_file_yet_leave_the_same_events_weeks_and_index_as_a_full
         assert (index.singles, index.starts, index.long, index.series) == (
             again.singles, again.starts, again.long, again.series), number
     assert full_reads == []  # each save read its own file only, the broken one and its fix too
+
+
+# Editors that save by writing a new file and renaming it ----------------------------
+
+def _jetbrains(path, text):
+    tmp, old = path.with_name(path.name + "___jb_tmp___"), path.with_name(path.name + "___jb_old___")
+    tmp.write_text(text)
+    path.rename(old)
+    tmp.rename(path)
+    old.unlink()
+
+
+def _gedit(path, text):
+    tmp = path.with_name(".goutputstream-Q2X7K1")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _vim(path, text):
+    probe = path.with_name("4913")  # vim checks it may create files here
+    probe.write_text("")
+    probe.unlink()
+    backup = path.with_name(path.name + "~")
+    path.rename(backup)
+    path.write_text(text)
+    backup.unlink()
+
+
+def _sed(path, text):
+    subprocess.run(["sed", "-i", "s/Solidarity with Syria: A Panel/Solidarity with Syria: A Teach-in/", path.name],
+                   cwd=path.parent, check=True, timeout=30)
+
+
+def _atomic(path, text):
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+@pytest.mark.parametrize("save", [_jetbrains, _gedit, _vim, _sed, _atomic],
+                         ids=["jetbrains", "gedit", "vim", "sed -i", "write and rename"])
+def test_a_save_by_rename_is_never_missed(preview, sample, save):
+    path = sample / "events" / "2018-01-24-socialists-in-solidarity-with-syria.md"
+    assert "A Panel &amp; Discussion" in preview.get("/week/2018-W04/")[1]  # read once, and in the cache
+    for attempt, title in enumerate(["A Teach-in", "A Panel", "A Teach-in"]):
+        # Each save is the same editor saving again: the second and third start from the preview's current state.
+        text = path.read_text()
+        old = "A Teach-in" if "A Teach-in" in text else "A Panel"
+        if save is _sed and title == "A Panel":
+            path.write_text(text.replace(old, title))
+        else:
+            save(path, text.replace(old, title))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            digest = preview.get("/week/2018-W04/digest.txt")[1]
+            if f"Syria: {title}" in digest:
+                break
+            time.sleep(0.1)
+        assert f"Syria: {title}" in digest, f"save {attempt + 1}: the preview still shows the old title"

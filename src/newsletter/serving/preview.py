@@ -273,14 +273,17 @@ class PreviewSite:
                 if cached is not None:
                     cached.save()
                 self._parse_cache = ParseCache.beside(self.config, self.events_dir)
-            if first or self._files is None:
+            # After a change the watcher could not pin on event files (a save by rename leaves a temporary
+            # file's name among them), which files changed is unknown: every one is checked against the cache.
+            unknown = first or self._files is None
+            if unknown:
                 from newsletter.sources.events import event_files
 
                 self._files, self._changed = set(event_files(self.events_dir)), set()
             try:
                 self._project = load_project(self.config, self.events_dir, self._parse_cache,
                                              files=sorted(self._files, key=lambda p: p.parts),  # as event_files
-                                             changed=None if first else self._changed)
+                                             changed=None if unknown else self._changed)
                 self._changed, self._last = set(), (self._project, None)
             finally:
                 if first:
