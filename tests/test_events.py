@@ -285,9 +285,20 @@ def test_a_folder_named_like_an_event_file_is_a_folder(project, settings):
      "'- ' under its field name, indented by the same spaces"),
     ('title: "Rally" for Siham\nkind: rally\n',
      "events/x.md:2: title: there is text after the closing quote: put the whole title inside the quotes"),
+    ('title: "Rally for Siham" #Justice4Siham\nkind: rally\n',
+     "events/x.md:2: title: '#Justice4Siham' after the closing quote is read as a comment and lost: move it inside "
+     "the quotes, as title: \"Rally for Siham #Justice4Siham\""),
+    ("title: 'Rally for Siham' #Justice4Siham\nkind: rally\n",
+     "events/x.md:2: title: '#Justice4Siham' after the closing quote is read as a comment and lost: move it inside "
+     "the quotes, as title: 'Rally for Siham #Justice4Siham'"),
 ])
 def test_yaml_mistakes_are_explained_with_the_fix(settings, front, expected):
     assert messages(settings, f"---\n{front}start: 2018-01-27 12:00\n---\n") == [expected]
+
+
+def test_a_comment_after_a_quoted_value_stays_a_comment(settings):
+    event = messages(settings, '---\ntitle: "Rally for Siham" # a note to ourselves\nkind: rally\nstart: 2018-01-27 12:00\n---\n')
+    assert event.title == "Rally for Siham"
 
 
 def test_a_comment_after_a_value_is_still_a_comment(settings):

@@ -165,6 +165,8 @@ def _to_python(node: yaml.Node, path: str, positions: dict[str, int], first_line
         plain = not node.style  # None from PyYAML, "" from libyaml
         if plain:
             _lost_to_yaml(node, path, first_line, lines)
+        elif node.style in ("'", '"'):
+            _lost_after_quotes(node, path, first_line, lines)
         if plain and node.value in _NULLS:
             return None
         return node.value
@@ -187,6 +189,19 @@ def _to_python(node: yaml.Node, path: str, positions: dict[str, int], first_line
         positions[key_path] = line
         result[key] = _to_python(value_node, key_path, positions, first_line, lines, seen, depth + 1)
     return result
+
+
+def _lost_after_quotes(node: yaml.ScalarNode, path: str, first_line: int, lines: list[str]) -> None:
+    """Refuse a hashtag after a quoted value's closing quote, which YAML drops as a comment."""
+    name = path.rsplit(".", 1)[-1] or "the value"
+    end = node.end_mark
+    rest = lines[end.line][end.column:] if end.line < len(lines) else ""
+    if re.match(r"\s+#[^\s#]", rest):
+        tag = rest.strip()
+        quote = node.style
+        raise FrontMatterError(
+            f"{name}: '{tag}' after the closing quote is read as a comment and lost: move it inside the quotes, "
+            f"as {name}: {quote}{node.value} {tag}{quote}", first_line + end.line)
 
 
 def _lost_to_yaml(node: yaml.ScalarNode, path: str, first_line: int, lines: list[str]) -> None:
