@@ -297,8 +297,9 @@ def test_yaml_mistakes_are_explained_with_the_fix(settings, front, expected):
 
 
 def test_a_comment_after_a_quoted_value_stays_a_comment(settings):
-    event = messages(settings, '---\ntitle: "Rally for Siham" # a note to ourselves\nkind: rally\nstart: 2018-01-27 12:00\n---\n')
-    assert event.title == "Rally for Siham"
+    event, problems = parse(settings, '---\ntitle: "Rally for Siham" # a note to ourselves\nkind: rally\n'
+                                      'start: 2018-01-27 12:00\n---\n')
+    assert problems == [] and event.title == "Rally for Siham"
 
 
 def test_a_comment_after_a_value_is_still_a_comment(settings):
