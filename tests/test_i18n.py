@@ -197,3 +197,18 @@ def test_the_archive_speaks_the_group_s_language(sample):
     week = BeautifulSoup(files["2018-W04/index.html"](), "html.parser")
     assert "Cuándo: sábado, 27 de enero · 12:00–14:00" in words(week)
     assert "Manifestaciones y acciones" in [h.get_text(strip=True) for h in week.find_all("h2")]
+
+
+@pytest.mark.parametrize("language, hosts", [
+    ("en", "ISO Boston, Justice4Siham Coalition"),
+    ("es", "ISO Boston y Justice4Siham Coalition"),
+    ("ar", "ISO Boston وJustice4Siham Coalition"),
+    ("zh", "ISO Boston和Justice4Siham Coalition"),
+])
+def test_a_list_of_hosts_is_joined_the_languages_way(sample, language, hosts):
+    # The rally's hosts are ISO Boston and the Justice4Siham Coalition; CLDR joins two names with its "and".
+    result = spanish(sample, language) if language != "en" else build(sample / "newsletter.toml", sample / "events", **W04)
+    soup = BeautifulSoup(result.outputs["digest.html"], "html.parser")
+    assert any(hosts in words(tag) for tag in soup.find_all("p")), hosts
+    text = " ".join(result.outputs["digest.txt"].decode().split())
+    assert hosts in text

@@ -33,7 +33,7 @@ from newsletter.schedule.dates import format_clock, week_label
 from newsletter.schedule.digest import digest_for_week, weeks_with_events
 from newsletter.errors import NewsletterError
 from newsletter.models import Digest, Settings
-from newsletter.rendering.i18n import _, ngettext
+from newsletter.rendering.i18n import _, join_names, ngettext
 from newsletter.rendering.present import digest_view, event_view
 from newsletter.rendering.templates import builtin_dir, bytecode_cache
 
@@ -186,7 +186,7 @@ def _date_entry(occurrence, plain, settings: Settings) -> dict:
     if occurrence.location != usual.location and view.location:
         different.append(f"{_('Where:')} {view.location['name'] or view.location['address']}")
     if occurrence.speakers != usual.speakers and view.speakers:
-        different.append(_("With %(names)s") % {"names": ", ".join(s["name"] for s in view.speakers)})
+        different.append(_("With %(names)s") % {"names": join_names(s["name"] for s in view.speakers)})
     if occurrence.title != usual.title:
         different.append(occurrence.title)
     return {"id": occurrence.occurrence.isoformat(), "when": view.when, "status": view.status_label,

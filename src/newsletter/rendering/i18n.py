@@ -109,6 +109,20 @@ def translations(code: str):
     return Translations.load(str(CATALOGS), [code.replace("-", "_"), base], domain=DOMAIN)
 
 
+def join_names(names) -> str:
+    """`names` as one phrase, joined the way the language being written joins a list (Babel's CLDR patterns).
+
+    English keeps the house style of a plain comma list, and so needs no Babel:
+    "ISO Boston, CERSC"; Spanish gives "ISO Boston y CERSC", Arabic "ISO Boston وCERSC".
+    """
+    names = list(names)
+    if is_english() or len(names) < 2:
+        return ", ".join(names)
+    from babel.lists import format_list
+
+    return format_list(names, style="standard", locale=locale())
+
+
 def _(message: str) -> str:
     """`message` in the language being written."""
     return translations(language()).gettext(message)

@@ -13,7 +13,7 @@ from newsletter.rendering.colors import DARK_BACKGROUND, DARK_TEXT, NON_TEXT, le
 from newsletter.schedule.dates import (format_day, format_glance, format_moment, format_numeric_day, format_through,
                               format_through_short, format_weekday, format_when, relative_day, week_label)
 from newsletter.models import Digest, Event, Settings
-from newsletter.rendering.i18n import N_, _
+from newsletter.rendering.i18n import N_, _, join_names
 from newsletter.schedule.recurrence import in_words, short
 from markupsafe import Markup
 
@@ -251,7 +251,7 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
         change_note=note,
         status_note=event.status_note,
         ongoing=ongoing,
-        hosts=", ".join(event.hosts) or None,
+        hosts=join_names(event.hosts) or None,
         speakers=[{"name": s.name, "bio": s.bio} for s in event.speakers],
         body_html=body.to_html(event.body, heading=heading) if event.body.strip() else "",
         location=location,
