@@ -123,6 +123,8 @@ def test_a_translation_that_sets_a_fact_is_an_error_naming_the_file_line_and_fie
     ("2026-03-07-reunion.fr.md", "events/2026-03-07-reunion.fr.md: a translation into 'fr', but newsletter.toml has "
      "languages = [\"es\", \"en\"]: add 'fr' to languages = [...], or rename the file"),
     ("2026-03-07-reunion.es.md", "events/2026-03-07-reunion.es.md: the event files are in 'es' already"),
+    ("2026-03-07-reunion.eng.md", "events/2026-03-07-reunion.eng.md: a translation into 'eng', but newsletter.toml "
+     "has languages = [\"es\", \"en\"]: add 'eng' to languages = [...], or rename it 2026-03-07-reunion.en.md"),
 ])
 def test_a_translation_file_without_its_event_or_language_is_an_error(project, name, message):
     project.settings('name = "Tenants Weekly"\ntimezone = "America/New_York"\nlanguages = ["es", "en"]\n')
@@ -407,3 +409,14 @@ def test_an_arabic_block_in_an_english_digest_reads_right_to_left_on_a_phone(bro
         assert frame["x"] + frame["width"] - (box["x"] + box["width"]) < 20  # the title starts at the right
     finally:
         page.close()
+
+
+def test_a_near_miss_of_a_language_is_named_not_read_as_an_event(project):
+    project.settings('name = "Tenants Weekly"\ntimezone = "America/New_York"\nlanguages = ["en", "es"]\n')
+    project.event("2026-03-07-reunion.md", EVENT)
+    project.event("2026-03-07-reunion.sp.md", "---\ntitle: Reunión de inquilinos\n---\n")
+    with pytest.raises(InvalidInput) as caught:
+        project.load()
+    assert [str(p) for p in caught.value.problems] == [
+        "events/2026-03-07-reunion.sp.md: 'sp' is not one of the group's languages, so this is not read as a "
+        "translation of 2026-03-07-reunion.md: did you mean 2026-03-07-reunion.es.md?"]

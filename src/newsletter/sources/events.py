@@ -224,6 +224,9 @@ def reread_events(folder: Path, settings: Settings, events: list[Event], changed
 def _read_event_file(path: Path | str, name: str, settings: Settings, cache: "ParseCache | None",
                      problems: list[Problem]) -> Event | None:
     """Read and check the event file at `path` (`name` under the events folder); keep a good one in `cache`."""
+    if (misnamed := _misnamed_translation(Path(path), settings)) is not None:
+        problems.append(misnamed)
+        return None
     raw = _read(path, problems)
     if raw is None:
         return None
@@ -232,6 +235,26 @@ def _read_event_file(path: Path | str, name: str, settings: Settings, cache: "Pa
     if event is not None and cache is not None:
         cache.put(name, [path, *_images(event, settings.root)], event, raw)
     return event
+
+
+def _misnamed_translation(path: Path, settings: Settings) -> Problem | None:
+    """A file named like a translation of the event beside it ("rally.sp.md"), in no language there is."""
+    stem, dot, code = path.name.removesuffix(".md").rpartition(".")
+    if not dot or not 2 <= len(code) <= 3 or not code.isalpha() or not path.with_name(stem + ".md").is_file():
+        return None
+    import difflib
+
+    others = [c for c in settings.languages[1:]]
+    close = difflib.get_close_matches(code, others, n=1, cutoff=0.3) or (others if len(others) == 1 else [])
+    if close:
+        fix = f"did you mean {stem}.{close[0]}.md?"
+    elif others:
+        fix = f"name it {stem}.<language>.md with one of {', '.join(others)}"
+    else:
+        fix = "list the group's languages first, as languages = [\"en\", \"es\"] in newsletter.toml"
+    return Problem(display_path(path), None, None,
+                   f"'{code}' is not one of the group's languages, so this is not read as a translation of "
+                   f"{stem}.md: {fix}")
 
 
 def _images(event: Event, root: Path) -> list[Path]:

@@ -58,8 +58,12 @@ def read_translation(raw: bytes, path: str, code: str, event: Event | None, even
     if not any(code.lower() == other.lower() for other in others):
         listed = ("languages = [" + ", ".join(f'"{c}"' for c in settings.languages) + "]" if settings.languages
                   else "no languages")
+        import difflib
+
+        close = difflib.get_close_matches(code.lower(), others, n=1, cutoff=0.5)
+        rename = f"rename it {Path(event_path).stem}.{close[0]}.md" if close else "rename the file"
         return None, [Problem(path, None, None, f"a translation into '{code}', but newsletter.toml has {listed}: "
-                              f"add '{code}' to languages = [...], or rename the file")]
+                              f"add '{code}' to languages = [...], or {rename}")]
     if event is None and not Path(event_path).exists():
         return None, [Problem(path, None, None, f"there is no {shown} for it to translate: a translation sits "
                               "beside its event file, with the same name and the language before .md")]
