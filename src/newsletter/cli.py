@@ -484,7 +484,7 @@ def archive(out, jobs, today, config, events_dir, no_cache):
     from newsletter.outputs.manifest import manifest_path
 
     project = load_project(config, _events_dir(config, events_dir), cache=not no_cache)
-    plan = site_plan(project, today or today_in(project.settings))
+    plan = site_plan(project, today or today_in(project.settings), out)
     report = write_site(plan, out, _progress("Building the archive"), manifest=manifest_path(config, out),
                         reuse=not no_cache, workers=jobs or os.cpu_count() or 1)
     removed = f", removed {len(report.removed)}" if report.removed else ""

@@ -29,7 +29,7 @@ from xml.etree import ElementTree
 from newsletter.outputs import calendars
 from newsletter.schedule import recurrence
 from newsletter.outputs.build import Project
-from newsletter.schedule.dates import format_clock, week_label
+from newsletter.schedule.dates import format_clock, week_containing, week_label
 from newsletter.schedule.digest import digest_for_week, weeks_with_events
 from newsletter.errors import NewsletterError
 from newsletter.models import Digest, Settings
@@ -59,12 +59,13 @@ def site_files(project: Project, today: date) -> Iterable[tuple[str, Callable[[]
         yield name, render
 
 
-def site_plan(project: Project, today: date) -> Iterable[tuple[str, tuple, Callable[[], bytes]]]:
+def site_plan(project: Project, today: date, out: Path | None = None) -> Iterable[tuple[str, tuple, Callable[[], bytes]]]:
     """(relative path, what it is made from, renderer) for every file of the site.
 
     A group with an edition per language gets the whole site once per
     language: the primary at the top, each other under its code. What a file
     is made from is hashed into its key in the manifest (outputs/manifest.py).
+    `out`: where the site was written before, whose feed keeps the time each unchanged entry was updated.
     """
     from newsletter.outputs.manifest import files_fingerprint, fingerprint
 
@@ -74,7 +75,8 @@ def site_plan(project: Project, today: date) -> Iterable[tuple[str, tuple, Calla
         edition = project.edition(language)
         common = fingerprint(code, edition.settings)
         prefix = "" if language == primary else f"{language}/"
-        for name, inputs, render in _files(edition, today, images=not prefix):
+        earlier = _earlier_entries(out / prefix / "feed.xml") if out is not None else {}
+        for name, inputs, render in _files(edition, today, images=not prefix, earlier=earlier):
             yield (prefix + name, (common, *inputs),
                    (lambda render=render, settings=edition.settings: _spoken(settings, render)))
 
@@ -94,7 +96,8 @@ def _spoken(settings: Settings, render: Callable[[], bytes]) -> bytes:
         return render()
 
 
-def _files(project: Project, today: date, images: bool = True) -> Iterable[tuple[str, tuple, Callable[[], bytes]]]:
+def _files(project: Project, today: date, images: bool = True,
+           earlier: dict[str, tuple[str, ...]] | None = None) -> Iterable[tuple[str, tuple, Callable[[], bytes]]]:
     """(relative path, inputs, renderer) for every file of the site; rendering is deferred to the caller."""
     from newsletter.schedule.digest import WeekIndex
 
@@ -103,8 +106,11 @@ def _files(project: Project, today: date, images: bool = True) -> Iterable[tuple
         raise NewsletterError(f"{settings.path}: archive_url: set the address the archive will be published at, "
                               "such as archive_url = \"https://example.org/news/\"")
     stamp = datetime.combine(today, time(0), tzinfo=timezone.utc)
-    ahead = today + timedelta(weeks=settings.coming_up_weeks)  # how far an open-ended series is followed
-    weeks = sorted(weeks_with_events(project.events, settings, until=ahead), key=lambda w: w.id, reverse=True)
+    # The archive opens with the present: digests up to next week's. What is further ahead is on the event and
+    # series pages and in the calendar, not in weeks of digests nobody has sent yet.
+    last = week_containing(today + timedelta(weeks=1), settings.week_start, settings.timezone)
+    weeks = sorted((w for w in weeks_with_events(project.events, settings, until=last.last_day)
+                    if w.first_day <= last.first_day), key=lambda w: w.id, reverse=True)
     index = WeekIndex(project.events)
     digests = [digest_for_week(index.near(week, settings), week, settings) for week in weeks]
     digests = [d for d in digests if d.events]
@@ -128,7 +134,8 @@ def _files(project: Project, today: date, images: bool = True) -> Iterable[tuple
     since = datetime.combine(today - timedelta(weeks=RECENT_WEEKS), time(0), tzinfo=settings.timezone)
     current = sorted((e for e in shown if _ends_after(e, since)), key=lambda e: (e.start, e.id))
     yield "calendar.ics", ("calendar", current, today.year), lambda: calendars.to_ics(current, settings, stamp)
-    yield "feed.xml", ("feed", listed, stamp), lambda: atom_feed(digests, settings, stamp)
+    entries = feed_entries(digests, settings, stamp, earlier)
+    yield "feed.xml", ("feed", entries), lambda: atom_feed(entries, settings, stamp)
     if images:  # one copy, at the primary's address, which every edition's pages link to
         yield from _image_files([settings.theme.logo, *(e.image for e in shown)], settings)
 
@@ -241,8 +248,55 @@ def _environment():
     return _ENV
 
 
-def atom_feed(digests: list[Digest], settings: Settings, stamp: datetime) -> bytes:
-    """An Atom (RFC 4287) feed: one entry per digest, newest first."""
+def _earlier_entries(path: Path) -> dict[str, tuple[str, ...]]:
+    """The entries of a feed written before, by id: (title, summary, published, updated); {} when none can be read."""
+    try:
+        root = ElementTree.fromstring(path.read_bytes())
+    except (OSError, ElementTree.ParseError):
+        return {}
+    found = {}
+    for entry in root.iter(f"{{{ATOM}}}entry"):
+        fields = [entry.findtext(f"{{{ATOM}}}{name}") for name in ("id", "title", "summary", "published", "updated")]
+        if all(fields):
+            found[fields[0]] = tuple(fields[1:])
+    return found
+
+
+FeedEntry = tuple[str, str, str, str, str]  # id (the week's address), title, summary, published, updated (ISO 8601)
+
+
+def feed_entries(digests: list[Digest], settings: Settings, stamp: datetime,
+                 earlier: dict[str, tuple[str, ...]] | None = None) -> list[FeedEntry]:
+    """One feed entry per digest, newest first.
+
+    An entry whose title and summary are as in the `earlier` feed keeps its
+    times from then, so a reader is not told of a change each day the archive
+    is built; one that changed since is updated at `stamp`.
+    """
+    earlier = earlier or {}
+    entries = []
+    for digest in digests:
+        url = f"{settings.archive_url}{digest.week.id}/"
+        title = f"{settings.name}: {week_label(digest.week)}"
+        count = len(digest.events)
+        summary = (ngettext("%(num)d event: %(titles)s", "%(num)d events: %(titles)s", count)
+                   % {"num": count, "titles": "; ".join(e.title for e in digest.events)})
+        published = updated = _published(digest, settings, stamp)
+        before = earlier.get(url)
+        if before is not None:
+            try:  # as written then, unless that was after today (a run with an earlier --today)
+                published, updated = (min(datetime.fromisoformat(t), stamp, key=lambda d: d.timestamp())
+                                      for t in before[2:])
+            except ValueError:
+                before = None
+            if before is not None and before[:2] != (title, summary):
+                updated = max(stamp.astimezone(settings.timezone), updated)
+        entries.append((url, title, summary, published.isoformat(), updated.isoformat()))
+    return entries
+
+
+def atom_feed(entries: list[FeedEntry], settings: Settings, stamp: datetime) -> bytes:
+    """An Atom (RFC 4287) feed of `entries`."""
     ElementTree.register_namespace("", ATOM)
 
     def add(parent, tag, text=None, **attributes):
@@ -256,21 +310,16 @@ def atom_feed(digests: list[Digest], settings: Settings, stamp: datetime) -> byt
     add(feed, "id", settings.archive_url)
     add(feed, "link", href=settings.archive_url, rel="alternate", type="text/html")
     add(feed, "link", href=f"{settings.archive_url}feed.xml", rel="self", type="application/atom+xml")
-    newest = max((_published(d, settings, stamp) for d in digests), default=stamp)
-    add(feed, "updated", newest.isoformat())
+    add(feed, "updated", max((e[4] for e in entries), key=datetime.fromisoformat, default=stamp.isoformat()))
     add(add(feed, "author"), "name", settings.organization or settings.name)
-    for digest in digests:
+    for url, title, summary, published, updated in entries:
         entry = add(feed, "entry")
-        url = f"{settings.archive_url}{digest.week.id}/"
-        add(entry, "title", f"{settings.name}: {week_label(digest.week)}")
+        add(entry, "title", title)
         add(entry, "id", url)
         add(entry, "link", href=url, rel="alternate", type="text/html")
-        add(entry, "updated", _published(digest, settings, stamp).isoformat())
-        add(entry, "published", _published(digest, settings, stamp).isoformat())
-        titles = "; ".join(e.title for e in digest.events)
-        count = len(digest.events)
-        add(entry, "summary", ngettext("%(num)d event: %(titles)s", "%(num)d events: %(titles)s", count)
-            % {"num": count, "titles": titles})
+        add(entry, "updated", updated)
+        add(entry, "published", published)
+        add(entry, "summary", summary)
     return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
