@@ -28,8 +28,10 @@ EVENTS = {
     "far-future.md": "title: Past 2038\nkind: meeting\nstart: 2040-07-05 19:00\n",
     "weekly.md": "title: Weekly branch meeting\nkind: meeting\nstart: 2026-03-03 19:00\n"
                  "repeat:\n  every: week\n  count: 3\n",
+    # 1:30 am happens twice that night in Chicago: RFC 5545 means the first (CDT), which ical.js reads as the second.
+    "chicago-twice.md": "title: Night vigil\nkind: rally\nstart: 2026-11-01 01:30\nend: 02:30\n",
 }
-WEEKS = ("2026-W10", "2026-W11", "2026-W12", "2026-W13", "2026-W14", "2040-W27")
+WEEKS = ("2026-W10", "2026-W11", "2026-W12", "2026-W13", "2026-W14", "2026-W44", "2040-W27")
 
 
 @pytest.fixture
@@ -95,6 +97,7 @@ def test_the_weeks_calendars_give_the_digests_instants(group, read):
     assert want["chicago-before"] == {"2026-03-06T01:00:00Z"} and want["chicago-after"] == {"2026-03-13T00:00:00Z"}
     assert want["berlin-before"] == {"2026-03-26T17:00:00Z"} and want["berlin-after"] == {"2026-04-02T16:00:00Z"}
     assert want["far-future"] == {"2040-07-06T00:00:00Z"}
+    assert want["chicago-twice"] == {"2026-11-01T06:30:00Z"}
     seen: dict[str, set[str]] = {}
     for week in WEEKS:
         for key, values in read(group.root / f"dist/{week}/events.ics").items():

@@ -135,8 +135,10 @@ def test_email_links_to_calendars_and_the_archive(archived):
     assert not any("canvass" in href for href in ics)  # nothing to add for a cancelled event
     google = [a for a in soup.find_all("a") if a["href"].startswith("https://calendar.google.com/")]
     # The visible words make sense alone (Yahoo drops aria-label); where it stays, the name starts with them.
-    assert [a["aria-label"] for a in google] == ["Add to Google Calendar: Assembly", "Add to Google Calendar: Call with Berlin",
-                                                 "Add to Google Calendar: Drive"]
+    # ... and ends with the date, so two dates of a series are two different links to a screen reader.
+    assert [a["aria-label"].split(",")[0] for a in google] == [
+        "Add to Google Calendar: Assembly", "Add to Google Calendar: Call with Berlin", "Add to Google Calendar: Drive"]
+    assert google[0]["aria-label"] == "Add to Google Calendar: Assembly, Wednesday, January 24 · 6:30–8:00 pm"
     line = soup.find("p", class_="nl-calendar")
     assert line.get_text() == "Add to Google Calendar · Add to Outlook.com · Download for Apple and others (.ics)"
     assert all(a["aria-label"].startswith(a.get_text() + ": ") for a in line.find_all("a"))

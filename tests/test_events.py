@@ -240,7 +240,8 @@ def test_missing_events_folder(project, settings):
 
 def test_a_local_time_skipped_by_daylight_saving_is_refused(settings):
     found = messages(settings, "---\ntitle: T\nkind: rally\nstart: 2018-03-11 02:30\n---\n")
-    assert found == ["events/x.md:4: start: 2018-03-11 02:30 does not exist in America/New_York: the clocks go forward then"]
+    assert found == ["events/x.md:4: start: 2018-03-11 02:30 does not exist in America/New_York: the clocks go forward "
+                     "then, so write 01:30 or 03:30"]
 
 
 def test_unreadable_event_file_is_a_problem_not_a_crash(project, settings, monkeypatch):

@@ -222,3 +222,25 @@ def test_a_generated_busy_week_passes_check_strict(sample):
         path.write_text(path.read_text().replace("status: cancelled", "status: cancelled\nstatus_note: The hall is closed."))
     result = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-18", "--strict"])
     assert result.exit_code == 0, result.output
+
+
+# Times the clocks skip or pass twice --------------------------------------------------
+
+def test_a_series_date_the_clocks_skip_is_an_error_naming_the_times_that_exist(sample):
+    (sample / "events" / "night-shift.md").write_text(
+        "---\ntitle: Night shift\nkind: meeting\nstart: 2018-03-04 02:30\nend: 04:00\nrepeat:\n  every: week\n"
+        "  count: 3\n---\n")
+    result = CliRunner().invoke(main, ["check", "--week", "2018-W10", "--today", "2018-03-05"])
+    assert result.exit_code == 1
+    assert ("error: events/night-shift.md: 'Night shift' starts at 2:30 am on Sunday, March 11, a time that does not "
+            "exist in America/New_York: the clocks go forward then, and calendars would show 3:30 am (fix: under "
+            "changes:, give 2018-03-11 a start of 2018-03-11 03:30 (or 01:30))") in result.stdout.split("\n")
+
+
+def test_a_time_the_clocks_pass_twice_is_a_warning_saying_which_is_meant(sample):
+    (sample / "events" / "vigil.md").write_text(
+        "---\ntitle: Night vigil\nkind: rally\nstart: 2018-11-04 00:30\nend: 01:30\n---\n")
+    result = CliRunner().invoke(main, ["check", "--week", "2018-W44", "--today", "2018-10-30"])
+    assert ("warning: events/vigil.md: 'Night vigil' ends at 1:30 am on Sunday, November 4, which happens twice in "
+            "America/New_York as the clocks go back: newsletter means the first, 01:30 EDT (UTC-04:00) (fix: to mean "
+            "the second, write end: 2018-11-04 01:30-05:00, with its offset)") in result.stdout.split("\n")

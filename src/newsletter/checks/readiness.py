@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from email.utils import parseaddr
 
-from newsletter.schedule.dates import format_day
+from newsletter.schedule.dates import around_gap, clock_change, format_day, format_time
 from newsletter.models import Event, Finding, Settings
 
 PLACEHOLDER = "Describe the event here in Markdown"  # the first words of the scaffold's body
@@ -20,7 +20,8 @@ EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
 def readiness(settings: Settings, events: list[Event], shown: list[Event], today: date | None) -> list[Finding]:
     """Findings for the whole project (`events`) and for what this email shows (`shown`), as of `today`."""
     return (_placeholders(events) + _settings_left(settings, events) + _language(settings)
-            + _over(shown, settings, today) + _unexplained(shown) + _untranslated(settings, shown))
+            + _over(shown, settings, today) + _unexplained(shown) + _untranslated(settings, shown)
+            + _clock_changes(shown))
 
 
 def _placeholders(events: list[Event]) -> list[Finding]:
@@ -97,3 +98,41 @@ def _unexplained(shown: list[Event]) -> list[Finding]:
     return [Finding("warning", f"{e.path}: '{e.title}' is {e.status} without a word why",
                     "add status_note: one line saying why, such as status_note: Called off for the snowstorm")
             for e in shown if e.is_off and not e.status_note]
+
+
+def _clock_changes(shown: list[Event]) -> list[Finding]:
+    """Times that the clocks skip or pass twice, which calendars and the email would read differently.
+
+    A single event's own start is refused when it is read; a date of a
+    series, or the end of an event, can still land on one.
+    """
+    found = []
+    for event in shown:
+        if event.all_day:
+            continue
+        for name, moment in (("starts", event.start), ("ends", None if event.end_is_date else event.end)):
+            change = clock_change(moment) if moment is not None else None
+            if change is None:
+                continue
+            day = format_day(moment.date(), moment.year)
+            where = f"{event.path}: '{event.title}' {name} at {format_time(moment.time())} on {day}"
+            field = name.removesuffix("s")
+            where_fix = f"under changes:, give {event.occurrence} a {field} of" if event.occurrence else f"write {field}:"
+            if change == "skipped":
+                before, after = around_gap(moment)
+                found.append(Finding(
+                    "error", f"{where}, a time that does not exist in {moment.tzinfo}: the clocks go forward then, "
+                    f"and calendars would show {format_time(after.time())}",
+                    f"{where_fix} {after:%Y-%m-%d %H:%M} (or {before:%H:%M})"))
+            else:
+                found.append(Finding(
+                    "warning", f"{where}, which happens twice in {moment.tzinfo} as the clocks go back: "
+                    f"newsletter means the first, {moment:%H:%M} {moment.tzname()} (UTC{_offset(moment)})",
+                    f"to mean the second, {where_fix} {moment.replace(fold=1):%Y-%m-%d %H:%M}"
+                    f"{_offset(moment.replace(fold=1))}, with its offset"))
+    return found
+
+
+def _offset(moment: datetime) -> str:
+    text = moment.strftime("%z")
+    return f"{text[:3]}:{text[3:]}"

@@ -13,6 +13,7 @@ from functools import lru_cache
 from urllib.parse import urlencode, urlsplit
 
 from newsletter.models import Event, Settings
+from newsletter.schedule.dates import clock_change
 
 GOOGLE = "https://calendar.google.com/calendar/render"
 OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose"
@@ -231,8 +232,14 @@ def _one_rdate_per_line(zone) -> None:
             part.add("rdate", moment)
 
 
-def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: Event | None = None):
-    """One VEVENT: a single event, a date of a series on its own, or a series' master or changed date."""
+def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: Event | None = None, master: bool = False):
+    """One VEVENT: a single event, a date of a series on its own, or a series' master or changed date.
+
+    A time the clocks pass twice (1:30 am on a fall-back night) is written in
+    UTC, which every calendar reads as the same instant; as local time, some
+    (ical.js) take the second 1:30 where RFC 5545 means the first. A series'
+    master keeps its local time, which its rule repeats.
+    """
     from icalendar import Event as CalendarEvent
 
     entry = CalendarEvent()
@@ -241,8 +248,9 @@ def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: Event | No
     entry.add("dtstamp", stamp.astimezone(timezone.utc))
     start, end = span(event)
     if isinstance(start, datetime):
-        entry.add("dtstart", event.start)
-        entry.add("dtend", event.end if event.end is not None else event.start + UNTIMED_LENGTH)
+        end = event.end if event.end is not None else event.start + UNTIMED_LENGTH
+        entry.add("dtstart", event.start if master else _unambiguous(event.start))
+        entry.add("dtend", end if master else _unambiguous(end))
     else:
         entry.add("dtstart", start)
         entry.add("dtend", end)
@@ -257,6 +265,11 @@ def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: Event | No
     return entry
 
 
+def _unambiguous(moment: datetime) -> datetime:
+    """`moment` as it is, or in UTC when its local time happens twice."""
+    return moment.astimezone(timezone.utc) if clock_change(moment) == "repeated" else moment
+
+
 def _series_entries(series: Event, settings: Settings, stamp: datetime) -> list:
     """A series as calendars keep one: a VEVENT with RRULE and EXDATE, and a VEVENT per changed date.
 
@@ -268,7 +281,7 @@ def _series_entries(series: Event, settings: Settings, stamp: datetime) -> list:
 
     # DTSTART is the rule's first date even when it is skipped: COUNT counts from it, and EXDATE removes it.
     first = recurrence.occurrence(series._replace(changes=()), recurrence.rule(series)[0].date())
-    master = _entry(first._replace(series=None, occurrence=None, id=series.id), settings, stamp)
+    master = _entry(first._replace(series=None, occurrence=None, id=series.id), settings, stamp, master=True)
     master.add("rrule", recurrence_rule(series))
     for day in series.repeat.exceptions:
         skipped = recurrence.occurrence(series._replace(changes=()), day)

@@ -93,13 +93,29 @@ def _how_to_write(text: str, ref_year: int | None) -> str:
     return f"{text!r} is not a date or date-time (write 2018-01-27 or 2018-01-27 19:00)"
 
 
-def _must_exist(moment: datetime) -> None:
-    """Refuse a local time skipped when the clocks go forward (2:30 am on a spring-forward day)."""
+def clock_change(moment: datetime) -> str | None:
+    """"skipped" for a local time the clocks jump over (2:30 am on a spring-forward night), "repeated" for one
+    they pass twice (1:30 am on a fall-back night), None for an ordinary one."""
     from datetime import timezone
 
+    if moment.replace(fold=0).utcoffset() == moment.replace(fold=1).utcoffset():
+        return None
     back = moment.astimezone(timezone.utc).astimezone(moment.tzinfo)
-    if back.replace(tzinfo=None) != moment.replace(tzinfo=None):
-        raise BadDate(f"{moment:%Y-%m-%d %H:%M} does not exist in {moment.tzinfo}: the clocks go forward then")
+    return "repeated" if back.replace(tzinfo=None) == moment.replace(tzinfo=None) else "skipped"
+
+
+def around_gap(moment: datetime) -> tuple[datetime, datetime]:
+    """For a skipped local time, the times that do exist as far before and after it as the clocks jump."""
+    jump = moment.replace(fold=1).utcoffset() - moment.replace(fold=0).utcoffset()
+    return moment - abs(jump), moment + abs(jump)
+
+
+def _must_exist(moment: datetime) -> None:
+    """Refuse a local time skipped when the clocks go forward (2:30 am on a spring-forward day), naming the two near it."""
+    if clock_change(moment) == "skipped":
+        before, after = around_gap(moment)
+        raise BadDate(f"{moment:%Y-%m-%d %H:%M} does not exist in {moment.tzinfo}: the clocks go forward then, "
+                      f"so write {before:%H:%M} or {after:%H:%M}")
 
 
 def parse_end(value: str, start: datetime, tz: tzinfo) -> tuple[datetime, bool]:
