@@ -14,11 +14,24 @@ const components = calendar.getAllSubcomponents("vevent");
 const masters = components.filter((c) => !c.hasProperty("recurrence-id")).map((c) => new ICAL.Event(c));
 for (const component of components.filter((c) => c.hasProperty("recurrence-id"))) {
   const exception = new ICAL.Event(component);
-  masters.find((m) => m.uid === exception.uid).relateException(exception);
+  const master = masters.find((m) => m.uid === exception.uid && !m.isRecurrenceException());
+  if (master) {
+    master.relateException(exception);
+  } else {
+    masters.push(exception); // one date of a series whose rule is not in this file: shown as it is
+  }
 }
 const limit = ICAL.Time.fromDateString(before).toUnixTime();
 const occurrences = [];
 for (const master of masters) {
+  if (master.isRecurrenceException()) {
+    occurrences.push({
+      uid: master.uid,
+      start: master.startDate.toJSDate().toISOString().replace(".000Z", "Z"),
+      status: master.component.getFirstPropertyValue("status"),
+    });
+    continue;
+  }
   const iterator = master.iterator();
   for (let next = iterator.next(); next && next.toUnixTime() < limit; next = iterator.next()) {
     const details = master.getOccurrenceDetails(next);

@@ -137,3 +137,79 @@ def test_time_zones_cover_the_events_years_one_change_per_line(group):
     changes = [line for line in raw.split("\r\n") if line.startswith("RDATE")]
     assert all("," not in line for line in changes) and len(changes) <= 8  # 2039 to 2041, not 1970 to 2037
     assert str(zone["TZID"]) == "America/Chicago"
+
+
+# A client's calendar after importing one file, then another ----------------------------
+
+def merged(paths: list[Path], out: Path) -> Path:
+    """The calendar a client keeps after importing `paths` in turn: one event per UID and RECURRENCE-ID,
+    the one with the highest SEQUENCE (then the latest DTSTAMP) winning, as RFC 5546 says."""
+    from icalendar import Calendar
+
+    kept, zones = {}, {}
+    for path in paths:
+        calendar = Calendar.from_ical(path.read_bytes())
+        for zone in calendar.walk("VTIMEZONE"):
+            zones[str(zone["TZID"])] = zone
+        for event in calendar.walk("VEVENT"):
+            found = event.get("RECURRENCE-ID")
+            moment = found.dt if found is not None else None
+            slot = moment.astimezone(timezone.utc).isoformat() if isinstance(moment, datetime) else moment
+            key = (str(event["UID"]), slot)
+            rank = (int(event.get("SEQUENCE", 0)), event["DTSTAMP"].dt)
+            if key not in kept or rank >= kept[key][0]:
+                kept[key] = (rank, event)
+    calendar = Calendar()
+    calendar.add("prodid", "-//a calendar client//EN")
+    calendar.add("version", "2.0")
+    for zone in zones.values():
+        calendar.add_component(zone)
+    for _, event in kept.values():
+        calendar.add_component(event)
+    out.write_bytes(calendar.to_ical())
+    return out
+
+
+def dates_seen(path: Path, reader: str) -> list[tuple[str, str]]:
+    """(event id, UTC start, status) of every date in the calendar, copies included, as `reader` expands it."""
+    if reader == "ical.js":
+        node = shutil.which("node")
+        require(node is not None and (REPO / "node_modules" / "ical.js").is_dir(),
+                "Node.js and ical.js (`npm install --no-save ical.js` in the repository)")
+        done = subprocess.run([node, str(REPO / "tests" / "expand_ics.mjs"), str(path), "2027-01-01"],
+                              capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert done.returncode == 0, done.stderr
+        return sorted((_event_id(o["uid"]), o["start"], o["status"] or "CONFIRMED")
+                      for o in json.loads(done.stdout)["occurrences"])
+    import recurring_ical_events
+    from icalendar import Calendar
+
+    found = recurring_ical_events.of(Calendar.from_ical(path.read_bytes())).between(date(2025, 1, 1), date(2027, 1, 1))
+    return sorted((_event_id(str(e["UID"])), e["DTSTART"].dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   str(e.get("STATUS"))) for e in found)
+
+
+WEEKLY = "weekly.md"
+CANCELLED = "changes:\n  2026-03-10:\n    status: cancelled\n    status_note: The hall is flooded.\n"
+
+
+@pytest.mark.parametrize("reader", ["ical.js", "icalendar"])
+def test_a_notice_updates_the_date_a_subscriber_imported_and_adds_nothing_else(group, reader, tmp_path):
+    def cli(*args):
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+
+    cli("build", "--week", "2026-W11", "--out", "week")  # imported while the meeting was on
+    cli("archive", "--out", "site", "--today", "2026-03-01")
+    path = group.root / "events" / WEEKLY
+    path.write_text(path.read_text().replace("count: 3\n", f"count: 3\n{CANCELLED}"))
+    cli("announce", "weekly", "--today", "2026-03-08", "--out", "notice")
+    notice = group.root / "notice" / "event.ics"
+    week_then_notice = dates_seen(merged([group.root / "week" / "events.ics", notice], tmp_path / "a.ics"), reader)
+    # One copy of the date, now cancelled, and no other date of the series.
+    assert [d for d in week_then_notice if d[0] == "weekly"] == [("weekly", "2026-03-11T00:00:00Z", "CANCELLED")]
+    series_then_notice = dates_seen(merged([group.root / "site" / "events" / "weekly.ics", notice], tmp_path / "b.ics"),
+                                    reader)
+    assert series_then_notice == [("weekly", "2026-03-04T01:00:00Z", "CONFIRMED"),
+                                  ("weekly", "2026-03-11T00:00:00Z", "CANCELLED"),
+                                  ("weekly", "2026-03-18T00:00:00Z", "CONFIRMED")]

@@ -273,6 +273,7 @@ class Event(NamedTuple):
     changes: tuple[tuple[date, "Event"], ...] = ()  # a series' changed occurrences, by their date in the rule
     series: str | None = None  # an occurrence: the id of its series
     occurrence: date | None = None  # an occurrence: its date in the rule, changed or not
+    slot: datetime | None = None  # an occurrence: where the rule puts it before any change (its RECURRENCE-ID)
     translations: tuple[Translation, ...] = ()  # its words in the group's other languages
     # In another language's edition: the fields still in the language of the event file, and that language.
     untranslated: frozenset[str] = frozenset()

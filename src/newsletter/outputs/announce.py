@@ -121,8 +121,10 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
         "announcement.eml": lambda: to_bytes(build_message(email, settings, message_ident(ident, settings), now)),
         "announcement.json": lambda: to_json(announcement_summary(
             result.kind, event, list(upcoming), email, settings)).encode("utf-8"),
-        # A date of a series brings the whole series, with its changes, into the calendar.
-        "event.ics": lambda: to_ics([_series_of(project, event)], settings, now, name=event.title),
+        # An announcement or a reminder of a date of a series brings the whole series, with its changes, into the
+        # calendar; a change notice changes only the date it is about.
+        "event.ics": lambda: to_ics([event if event.changed else _series_of(project, event)], settings, now,
+                                    name=event.title),
     })
     return result
 

@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 from xml.etree import ElementTree
 
 from newsletter.outputs import calendars
@@ -89,7 +89,10 @@ def _made_with(settings: Settings) -> list[Path]:
     return [package, builtin_dir("archive"), *search_path(settings)]
 
 
-def _spoken(settings: Settings, render: Callable[[], bytes]) -> bytes:
+T = TypeVar("T")
+
+
+def _spoken(settings: Settings, render: Callable[[], T]) -> T:
     from newsletter.rendering.i18n import speaking
 
     with speaking(settings.language, settings.clock):
@@ -134,7 +137,7 @@ def _files(project: Project, today: date, images: bool = True,
     since = datetime.combine(today - timedelta(weeks=RECENT_WEEKS), time(0), tzinfo=settings.timezone)
     current = sorted((e for e in shown if _ends_after(e, since)), key=lambda e: (e.start, e.id))
     yield "calendar.ics", ("calendar", current, today.year), lambda: calendars.to_ics(current, settings, stamp)
-    entries = feed_entries(digests, settings, stamp, earlier)
+    entries = _spoken(settings, lambda: feed_entries(digests, settings, stamp, earlier))  # the summaries' words
     yield "feed.xml", ("feed", entries), lambda: atom_feed(entries, settings, stamp)
     if images:  # one copy, at the primary's address, which every edition's pages link to
         yield from _image_files([settings.theme.logo, *(e.image for e in shown)], settings)

@@ -162,11 +162,15 @@ def to_ics(events: list[Event], settings: Settings, stamp: datetime, name: str |
     calendar.add("prodid", "-//newsletter//Weekly digest//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    # PUBLISH (RFC 5546): a calendar to copy events from, which a client merges by UID and RECURRENCE-ID.
+    calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name or settings.name)
     for event in events:
         if event.is_series:
             for entry in _series_entries(event, settings, stamp):
                 calendar.add_component(entry)
+        elif event.series is not None:
+            calendar.add_component(_instance(event, settings, stamp))
         else:
             calendar.add_component(_entry(event, settings, stamp))
     first, last = _time_span(events, stamp)
@@ -232,7 +236,7 @@ def _one_rdate_per_line(zone) -> None:
             part.add("rdate", moment)
 
 
-def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: Event | None = None, master: bool = False):
+def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: str | None = None, master: bool = False):
     """One VEVENT: a single event, a date of a series on its own, or a series' master or changed date.
 
     A time the clocks pass twice (1:30 am on a fall-back night) is written in
@@ -243,7 +247,7 @@ def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: Event | No
     from icalendar import Event as CalendarEvent
 
     entry = CalendarEvent()
-    entry.add("uid", uid(uid_of or event, settings))
+    entry.add("uid", uid(event._replace(id=uid_of) if uid_of else event, settings))
     entry.add("sequence", event.sequence)
     entry.add("dtstamp", stamp.astimezone(timezone.utc))
     start, end = span(event)
@@ -286,10 +290,17 @@ def _series_entries(series: Event, settings: Settings, stamp: datetime) -> list:
     for day in series.repeat.exceptions:
         skipped = recurrence.occurrence(series._replace(changes=()), day)
         master.add("exdate", skipped.start.date() if series.all_day else skipped.start)
-    entries = [master]
-    for day, changed in series.changes:
-        original = recurrence.occurrence(series._replace(changes=()), day)
-        entry = _entry(changed, settings, stamp, uid_of=series)
-        entry.add("recurrence-id", original.start.date() if series.all_day else original.start)
-        entries.append(entry)
-    return entries
+    return [master, *(_instance(changed, settings, stamp) for _, changed in series.changes)]
+
+
+def _instance(occurrence: Event, settings: Settings, stamp: datetime):
+    """One date of a series, known everywhere as the series' UID and the RECURRENCE-ID of its place in the rule.
+
+    The week's calendar, a change notice and the archive's series all name a
+    date this way, so a client that has any of them updates that date
+    instead of adding a second copy (RFC 5545 section 3.8.4.4).
+    """
+    entry = _entry(occurrence, settings, stamp, uid_of=occurrence.series)
+    slot = occurrence.slot or occurrence.start
+    entry.add("recurrence-id", slot.date() if occurrence.all_day else slot)
+    return entry

@@ -135,7 +135,7 @@ def occurrence(event: Event, day: date) -> Event:
     if event.end is not None:
         end = datetime.combine(event.end.date() + shift, event.end.time(), tzinfo=event.end.tzinfo)
     return event._replace(id=occurrence_id(event.id, day), start=start, end=end, changes=(),
-                   series=event.id, occurrence=day)
+                   series=event.id, occurrence=day, slot=start)
 
 
 def occurrence_id(series_id: str, day: date) -> str:

@@ -158,8 +158,9 @@ def read_series(r: FieldReader, data: dict[str, Any], series: Event, read: ReadE
         change = {name: value for name, value in change.items() if name not in UNCHANGEABLE}
         event = read(_Prefixed(r, f"{field}."), _laid_over(data, change, series, day), series.body)
         if event is not None:
+            slot = datetime.combine(day, series.start.time(), tzinfo=series.start.tzinfo)
             changed.append((day, event._replace(id=recurrence.occurrence_id(series.id, day), series=series.id,
-                                         occurrence=day, repeat=repeat)))
+                                         occurrence=day, repeat=repeat, slot=slot)))
     if r.problems:
         return None
     return series._replace(changes=tuple(sorted(changed, key=lambda pair: pair[0])))
