@@ -620,3 +620,17 @@ def test_spamassassin_scores_the_seed_announcements_under_1(sample, args):
     verdict = spam_report(files["announcement.eml"])
     assert verdict.score < 1.0, verdict.rules
     assert "MPART_ALT_DIFF" not in verdict.names
+
+
+def test_a_cancelled_date_of_a_series_says_when_it_meets_next(project):
+    project.settings('name = "Tenants Weekly"\ntimezone = "America/New_York"\n')
+    project.event("branch-meeting.md", "---\ntitle: Branch meeting\nkind: meeting\nstart: 2026-12-08 19:00\nend: 21:00\n"
+                  "repeat:\n  every: week\nchanges:\n  2026-12-22:\n    status: cancelled\n"
+                  "    status_note: No meeting over the holidays.\n  2026-12-29:\n    status: cancelled\n---\n")
+    files = announce("branch-meeting/2026-12-22", "--today", "2026-12-15")
+    notice = soup_of(files).find(class_="nl-notice")
+    assert words(notice.find(class_="nl-notice-next")) == "Next date: Tuesday, January 5, 2027 · 7:00–9:00 pm"
+    text = [" ".join(line.split()) for line in files["announcement.txt"].decode().split("\n")]
+    assert "Next date: Tuesday, January 5, 2027 · 7:00–9:00 pm" in text
+    ordinary = announce("branch-meeting/2026-12-15", "--today", "2026-12-10")  # not called off: nothing to add
+    assert soup_of(ordinary).find(class_="nl-notice-next") is None

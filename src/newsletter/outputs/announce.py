@@ -111,8 +111,9 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
                                 "remove that line once the event is final"))
     since = datetime.combine(today, time(0), tzinfo=settings.timezone)
     upcoming = () if reminder else tuple(next_events(project.events, since, ALSO_COMING_UP, leave_out=event.id))
+    resumes = _next_date(project, event) if event.is_off and not reminder else None
     with remembered_bodies(project.compiled):
-        _, email = render_announcement(event, settings, today, reminder, upcoming, project.compiled)
+        _, email = render_announcement(event, settings, today, reminder, upcoming, project.compiled, resumes)
     ident = f"{'reminder' if reminder else 'announce'}.{event.id.replace('/', '.')}"
     result = Announcement(settings=settings, event=event, reminder=reminder, email=email, warnings=warnings)
     result.outputs = Outputs({
@@ -127,6 +128,19 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
                                     name=event.title),
     })
     return result
+
+
+def _next_date(project: Project, event: Event) -> Event | None:
+    """For a date of a series that is called off, the series' next date that goes ahead, within a year."""
+    from datetime import timedelta
+
+    from newsletter.schedule.recurrence import occurrences
+
+    if event.series is None:
+        return None
+    after = max(event.start, event.slot or event.start)
+    later = occurrences(_series_of(project, event), after, after + timedelta(weeks=53))
+    return next((o for o in later if o.start > after and not o.is_off), None)
 
 
 def _series_of(project: Project, event: Event) -> Event:

@@ -357,8 +357,11 @@ def _short_date(event: Event) -> str:
 
 
 def announcement_view(event: Event, settings: Settings, today: date, reminder: bool = False,
-                      upcoming: tuple[Event, ...] = ()) -> AnnouncementView:
-    """One event as a whole email, as of `today`; `upcoming` fills "Also coming up"."""
+                      upcoming: tuple[Event, ...] = (), resumes: Event | None = None) -> AnnouncementView:
+    """One event as a whole email, as of `today`; `upcoming` fills "Also coming up".
+
+    `resumes`: the next date of a series whose date this notice calls off.
+    """
     year = event.start.year
     view = event_view(event, settings, year, heading="h2", alone=True)
     page = calendars.event_page(event, settings)
@@ -366,7 +369,9 @@ def announcement_view(event: Event, settings: Settings, today: date, reminder: b
     if event.changed and not reminder:
         notice = {"status": event.status, "label": status_label(event.status),
                   "when": view.when if event.status == "rescheduled" else None,
-                  "change": view.change_note, "reason": event.status_note}
+                  "change": view.change_note, "reason": event.status_note,
+                  "next": _("Next date: %(when)s") % {"when": format_when(resumes, settings.timezone, year)}
+                  if resumes is not None else None}
         # The notice at the top says it all; the event below it does not repeat it.
         view.change_note = view.status_note = None
         view.status_label = _("Draft") if event.draft else None

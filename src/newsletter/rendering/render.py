@@ -75,11 +75,14 @@ def digest_text(view: DigestView, settings: Settings) -> str:
 
 
 def render_announcement(event: Event, settings: Settings, today, reminder: bool = False,
-                        upcoming: tuple[Event, ...] = (),
-                        compiled: CompiledCache | None = None) -> tuple[AnnouncementView, RenderedEmail]:
-    """One event's email as of `today`: a call to action, a change notice, or with `reminder` the short version."""
+                        upcoming: tuple[Event, ...] = (), compiled: CompiledCache | None = None,
+                        resumes: Event | None = None) -> tuple[AnnouncementView, RenderedEmail]:
+    """One event's email as of `today`: a call to action, a change notice, or with `reminder` the short version.
+
+    `resumes`: for a date of a series that is called off, the series' next date that goes ahead.
+    """
     with speaking(settings.language, settings.clock):
-        view = announcement_view(event, settings, today, reminder, upcoming)
+        view = announcement_view(event, settings, today, reminder, upcoming, resumes)
         subject = templates.render_subject(settings, settings.announce_subject, "announce_subject", view.context())
         view.subject = view.subject_prefix + subject
         return view, render_view(view, settings, "announcement", compiled)
