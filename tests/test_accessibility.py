@@ -58,3 +58,33 @@ PAGES = ["digest/digest.html", "notice/announcement.html", "site/index.html", "s
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_critical_or_serious_accessibility_violations(browser, outputs, page, scheme):
     assert violations(browser, (outputs / page).as_uri(), scheme) == []
+
+
+MARKED_TITLES = {
+    "arabic": "وقفة تضامن مع مُحَمَّد",  # harakat: combining marks
+    "decomposed": "Jose\u0301's march",  # an e and a combining acute accent
+    "emoji": "Pride \U0001F3F3\ufe0f\u200d\U0001F308 march",  # a variation selector and a zero-width joiner
+    "bidi": "Rally \u200fمسيرة\u200f for Gaza",  # right-to-left marks
+}
+
+
+def test_titles_with_marks_reach_attributes_as_written(browser, tmp_path, monkeypatch):
+    from bs4 import BeautifulSoup
+
+    root = copy_sample(tmp_path)
+    monkeypatch.chdir(root)
+    for number, (name, title) in enumerate(MARKED_TITLES.items(), start=22):
+        (root / "events" / f"2018-01-{number}-{name}.md").write_text(
+            f'---\ntitle: "{title}"\nkind: rally\nstart: 2018-01-{number} 18:00\nend: 20:00\nimage:\n'
+            f'  src: https://example.org/{name}.png\n  alt: "{title}"\n  width: 600\n  height: 300\n---\nCome.\n',
+            encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--week", "2018-W04", "--out", "digest"])
+    assert result.exit_code == 0, result.output
+    html = (root / "digest" / "digest.html").read_text(encoding="utf-8")
+    assert "\\u{" not in html
+    soup = BeautifulSoup(html, "html.parser")
+    for title in MARKED_TITLES.values():
+        assert soup.find("img", alt=title) is not None, title
+        labels = [a["aria-label"] for a in soup.find_all("a", attrs={"aria-label": True})]
+        assert any(label.startswith(f"{title}, ") for label in labels), title
+    assert violations(browser, (root / "digest" / "digest.html").as_uri()) == []

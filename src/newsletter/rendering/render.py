@@ -127,12 +127,30 @@ def compile_and_inline(source: str, css: str, template: str, compiled: CompiledC
     return html
 
 
+_ATTRIBUTE = re.compile(r'(=")([^"]*[^\x00-\x7e][^"]*)(")')  # an attribute value with something past ASCII in it
+# MRML writes these out as Rust escapes (\\u{301}) inside an attribute, which screen readers then read aloud:
+# combining marks, format characters (zero-width joiner, bidi marks), variation selectors and controls.
+_ESCAPED_BY_MRML = frozenset(("Mn", "Mc", "Me", "Cf", "Cc", "Co", "Cn", "Cs", "Zl", "Zp"))
+
+
+def _attributes_as_references(source: str) -> str:
+    """Attribute values with the characters MRML would escape written as character references, which it keeps."""
+    import unicodedata
+
+    def references(found: re.Match) -> str:
+        value = "".join(f"&#x{ord(c):x};" if ord(c) > 0x7e and unicodedata.category(c) in _ESCAPED_BY_MRML else c
+                        for c in found[2])
+        return found[1] + value + found[3]
+
+    return _ATTRIBUTE.sub(references, source)
+
+
 def compile_mjml(source: str, template: str = "digest.mjml") -> str:
     import mjml
 
     try:
         # fonts={} keeps MRML from adding a web-font <link>: the email uses system fonts.
-        return mjml.mjml2html(source, disable_comments=True, fonts={})
+        return mjml.mjml2html(_attributes_as_references(source), disable_comments=True, fonts={})
     except ValueError as exc:
         raise TemplateProblem(f"{template}: the template does not compile as MJML: {exc}") from None
 
