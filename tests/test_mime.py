@@ -74,3 +74,53 @@ def test_list_id_setting_and_no_list(project):
     project.settings('name = "N"\n')  # no list address: sent to people one by one
     message = parse(build(project.config, project.events, week="2018-W04").outputs["digest.eml"])
     assert message["List-Id"] is None and message["Precedence"] is None
+
+
+def headers_of(raw: bytes) -> list[tuple[str, list[str]]]:
+    """Each header as (name, its physical lines), as they stand in the message before the body."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii").split("\r\n")
+    fields: list[tuple[str, list[str]]] = []
+    for line in head:
+        if line[:1] in (" ", "\t"):
+            fields[-1][1].append(line)
+        else:
+            fields.append((line.split(":", 1)[0], [line]))
+    return fields
+
+
+def test_headers_fold_inside_the_value_in_arabic_chinese_and_long_subjects(sample):
+    import re
+
+    config = sample / "newsletter.toml"
+    cases = {
+        "ar": ('from = "الاشتراكيون الثوريون في بوسطن والمنطقة المحيطة بها <events@example.org>"', "ar"),
+        "zh": ('subject = "{{ name }}：{{ week.label }}：反对性别歧视的斗争、团结叙利亚、为Siham和Naseem伸张正义的集会"', "zh"),
+        "long": ('subject = "{{ name }}: {{ week.label }}, with a rally, a panel, a meeting, a fund drive and a study '
+                 'group"\nreply_to = "ISO Boston Events with a long name for the group here <boston@example.org>"', "en"),
+    }
+    original = config.read_text()
+    for name, (lines, language) in cases.items():
+        text = "\n".join(row for row in original.split("\n") if not row.startswith(("from =", "subject =", "reply_to =")))
+        config.write_text(text.replace('name = "ISO Boston Events"',
+                                       f'name = "ISO Boston Events"\nlanguage = "{language}"\n{lines}'))
+        raw = build(config, sample / "events", week="2018-W04").outputs["digest.eml"]
+        for field, physical in headers_of(raw):
+            assert physical[0][len(field) + 1:].strip(), (name, field, physical)  # the value starts on its own line
+            assert all(len(line) <= 78 for line in physical), (name, field, physical)
+            assert all(len(word) <= 75 for word in re.findall(r"=\?[^?]+\?[bqBQ]\?[^?]*\?=", "".join(physical)))
+        message = parse(raw)
+        if name == "ar":
+            # RFC 2047 joins adjacent encoded words without the space between them, as mail clients and the
+            # standard library's decode_header do; Python's newer parser keeps that space inside a display name.
+            from email.header import decode_header, make_header
+
+            found = dict(headers_of(raw))["From"]
+            decoded = str(make_header(decode_header("\r\n".join(found)[len("From: "):])))
+            assert decoded == "الاشتراكيون الثوريون في بوسطن والمنطقة المحيطة بها <events@example.org>"
+        if name == "zh":
+            assert message["Subject"] == "ISO Boston Events：2018年1月22日 – 28日：反对性别歧视的斗争、团结叙利亚、为Siham和Naseem伸张正义的集会"
+        if name == "long":
+            assert message["Subject"] == ("ISO Boston Events: January 22–28, 2018, with a rally, a panel, a meeting, a "
+                                          "fund drive and a study group")
+            assert message["Reply-To"] == "ISO Boston Events with a long name for the group here <boston@example.org>"
+        assert not message["Subject"].startswith(" ") and not message["From"].startswith(" ")

@@ -14,7 +14,7 @@ import socket
 import ssl
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
@@ -208,11 +208,11 @@ def tls_context(smtp: SmtpSettings, root: Path) -> ssl.SSLContext:
 
 def outgoing_message(eml: bytes, recipients: list[str], proof: bool) -> EmailMessage:
     """The built message, ready for these recipients; a proof says so in its subject."""
-    message = message_from_bytes(eml, policy=policy.SMTP)
+    from newsletter.outputs.mime import POLICY, set_header
+
+    message = message_from_bytes(eml, policy=POLICY)
     if proof:
-        subject = message["Subject"]
-        del message["Subject"]
-        message["Subject"] = PROOF_PREFIX + subject
+        set_header(message, "Subject", PROOF_PREFIX + str(message["Subject"]))
         del message["To"]
         message["To"] = ", ".join(recipients)
         domain = message["Message-ID"].rsplit("@", 1)[-1].rstrip(">") if message["Message-ID"] else None
