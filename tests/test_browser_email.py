@@ -281,3 +281,31 @@ def test_rules_and_section_bars_stand_out_3_to_1_in_light_and_dark(browser, dige
             assert {"H2.nl-section nl-bar-agenda", "H2.nl-section nl-bar-meeting", "P."} <= kinds, kinds
         if which == "busy":
             assert "HR.nl-rule" in kinds, kinds
+
+
+def test_with_images_blocked_an_event_image_does_not_widen_the_phone_layout(browser, tmp_path):
+    from conftest import copy_sample
+
+    root = copy_sample(tmp_path)
+    rally = root / "events" / "2018-01-27-justice-for-siham-and-naseem-rally.md"
+    rally.write_text(rally.read_text().replace(
+        "summary:", "image:\n  src: https://example.org/rally.jpg\n  alt: Marchers outside the State House\n"
+        "  width: 1200\n  height: 800\nsummary:", 1))
+    build(root / "newsletter.toml", root / "events", week="2018-W04", out=root / "out")
+    url = (root / "out" / "digest.html").as_uri()
+    for blocked in (True, False):
+        context = browser.new_context(viewport={"width": 375, "height": 800})
+        # Many mail clients block images until asked; the address is unreachable here either way.
+        context.route("**/*.jpg", lambda route: route.abort() if blocked else route.fulfill(
+            status=200, content_type="image/svg+xml",
+            body='<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="800"/>'))
+        page = context.new_page()
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, blocked
+        image = page.eval_on_selector("img.nl-image", "e => e.getBoundingClientRect().width")
+        assert 0 < image <= 375, (blocked, image)
+        context.close()
+    desktop = browser.new_page(viewport={"width": 1024, "height": 800})
+    desktop.goto(url)
+    assert desktop.eval_on_selector("img.nl-image", "e => e.getBoundingClientRect().width") == 552
+    desktop.close()

@@ -55,7 +55,8 @@ def test_a_file_in_the_project_is_linked_under_the_archive_with_its_size_read(pr
     assert (tag["src"], tag["alt"]) == ("https://example.org/news/images/crowd.png", "Hundreds at the JFK Federal Building")
     assert (tag["width"], tag["height"]) == ("552", "276")  # the column's width, in proportion
     style = tag["style"].replace(" ", "")
-    assert "max-width:100%" in style and "height:auto" in style and "border-radius:8px" in style
+    # As wide as the column, up to its size: a fixed width would hold a phone at 600 px with images blocked.
+    assert "width:100%" in style and "max-width:552px" in style and "height:auto" in style and "border-radius:8px" in style
 
 
 def test_the_archive_publishes_the_file_where_the_email_links_to_it(project):
