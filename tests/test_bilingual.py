@@ -420,3 +420,12 @@ def test_a_near_miss_of_a_language_is_named_not_read_as_an_event(project):
     assert [str(p) for p in caught.value.problems] == [
         "events/2026-03-07-reunion.sp.md: 'sp' is not one of the group's languages, so this is not read as a "
         "translation of 2026-03-07-reunion.md: did you mean 2026-03-07-reunion.es.md?"]
+
+
+def test_words_left_in_a_left_to_right_language_keep_their_direction_in_an_arabic_edition(sample):
+    config = bilingual(sample, languages='["en", "ar"]', rally=None)
+    arabic = build(config, sample / "events", **W04).edition("ar")
+    soup = soup_of(arabic.outputs["digest.html"])
+    assert soup.html["dir"] == "rtl"
+    kept = soup.find_all(attrs={"lang": "en"})
+    assert kept and all(tag.get("dir") == "ltr" for tag in kept)

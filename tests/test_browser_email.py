@@ -309,3 +309,35 @@ def test_with_images_blocked_an_event_image_does_not_widen_the_phone_layout(brow
     desktop.goto(url)
     assert desktop.eval_on_selector("img.nl-image", "e => e.getBoundingClientRect().width") == 552
     desktop.close()
+
+
+def test_an_arabic_digest_and_notice_lay_out_right_to_left_in_every_text_element(browser, tmp_path):
+    from click.testing import CliRunner
+
+    from conftest import copy_sample
+    from newsletter.cli import main
+
+    root = copy_sample(tmp_path)
+    config = root / "newsletter.toml"
+    config.write_text(config.read_text().replace('name = "ISO Boston Events"', 'name = "ISO Boston Events"\nlanguage = "ar"'))
+    runner = CliRunner()
+    import os
+
+    here = os.getcwd()
+    os.chdir(root)
+    try:
+        for args in (["build", "--week", "2018-W04", "--out", "digest"],
+                     ["announce", "2018-01-11-united-front-study-group", "--today", "2018-01-09", "--out", "notice"]):
+            result = runner.invoke(main, args)
+            assert result.exit_code == 0, result.output
+    finally:
+        os.chdir(here)
+    for name in ("digest/digest.html", "notice/announcement.html"):
+        page = open_page(browser, (root / name).as_uri(), 375)
+        found = page.eval_on_selector_all(
+            "body p, body li, body h1, body h2, body h3, body td, body a",
+            "els => els.filter(e => e.innerText.trim()).map(e => [e.tagName, getComputedStyle(e).direction])")
+        assert len(found) > 40
+        wrong = [tag for tag, direction in found if direction != "rtl"]
+        assert wrong == [], (name, len(wrong), len(found))
+        page.close()

@@ -12,8 +12,8 @@ from newsletter.outputs import calendars
 from newsletter.rendering.colors import DARK_BACKGROUND, DARK_TEXT, NON_TEXT, legible_on, readable_on
 from newsletter.schedule.dates import (format_day, format_glance, format_moment, format_numeric_day, format_through,
                               format_through_short, format_weekday, format_when, relative_day, week_label)
-from newsletter.models import Digest, Event, Settings
-from newsletter.rendering.i18n import N_, _, join_names
+from newsletter.models import Digest, Event, Settings, direction_of
+from newsletter.rendering.i18n import N_, _, join_names, language
 from newsletter.schedule.recurrence import in_words, short
 from markupsafe import Markup
 
@@ -72,8 +72,12 @@ class EventView:
         self.text_version = value
 
     def lang(self, name: str) -> Markup:
-        """' lang="es"' for a field shown untranslated in another language's email, so it is read out right."""
+        """' lang="es"' for a field shown untranslated in another language's email, so it is read out right;
+        with ' dir="ltr"' too when that language runs the other way, so its full stops stay at the end."""
         if name in self.event.untranslated and self.event.text_language:
+            own = direction_of(self.event.text_language)
+            if own != direction_of(language()):
+                return Markup(' lang="{}" dir="{}"').format(self.event.text_language, own)
             return Markup(' lang="{}"').format(self.event.text_language)
         return Markup("")
 
