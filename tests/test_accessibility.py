@@ -88,3 +88,43 @@ def test_titles_with_marks_reach_attributes_as_written(browser, tmp_path, monkey
         labels = [a["aria-label"] for a in soup.find_all("a", attrs={"aria-label": True})]
         assert any(label.startswith(f"{title}, ") for label in labels), title
     assert violations(browser, (root / "digest" / "digest.html").as_uri()) == []
+
+
+BORDERS = """els => els.flatMap(e => {
+    const s = getComputedStyle(e);
+    let bg = 'rgba(0, 0, 0, 0)', node = e;
+    while (node && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+        bg = getComputedStyle(node).backgroundColor; node = node.parentElement;
+    }
+    if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
+    return ['Top', 'Right', 'Bottom', 'Left']
+        .filter(side => parseFloat(s['border' + side + 'Width']) > 0 && s['border' + side + 'Style'] !== 'none')
+        .map(side => [e.tagName + ' ' + e.className + ' ' + side, s['border' + side + 'Color'], bg]);
+})"""
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p.startswith("site/")])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_rule_and_bar_of_the_archive_stands_out_at_3_to_1(browser, outputs, page, scheme):
+    from newsletter.rendering.colors import contrast, to_hex
+
+    def hex_of(value: str) -> str:
+        numbers = value[value.index("(") + 1: value.index(")")].split(",")[:3]
+        return to_hex(*(float(n) for n in numbers))
+
+    tab = browser.new_page(viewport={"width": 375, "height": 800}, color_scheme=scheme)
+    tab.goto((outputs / page).as_uri())
+    found = tab.eval_on_selector_all("body *", BORDERS)
+    tab.close()
+    assert found
+    weak = [(what, color, round(contrast(hex_of(color), hex_of(bg)), 2)) for what, color, bg in found
+            if contrast(hex_of(color), hex_of(bg)) < 3.0]
+    assert weak == []
+
+
+def test_the_archive_keeps_the_groups_accent_in_dark_mode(outputs):
+    from newsletter.rendering.colors import DARK_BACKGROUND, legible_on
+
+    layout = (outputs / "site" / "index.html").read_text()
+    assert "#8ab4f8" not in layout  # no stock blue in place of the group's colour
+    assert f"--accent: {legible_on('#a4161a', DARK_BACKGROUND)}" in layout

@@ -34,7 +34,7 @@ from newsletter.schedule.digest import digest_for_week, weeks_with_events
 from newsletter.errors import NewsletterError
 from newsletter.models import Digest, Settings
 from newsletter.rendering.i18n import _, join_names, ngettext
-from newsletter.rendering.present import digest_view, event_view
+from newsletter.rendering.present import digest_view, event_view, theme_view
 from newsletter.rendering.templates import builtin_dir, bytecode_cache
 
 RECENT_WEEKS = 4  # how far back calendar.ics reaches
@@ -217,7 +217,7 @@ def _page(name: str, settings: Settings, here: str, **context) -> bytes:
 
     env = _environment()
     env.install_gettext_translations(translations(language()), newstyle=True)
-    html = env.get_template(name).render(site=settings, base=settings.archive_url,
+    html = env.get_template(name).render(site=settings, base=settings.archive_url, colors=theme_view(settings),
                                          editions=_editions(settings, here), **context)
     return html.encode("utf-8")
 
