@@ -65,7 +65,7 @@ def test_rally_a_week_ahead_end_to_end(sample):
         f"Wrote {folder}/event.ics",
         "",
     ]
-    assert re.fullmatch(r"HTML size: \d+\.\d KB \(Gmail clips at 102 KB\)", result.stdout.split("\n")[2])
+    assert re.fullmatch(r"HTML size: \d+\.\d KB, \d+\.\d KB as sent \(Gmail clips at 102 KB\)", result.stdout.split("\n")[2])
 
 
 def test_the_event_is_named_by_its_file_or_its_id(sample):

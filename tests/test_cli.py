@@ -41,7 +41,7 @@ def test_build_sample_week_end_to_end(sample):
         "",
     ]
     assert result.stdout.split("\n")[6].startswith("HTML size: ")
-    assert result.stdout.split("\n")[6].endswith(" KB (Gmail clips at 102 KB)")
+    assert result.stdout.split("\n")[6].endswith(" KB as sent (Gmail clips at 102 KB)")
     for name in ("digest.html", "digest.txt", "digest.eml", "digest.json"):
         assert (sample / "dist" / "2018-W04" / name).stat().st_size > 0
 
@@ -253,10 +253,10 @@ def test_build_warns_when_gmail_would_clip_the_digest(project):
     body = "\n\n".join([paragraph] * 60)
     project.event("long.md", f"---\ntitle: Long\nkind: rally\nstart: 2018-01-24 18:00\n---\n{body}\n")
     result = run("build", "--week", "2018-W04")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # the files are written to look at, and the status says not to send them
     size, clipped, loud = result.stderr.splitlines()
-    assert re.fullmatch(r"warning: digest.html is \d+\.\d KB, over max_html_kb \(80 KB\) \(fix: set archive_url .*\)", size)
-    assert re.fullmatch(r"warning: digest.html is \d+\.\d KB: Gmail clips messages over 102 KB, .*", clipped)
+    assert re.fullmatch(r"warning: digest.html is \d+\.\d KB as sent, over max_html_kb \(80 KB\) \(fix: set archive_url .*\)", size)
+    assert re.fullmatch(r"warning: digest.html is \d+\.\d KB as sent: Gmail clips messages over 102 KB, .*", clipped)
     assert loud == "DO NOT SEND: Gmail will clip this digest at 102 KB; see the warnings above"
     check = run("check", "--week", "2018-W04")
     assert check.exit_code == 1 and "Gmail clips messages over 102 KB" in check.stdout

@@ -138,10 +138,15 @@ def build(week, out, drafts, preheader, today, config, events_dir, no_cache):
         click.echo(f"Subject: {edition.email.subject}")
         for section in edition.digest.all_sections:
             click.echo(f"  {section.heading}: {_count(len(section.events), 'event')}")
-        click.echo(f"HTML size: {edition.html_bytes / 1000:.1f} KB (Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
-        if edition.shortened:
-            options = edition.settings.digest
-            why = "as layout is compact" if options.layout == "compact" else f"to fit {options.max_html_kb:g} KB"
+        click.echo(f"HTML size: {edition.html_bytes / 1000:.1f} KB, {edition.sent_bytes / 1000:.1f} KB as sent "
+                   f"(Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
+        options = edition.settings.digest
+        why = "as layout is compact" if options.layout == "compact" else f"to fit {options.max_html_kb:g} KB"
+        if edition.squeeze == "brief":
+            click.echo(f"Every entry shortened to its title, time and place {why}, each linking to its page")
+        elif edition.squeeze == "agenda":
+            click.echo(f"Only the agenda {why}, each line linking to its event's page")
+        elif edition.shortened:
             click.echo(f"Shortened {why}, each linking to its page for the rest:")
             for shortened in edition.shortened:
                 click.echo(f"  {shortened.title}")
@@ -152,6 +157,10 @@ def build(week, out, drafts, preheader, today, config, events_dir, no_cache):
     if any(edition.clipped for edition in result.editions):
         click.secho("DO NOT SEND: Gmail will clip this digest at 102 KB; see the warnings above", err=True,
                     fg="red", bold=True)
+        raise SystemExit(1)
+    if any(w.severity == "error" for edition in result.editions for w in edition.warnings):
+        click.secho("DO NOT SEND: this week does not fit max_html_kb; see the error above", err=True, fg="red", bold=True)
+        raise SystemExit(1)
 
 
 def _edition_heading(edition) -> str:
@@ -193,7 +202,8 @@ def announce(event, reminder, out, today, config, events_dir, no_cache):
         if result.translations:
             click.echo(_edition_heading(edition))
         click.echo(f"Subject: {edition.email.subject}")
-        click.echo(f"HTML size: {edition.html_bytes / 1000:.1f} KB (Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
+        click.echo(f"HTML size: {edition.html_bytes / 1000:.1f} KB, {edition.sent_bytes / 1000:.1f} KB as sent "
+                   f"(Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
         for path in edition.written:
             click.echo(f"Wrote {path}")
         for warning in edition.warnings:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from newsletter.rendering.colors import AA, HEX, contrast
 from newsletter.sources.config import MERGE_TAG
 from newsletter.models import Finding, RenderedEmail, Settings
-from newsletter.rendering.render import GMAIL_CLIP_BYTES
+from newsletter.rendering.render import GMAIL_CLIP_BYTES, sent_bytes
 
 SUBJECT_LIMIT = 70
 VAGUE_LINK_TEXT = {"click here", "here", "click", "link", "this link", "read more", "more", "learn more", "this"}
@@ -31,11 +31,11 @@ def lint(email: RenderedEmail, settings: Settings, subject_fix: str = "shorten t
 
 
 def _size(email: RenderedEmail) -> list[Finding]:
-    size = len(email.html.encode("utf-8"))
+    size = sent_bytes(email.html)  # as sent: quoted-printable, which Gmail's clip counts
     if size <= GMAIL_CLIP_BYTES:
         return []
-    return [Finding("error", f"the HTML is {size / 1000:.1f} KB; Gmail clips messages over 102 KB and hides the rest",
-                    "shorten event descriptions, or link to the full text instead")]
+    return [Finding("error", f"the HTML is {size / 1000:.1f} KB as sent; Gmail clips messages over 102 KB and hides "
+                    "the rest", "shorten event descriptions, or link to the full text instead")]
 
 
 def _images(document) -> list[Finding]:

@@ -189,7 +189,6 @@ def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, o
 
     Separate editions go in one folder per language: dist/announce/<event id>/<language>/.
     """
-    from newsletter.rendering.render import GMAIL_CLIP_BYTES
     from newsletter.schedule.recurrence import find
 
     # Only the event and what can be "Also coming up" are loaded from the cache (its series is always there).
@@ -203,9 +202,9 @@ def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, o
     result = announcement_for(project, events_dir, ref, reminder, today)
     target = out if out is not None else default_folder(result.event, reminder)
     for edition in result.editions:
-        if edition.html_bytes > GMAIL_CLIP_BYTES:
-            edition.warnings.append(Finding("warning", f"announcement.html is {edition.html_bytes / 1000:.1f} KB: "
-                                            "Gmail clips messages over 102 KB", "shorten the event's description"))
+        if edition.clipped:
+            edition.warnings.append(Finding("warning", f"announcement.html is {edition.sent_bytes / 1000:.1f} KB as "
+                                            "sent: Gmail clips messages over 102 KB", "shorten the event's description"))
         folder = target / edition.language if result.translations else target
         try:
             edition.written = write_atomically(folder, edition.outputs)

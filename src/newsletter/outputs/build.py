@@ -132,11 +132,18 @@ class Rendered:
         return len(self.outputs[f"{self.stem}.html"])
 
     @property
+    def sent_bytes(self) -> int:
+        """The HTML part's size as sent, quoted-printable: a little more than the file's."""
+        from newsletter.rendering.render import sent_bytes
+
+        return sent_bytes(self.email.html)
+
+    @property
     def clipped(self) -> bool:
         """Over the size at which Gmail hides the rest of a message behind "View entire message"."""
         from newsletter.rendering.render import GMAIL_CLIP_BYTES
 
-        return self.html_bytes > GMAIL_CLIP_BYTES
+        return self.sent_bytes > GMAIL_CLIP_BYTES
 
     @property
     def eml_name(self) -> str:
@@ -153,6 +160,7 @@ class Build(Rendered):
     shortened: list[Event] = field(default_factory=list)  # entries shown compact, linking to their page
     fit_warnings: list[Finding] = field(default_factory=list)  # what [digest] layout could not do
     fit_step: "Step | None" = None  # what the fit learnt, for the next one's hint (rendering/fit.py)
+    squeeze: str | None = None  # a week too big with every entry compact: "brief" entries, or the "agenda" alone
 
 
 def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = True,
@@ -240,11 +248,12 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
         "events.ics": lambda: to_ics(list(digest.events), settings, now, name=f"{settings.name}: {week_label(week)}"),
     })
     result = Build(settings=settings, week=week, digest=digest, email=email, outputs=outputs,
-                   shortened=fitted.shortened, fit_warnings=fitted.warnings, fit_step=fitted.step)
+                   shortened=fitted.shortened, fit_warnings=fitted.warnings, fit_step=fitted.step,
+                   squeeze=fitted.view.squeeze)
     result.warnings.extend(fitted.warnings)
-    if result.clipped:
+    if result.clipped and not any(w.severity == "error" for w in fitted.warnings):
         result.warnings.append(Finding(
-            "warning", f"digest.html is {result.html_bytes / 1000:.1f} KB: Gmail clips messages over 102 KB, "
+            "warning", f"digest.html is {result.sent_bytes / 1000:.1f} KB as sent: Gmail clips messages over 102 KB, "
             "and its readers will not see the end of this digest", "shorten the longest descriptions"))
     return result
 

@@ -4,7 +4,10 @@ Gmail clips a message whose HTML passes about 102 KB, and the readers of a
 clipped digest never see its end. `[digest] layout` chooses: "full" shows
 every description, "compact" shortens every entry, and "auto" (the default)
 renders in full, then shortens the longest descriptions first, only as many
-as it takes to bring the HTML under `max_html_kb`.
+as it takes to bring the HTML under `max_html_kb`; a week still too big has
+every entry cut to its title, time and place, then becomes the agenda alone,
+each line linking to the event's page. The size is the HTML part's as sent,
+quoted-printable, which is what Gmail's clip counts.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings
-from newsletter.rendering.present import DigestView
+from newsletter.rendering.present import SQUEEZES, DigestView
 
 if TYPE_CHECKING:
     from newsletter.sources.cache import CompiledCache
@@ -47,10 +50,16 @@ class Fitted:
     shortened: list[Event] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     step: Step | None = None  # for the next fit's hint, when entries were shortened to fit
+    sent: int = 0  # the HTML part's bytes as sent (quoted-printable), which max_html_kb and Gmail's clip count
+
+    def __post_init__(self) -> None:
+        from newsletter.rendering.render import sent_bytes
+
+        self.sent = sent_bytes(self.email.html)
 
     @property
     def html_bytes(self) -> int:
-        return len(self.email.html.encode("utf-8"))
+        return self.sent
 
 
 def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | None" = None,
@@ -78,6 +87,15 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
             tried[count] = Fitted(view, email, [v.event for v in view.shortened])
         return tried[count]
 
+    def squeezed() -> Fitted:
+        """Every entry brief, then the agenda alone: the first that fits, or the agenda alone if none does."""
+        for squeeze in SQUEEZES:
+            view, email = render_digest(digest, settings, compiled=compiled, text=False, squeeze=squeeze)
+            found = Fitted(view, email, [v.event for v in view.shortened])
+            if found.sent <= limit:
+                break
+        return found
+
     if options.layout == "compact":
         result = attempt(len(candidates))
     elif options.layout == "auto" and settings.archive_url:
@@ -92,8 +110,10 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
                     and attempt(step.count).html_bytes + step.grows > limit)
 
         count = hint.count if isinstance(hint, Step) else hint
-        result = _fewest(attempt, len(candidates), limit, weights, count, known_over) or attempt(len(candidates))
-        count = next(k for k, fitted in tried.items() if fitted is result)
+        result = _fewest(attempt, len(candidates), limit, weights, count, known_over)
+        if result is None:  # over even with every description shortened: shorter still
+            result = squeezed()
+        count = next((k for k, fitted in tried.items() if fitted is result), 0)
         if 0 < count and result.html_bytes <= limit and (count - 1 in tried or known_over(count - 1)):
             # The fewest that fit, so one fewer was over: by how much, rendered or as the step still tells.
             grows = tried[count - 1].html_bytes - result.html_bytes if count - 1 in tried else step.grows
@@ -102,7 +122,7 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
     else:
         result = attempt(0)
     result.email = result.email._replace(text=digest_text(result.view, settings))
-    size = f"digest.html is {result.html_bytes / 1000:.1f} KB, over max_html_kb ({options.max_html_kb:g} KB)"
+    size = f"digest.html is {result.html_bytes / 1000:.1f} KB as sent, over max_html_kb ({options.max_html_kb:g} KB)"
     if options.layout == "compact" and not settings.archive_url and candidates:
         result.warnings.append(Finding(
             "warning", "layout is \"compact\", but without archive_url there are no event pages to link to, "
@@ -114,9 +134,12 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
     elif not settings.archive_url:
         result.warnings.append(Finding("warning", size, "set archive_url in newsletter.toml, so that the longest "
                                        "descriptions can link to their page in the archive instead"))
-    elif result.html_bytes <= GMAIL_CLIP_BYTES:  # past Gmail's clip, the build and check say so louder
-        result.warnings.append(Finding("warning", f"{size} even with every description shortened",
-                                       "shorten the summaries, or move some events to another email"))
+    elif result.html_bytes <= GMAIL_CLIP_BYTES:
+        result.warnings.append(Finding("error", f"{size} even as the agenda alone, each line linking to its event",
+                                       "move some events to another email, or raise max_html_kb (Gmail clips past 102)"))
+    else:
+        result.warnings.append(Finding("error", f"{size} and Gmail's 102 KB even as the agenda alone",
+                                       "move some events to another email"))
     return result
 
 

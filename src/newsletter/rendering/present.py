@@ -53,6 +53,7 @@ class EventView:
     number: int | None = None  # its number in the agenda, which the text part shows
     buttons: list[dict[str, str | None]] = field(default_factory=list)  # RSVP, donate, join online
     compact: bool = False  # shortened to fit a busy week: facts, summary or teaser, "Read more"
+    brief: bool = False  # shortened further: title, time, place and "Read more" alone
     teaser: str | None = None  # when compact without a summary: the opening sentences
     read_more: str | None = None  # when compact: the event's page in the archive
     repeats: str | None = None  # a date of a series: "Every Thursday until June 28"
@@ -123,6 +124,7 @@ class DigestView(EmailView):
     sections: list[dict[str, Any]]
     coming_up: list[dict[str, Any]]
     shortened: list[EventView] = field(default_factory=list)  # the entries shown compact
+    squeeze: str | None = None  # past compact: "brief" entries, or the "agenda" alone linking to each page
     intro_html: str = ""  # the group's own words under the header: `intro`, or intro.md
     intro_text: str = ""
 
@@ -161,8 +163,16 @@ def email_frame(settings: Settings, view_online: str | None) -> dict[str, Any]:
     )
 
 
-def digest_view(digest: Digest, settings: Settings, compact: frozenset[str] = frozenset()) -> DigestView:
-    """The week's digest; the events whose ids are in `compact` are shortened to link to their page."""
+SQUEEZES = ("brief", "agenda")  # how far a week too big with every entry compact is shortened, in order
+
+
+def digest_view(digest: Digest, settings: Settings, compact: frozenset[str] = frozenset(),
+                squeeze: str | None = None) -> DigestView:
+    """The week's digest; the events whose ids are in `compact` are shortened to link to their page.
+
+    `squeeze` shortens every entry further: "brief" to its title, time, place and link; "agenda" to the
+    agenda alone, each line linking to the event's page.
+    """
     year = digest.week.first_day.year
     sections = []
     for section in digest.all_sections:
@@ -176,8 +186,8 @@ def digest_view(digest: Digest, settings: Settings, compact: frozenset[str] = fr
     agenda += [v for v in shown if v.ongoing]
     for number, entry in enumerate(agenda, start=1):
         entry.number = number
-        if entry.id in compact:
-            shorten(entry, settings)
+        if entry.id in compact or squeeze:
+            shorten(entry, settings, brief=squeeze is not None)
     archived = f"{settings.archive_url}{digest.week.id}/" if settings.archive_url else None
     view = DigestView(
         **email_frame(settings, settings.view_online or archived),
@@ -188,6 +198,7 @@ def digest_view(digest: Digest, settings: Settings, compact: frozenset[str] = fr
         coming_up=[_listed(e, settings, year) for e in digest.coming_up],
         events=shown,
         shortened=[v for v in agenda if v.compact],
+        squeeze=squeeze if any(v.compact for v in agenda) else None,
     )
     view.preheader = preheader(view, settings)
     if settings.intro:
@@ -196,8 +207,9 @@ def digest_view(digest: Digest, settings: Settings, compact: frozenset[str] = fr
     return view
 
 
-def shorten(view: EventView, settings: Settings) -> None:
-    """Show `view` compact: its facts and summary (or opening sentences), then a link to its page.
+def shorten(view: EventView, settings: Settings, brief: bool = False) -> None:
+    """Show `view` compact: its facts and summary (or opening sentences), then a link to its page;
+    `brief`: its title, time and place alone, then the link.
 
     Without an archive there is no page to link to, so the entry keeps its full text.
     """
@@ -209,6 +221,10 @@ def shorten(view: EventView, settings: Settings) -> None:
     view.body_html = view.body_text = ""
     for version in view.versions:
         version["body_html"] = version["body_text"] = ""
+    if brief:
+        view.brief, view.teaser, view.summary, view.hosts, view.buttons = True, None, None, None, []
+        view.speakers, view.rsvp, view.donate, view.accessibility, view.online = (), None, None, None, None
+        view.versions = []
 
 
 def _listed(event: Event, settings: Settings, year: int) -> dict[str, Any]:

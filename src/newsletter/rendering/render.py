@@ -51,14 +51,16 @@ class MergeTags:
 
 
 def render_digest(digest: Digest, settings: Settings, compact: frozenset[str] = frozenset(),
-                  compiled: CompiledCache | None = None, text: bool = True) -> tuple[DigestView, RenderedEmail]:
+                  compiled: CompiledCache | None = None, text: bool = True,
+                  squeeze: str | None = None) -> tuple[DigestView, RenderedEmail]:
     """Subject, preheader, HTML and text of one week's digest, with the events in `compact` shortened.
 
     `compiled`: where HTML compiled before can be found again (and this one kept).
     `text`: False leaves the text part empty, for trial layouts (digest_text writes it).
+    `squeeze`: shorter still, "brief" or "agenda" (present.digest_view).
     """
     with speaking(settings.language, settings.clock):
-        view = digest_view(digest, settings, compact)
+        view = digest_view(digest, settings, compact, squeeze)
         view.subject = templates.render_subject(settings, settings.subject, "subject", view.context())
         if settings.preheader:
             view.preheader = templates.render_subject(settings, settings.preheader, "preheader", view.context())
@@ -66,6 +68,15 @@ def render_digest(digest: Digest, settings: Settings, compact: frozenset[str] = 
             return view, RenderedEmail(view.subject, view.preheader,
                                        render_html(view, settings, "digest.mjml", compiled), "")
         return view, render_view(view, settings, "digest", compiled)
+
+
+def sent_bytes(html: str) -> int:
+    """What the HTML part weighs as sent: quoted-printable, as the .eml carries it, which Gmail's clip counts."""
+    from email.message import EmailMessage
+
+    part = EmailMessage()
+    part.set_content(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return len(part.get_payload())
 
 
 def digest_text(view: DigestView, settings: Settings) -> str:
