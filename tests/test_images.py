@@ -134,3 +134,29 @@ def test_logo_from_a_file_is_shown_at_a_fixed_width_with_its_height(project):
     logo = BeautifulSoup(html, "html.parser").find("img", alt="Eastside Tenants Union")
     assert logo["src"] == "https://example.org/news/logo.png"
     assert (logo["width"], logo["height"]) == ("120", "40")
+
+
+def test_check_warns_while_the_archive_lacks_the_image_the_email_shows(project, monkeypatch):
+    import os
+
+    project.settings(SETTINGS + ARCHIVE)
+    (project.root / "images").mkdir()
+    image = project.root / "images" / "crowd.png"
+    image.write_bytes(png(800, 400))
+    event_with_image(project, "src: images/crowd.png", "alt: A crowd")
+    monkeypatch.chdir(project.root)
+
+    def check() -> list[str]:
+        result = CliRunner().invoke(main, ["check", "--week", "2018-W04"])
+        return [line for line in result.stdout.split("\n") if "images/crowd.png" in line]
+
+    missing = check()
+    assert missing == ["warning: the email shows https://example.org/news/images/crowd.png, but no `newsletter "
+                       "archive` run has written it, so readers would see a broken or old image (fix: run `newsletter "
+                       "archive` and publish the site before sending)"]
+    assert CliRunner().invoke(main, ["archive", "--today", "2018-01-20"]).exit_code == 0
+    assert check() == []
+    image.write_bytes(png(800, 400, padding=32))  # a new version of the picture
+    os.utime(image, ns=(image.stat().st_atime_ns, image.stat().st_mtime_ns + 5_000_000_000))
+    changed = check()
+    assert len(changed) == 1 and "it changed since the last `newsletter archive` run wrote it" in changed[0]

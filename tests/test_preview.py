@@ -111,6 +111,10 @@ def test_preview_email_is_exactly_what_build_writes(preview, sample):
     "/events/2018-01-25-metoo-fight-against-sexism.md",
     "/newsletter.toml",
     "/week/2018-W99/",
+    "/project-images/newsletter.toml",
+    "/project-images/events/2018-01-25-metoo-fight-against-sexism.md",
+    "/project-images/../newsletter.toml",
+    "/project-images/%2e%2e/newsletter.toml",
 ])
 def test_nothing_but_the_preview_can_be_read(preview, path):
     status, body = preview.get(path)
@@ -525,3 +529,29 @@ def test_a_save_by_rename_is_never_missed(preview, sample, save):
                 break
             time.sleep(0.1)
         assert f"Syria: {title}" in digest, f"save {attempt + 1}: the preview still shows the old title"
+
+
+def test_a_project_image_shows_in_the_preview_before_the_archive_is_published(sample):
+    from test_images import png
+
+    (sample / "images").mkdir()
+    data = png(1200, 600, padding=64)
+    (sample / "images" / "crowd.png").write_bytes(data)
+    rally = sample / "events" / f"{RALLY}.md"
+    rally.write_text(rally.read_text().replace("summary:", "image:\n  src: images/crowd.png\n  alt: The crowd at the "
+                                               "JFK Federal Building\nsummary:", 1))
+    running = Running(sample)
+    try:
+        for page in ("/week/2018-W04/email.html", "/week/2018-W04/email-dark.html", f"/announce/{RALLY}/email.html"):
+            status, body = running.get(page)
+            image = BeautifulSoup(body, "html.parser").find("img", class_="nl-image")
+            assert status == 200 and image["src"] == "/project-images/images/crowd.png", page
+        connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+        connection.request("GET", "/project-images/images/crowd.png")
+        response = connection.getresponse()
+        assert (response.status, response.getheader("Content-Type"), response.read()) == (200, "image/png", data)
+        connection.close()
+    finally:
+        running.close()
+    built = build(sample / "newsletter.toml", sample / "events", week="2018-W04")  # the email itself is unchanged
+    assert 'src="https://example.org/iso-boston/images/crowd.png"' in built.outputs["digest.html"].decode()

@@ -85,6 +85,7 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
     shown = [result.event] if event is not None else list(result.digest.events)
     images = [settings.theme.logo, *(e.image for e in shown)]
     report.findings.extend(image_findings([i for i in dict.fromkeys(images) if i is not None]))
+    report.findings.extend(_unpublished_images(settings, [i.file for i in images if i is not None and i.file]))
     report.findings.extend(readiness(settings, events, shown, today or today_in(settings)))
     subject_fix = "shorten the event's title, or the announce_subject setting" if event else "shorten the subject setting"
     report.findings = lint(result.email, settings, subject_fix) + report.findings
@@ -109,3 +110,14 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
             report.findings.append(Finding("warning", "SpamAssassin finds the text and HTML parts say different things",
                                            f"keep {stem}.txt and {stem}.mjml in step"))
     return report
+
+
+def _unpublished_images(settings, files: list[str]) -> list[Finding]:
+    """The email's own image files that the archive at archive_url does not have as they are now."""
+    from newsletter.outputs.archive import unpublished
+
+    words = {"missing": "no `newsletter archive` run has written it", "changed": "it changed since the last "
+             "`newsletter archive` run wrote it"}
+    return [Finding("warning", f"the email shows {settings.archive_url}{relative}, but {words[state]}, so readers "
+                    "would see a broken or old image", "run `newsletter archive` and publish the site before sending")
+            for relative, state in unpublished(settings, files).items()]

@@ -77,7 +77,8 @@ def site_plan(project: Project, today: date, out: Path | None = None) -> Iterabl
         prefix = "" if language == primary else f"{language}/"
         earlier = _earlier_entries(out / prefix / "feed.xml") if out is not None else {}
         for name, inputs, render in _files(edition, today, images=not prefix, earlier=earlier):
-            yield (prefix + name, (common, *inputs),
+            # An image file is copied as it is: its key is the file alone, which `check` can work out too.
+            yield (prefix + name, inputs if inputs[0] == "image" else (common, *inputs),
                    (lambda render=render, settings=edition.settings: _spoken(settings, render)))
 
 
@@ -148,12 +149,38 @@ def _image_files(images: list, settings: Settings) -> Iterable[tuple[str, tuple,
     files = sorted({image.file for image in images if image is not None and image.file})
     for relative in files:
         path = settings.root / relative
-        try:
-            found = path.stat()
-            inputs = ("image", relative, found.st_size, found.st_mtime_ns)
-        except OSError:
-            inputs = ("image", relative, None)
-        yield relative, inputs, (lambda path=path: path.read_bytes())
+        yield relative, _image_inputs(settings.root, relative), (lambda path=path: path.read_bytes())
+
+
+def _image_inputs(root: Path, relative: str) -> tuple:
+    try:
+        found = (root / relative).stat()
+        return "image", relative, found.st_size, found.st_mtime_ns
+    except OSError:
+        return "image", relative, None
+
+
+def unpublished(settings: Settings, files: Iterable[str]) -> dict[str, str]:
+    """The project image files among `files` that no `archive` run wrote as they are now: "missing" or "changed".
+
+    Each archive run keeps a manifest of what it wrote, with each file's key;
+    an image's key is made from its size and time alone, so it is worked out
+    here the same way.
+    """
+    from newsletter.outputs.manifest import Fingerprints, manifests, read_manifest
+
+    written: dict[str, set[str]] = {}
+    for path in manifests(settings.root):
+        for relative, (key, _size) in read_manifest(path).items():
+            written.setdefault(relative, set()).add(key)
+    fingerprint = Fingerprints()
+    found = {}
+    for relative in sorted(set(files)):
+        if relative not in written:
+            found[relative] = "missing"
+        elif fingerprint(_image_inputs(settings.root, relative)) not in written[relative]:
+            found[relative] = "changed"
+    return found
 
 
 def _summary(digest: Digest) -> dict:

@@ -114,6 +114,13 @@ def manifest_path(config: Path, out: Path) -> Path:
     return config.resolve().parent / FOLDER / f"archive-{name}.json"
 
 
+def manifests(root: Path) -> list[Path]:
+    """The manifest of every archive written from the project at `root`, one per output folder."""
+    from newsletter.sources.cache import FOLDER
+
+    return sorted((root / FOLDER).glob("archive-*.json"))
+
+
 def read_manifest(path: Path | None) -> dict[str, tuple[str, int]]:
     """{relative path: (key, size)}; empty when there is none or it cannot be read."""
     if path is None:

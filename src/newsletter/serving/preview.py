@@ -35,7 +35,10 @@ _ROUTES = {
     "text": re.compile(rf"^/week/{_WEEK}/digest\.txt$"),
     # An event's id may hold slashes (events in subfolders): the shortest id that leaves a valid ending.
     "announce": re.compile(r"^/announce/(.+?)/(reminder/)?(email\.html|email-dark\.html|announcement\.txt)?$"),
+    # The project's own image files, which the emails name under archive_url before the archive is published.
+    "image": re.compile(r"^/project-images/(.+)$"),
 }
+IMAGES = "/project-images/"
 # Another language's edition is the same pages under its code: /es/week/2026-W10/.
 _EDITION = re.compile(r"^/([a-z]{2,3}(?:-[A-Za-z]{2,4})?)(/.*)$")
 _DARK_QUERY = re.compile(r"@media\s*\(prefers-color-scheme:\s*dark\)")
@@ -190,10 +193,45 @@ class PreviewSite:
         )
 
     def _email(self, version: int, week_id: str) -> Page | None:
-        return _files(self._built(week_id), "digest.html")
+        return self._with_local_images(_files(self._built(week_id), "digest.html"))
 
     def _dark(self, version: int, week_id: str) -> Page | None:
-        return _files(self._built(week_id), "dark")
+        return self._with_local_images(_files(self._built(week_id), "dark"))
+
+    def _image(self, version: int, quoted: str) -> Page | None:
+        """An image file of the project that an event or the theme names, and nothing else of the folder."""
+        import mimetypes
+        from urllib.parse import unquote
+
+        try:
+            project = self._load()
+        except NewsletterError:
+            return None
+        relative = unquote(quoted)
+        if relative not in _project_images(project):
+            return None
+        try:
+            data = (project.settings.root / relative).read_bytes()
+        except OSError:
+            return None
+        return Page(data, mimetypes.guess_type(relative)[0] or "application/octet-stream")
+
+    def _with_local_images(self, page: Page | None) -> Page | None:
+        """The email with the project's own images taken from the preview, not the archive not yet published:
+        a missing image would otherwise show as broken, and a phone-width page would stretch around it."""
+        if page is None:
+            return None
+        try:
+            project = self._load()
+        except NewsletterError:
+            return page
+        base = project.settings.archive_url
+        html = page.body.decode("utf-8")
+        for relative in _project_images(project) if base else ():
+            from urllib.parse import quote
+
+            html = html.replace(f'src="{base}{quote(relative)}"', f'src="{IMAGES}{quote(relative)}"')
+        return Page(html.encode("utf-8"), page.content_type, page.status)
 
     def _text(self, version: int, week_id: str) -> Page | None:
         return _files(self._built(week_id), "digest.txt")
@@ -213,8 +251,9 @@ class PreviewSite:
         except NewsletterError as exc:
             return None if name else self._error_page(exc, version, "reminder" if reminder else "announcement")
         if name:
-            return _files(result, {"email.html": "announcement.html", "email-dark.html": "dark",
-                                   "announcement.txt": "announcement.txt"}[name])
+            found = _files(result, {"email.html": "announcement.html", "email-dark.html": "dark",
+                                    "announcement.txt": "announcement.txt"}[name])
+            return found if name.endswith(".txt") else self._with_local_images(found)
         settings = project.settings
         week = week_containing(event.start.astimezone(settings.timezone).date(), settings.week_start, settings.timezone)
         here = f"/announce/{event.id}/{'reminder/' if reminder else ''}"
@@ -451,6 +490,14 @@ class PreviewSite:
             project = None
         with self._speaking(project):
             return Page(render_page(template, context).encode("utf-8"))
+
+
+def _project_images(project: Project) -> set[str]:
+    """The project's own image files that the theme and the events (their changed dates too) name."""
+    images = [project.settings.theme.logo]
+    for event in project.events:
+        images += [event.image, *(changed.image for _, changed in event.changes)]
+    return {image.file for image in images if image is not None and image.file}
 
 
 def _files(result: Rendered | None, name: str) -> Page | None:
