@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from newsletter.cli import main
 from newsletter.errors import InvalidInput
-from newsletter.outputs.build import build
+from newsletter.outputs.build import build, load_project
 
 W04 = dict(week="2018-W04")
 RALLY = "2018-01-27-justice-for-siham-and-naseem-rally"
@@ -429,3 +429,80 @@ def test_words_left_in_a_left_to_right_language_keep_their_direction_in_an_arabi
     assert soup.html["dir"] == "rtl"
     kept = soup.find_all(attrs={"lang": "en"})
     assert kept and all(tag.get("dir") == "ltr" for tag in kept)
+
+
+SERIES = """\
+---
+title: Branch meeting
+kind: meeting
+start: 2018-01-04 19:00
+end: 21:00
+repeat:
+  every: week
+  count: 6
+changes:
+  2018-01-25:
+    title: Branch meeting at City Hall
+    status: cancelled
+    status_note: Everyone is going to the City Council hearing instead.
+---
+Our weekly meeting.
+"""
+SERIES_ES = """\
+---
+title: Reunión de la sección
+changes:
+  2018-01-25:
+    title: Reunión de la sección en el Ayuntamiento
+    status_note: Todos vamos a la audiencia del Concejo Municipal.
+    body: |
+      Nos vemos en la audiencia.
+---
+Nuestra reunión semanal.
+"""
+
+
+@pytest.mark.parametrize("mode", ["separate", "together"])
+def test_a_translation_file_carries_the_words_of_a_series_changed_date(sample, mode):
+    config = bilingual(sample, mode, rally=None)
+    (sample / "events" / "branch.md").write_text(SERIES, encoding="utf-8")
+    (sample / "events" / "branch.es.md").write_text(SERIES_ES, encoding="utf-8")
+    result = build(config, sample / "events", **W04)
+    if mode == "separate":
+        spanish = soup_of(result.edition("es").outputs["digest.html"])
+        entry = spanish.find("h3", id="event-branch-2018-01-25")
+        assert words(entry) == "Reunión de la sección en el Ayuntamiento"
+        following = " ".join(words(tag) for tag in entry.find_all_next("p", limit=4))
+        assert "Todos vamos a la audiencia del Concejo Municipal." in following
+        assert "City Council" not in following
+        assert entry.get("lang") is None  # nothing left in English to mark
+    else:
+        soup = soup_of(result.outputs["digest.html"])
+        version = soup.find("h3", id="event-branch-2018-01-25").find_parent("div", class_="nl-entry") \
+            .find_next_sibling("div", class_="nl-version")
+        assert words(version.find(class_="nl-version-title")) == "Reunión de la sección en el Ayuntamiento"
+        assert words(version.find(class_="nl-status-note")) == "Todos vamos a la audiencia del Concejo Municipal."
+    checked = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-18"])
+    assert "branch.es.md" not in checked.stdout, checked.stdout
+
+
+def test_a_series_status_note_at_the_top_of_a_translation_says_where_it_goes(sample):
+    config = bilingual(sample, rally=None)
+    (sample / "events" / "branch.md").write_text(SERIES, encoding="utf-8")
+    (sample / "events" / "branch.es.md").write_text("---\ntitle: Reunión\nstatus_note: Todos a la audiencia.\n---\n",
+                                                    encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        load_project(config, sample / "events", cache=False)
+    assert [str(p) for p in caught.value.problems] == [
+        "events/branch.es.md:3: status_note: the reason for one date's change goes under changes: and its date "
+        "(2018-01-25), as in events/branch.md"]
+
+
+def test_check_says_a_changed_dates_words_go_under_changes(sample):
+    bilingual(sample, rally=None)
+    (sample / "events" / "branch.md").write_text(SERIES, encoding="utf-8")
+    (sample / "events" / "branch.es.md").write_text("---\ntitle: Reunión de la sección\n---\nNuestra reunión.\n",
+                                                    encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-18"])
+    assert ("warning: events/branch.es.md leaves title, status_note untranslated (fix: add them to "
+            "events/branch.es.md, the words of the 2018-01-25 change under changes: and 2018-01-25:)") in checked.stdout

@@ -238,6 +238,7 @@ class Translation(NamedTuple):
     bios: tuple[str | None, ...] = ()  # by the speakers' order in the event file
     link_labels: tuple[str | None, ...] = ()  # by the links' order in the event file
     body: str = ""
+    changes: tuple = ()  # a series' changed dates: (date, Translation) with the words of that date's change
 
 
 class Event(NamedTuple):

@@ -78,6 +78,11 @@ def _untranslated(settings: Settings, shown: list[Event]) -> list[Finding]:
                 found.append(Finding("warning", f"{event.path}: '{event.title}' has no {english_name(code)} "
                                      f"translation yet, so it is shown in {english_name(settings.primary)}",
                                      f"write {own} with its title, summary and description"))
+            elif event.occurrence is not None and "status_note" in missing:
+                # A date's own change is translated under changes: and that date, not at the top of the file.
+                found.append(Finding("warning", f"{own} leaves {', '.join(missing)} untranslated",
+                                     f"add {'them' if len(missing) > 1 else 'it'} to {own}, the words of the "
+                                     f"{event.occurrence} change under changes: and {event.occurrence}:"))
             else:
                 found.append(Finding("warning", f"{own} leaves {', '.join(missing)} untranslated",
                                      f"add {'them' if len(missing) > 1 else 'it'} to {own}"))

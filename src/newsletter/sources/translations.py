@@ -11,6 +11,7 @@ templates can mark them with their `lang`.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ WORDS = ("title", "short_title", "summary", "location", "accessibility", "speake
 FIELDS = ("title", "short_title", "summary", "location.notes", "accessibility", "status_note", "speakers", "links",
           "body")
 _CODE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
+# The words of one changed date of a series, under changes: and its date in a translation file.
+CHANGE_WORDS = ("title", "short_title", "summary", "status_note", "accessibility", "location", "body")
 
 
 def language_of(path: Path) -> str | None:
@@ -95,7 +98,7 @@ class _TranslationReader:
         from newsletter.sources.events import FIELDS as EVENT_FIELDS
 
         for key in data:
-            if key in WORDS:
+            if key in WORDS or (key == "changes" and self.event.is_series):
                 continue
             if key in EVENT_FIELDS:
                 r.problem(key, f"a translation holds only words: the {key.replace('_', ' ')} comes from "
@@ -104,8 +107,13 @@ class _TranslationReader:
                 r.problem(key, f"unknown field '{key}'{suggest(key, WORDS)}")
         status_note = _one_line(r.text(data, "status_note"))
         if status_note and self.event.status == "scheduled":
-            r.problem("status_note", f"{self.event_path} is not rescheduled, postponed or cancelled, so there is "
-                      "no change to explain")
+            if self.event.changes:
+                days = ", ".join(str(day) for day, changed in self.event.changes if changed.status_note)
+                r.problem("status_note", f"the reason for one date's change goes under changes: and its date "
+                          f"({days or 'the date'}), as in {self.event_path}")
+            else:
+                r.problem("status_note", f"{self.event_path} is not rescheduled, postponed or cancelled, so there is "
+                          "no change to explain")
         return Translation(
             language=code, path=r.path,
             title=_one_line(r.text(data, "title")),
@@ -117,7 +125,47 @@ class _TranslationReader:
             bios=self._by_position("speakers", "bio", len(self.event.speakers)),
             link_labels=self._by_position("links", "label", len(self.event.links)),
             body=body.strip("\n"),
+            changes=self._changes(code),
         )
+
+    def _changes(self, code: str) -> tuple:
+        """The words of the series' changed dates, under changes: and each date, as in the event file."""
+        value = self.data.get("changes")
+        if value is None or not self.event.is_series:
+            return ()
+        changed = dict(self.event.changes)
+        if not isinstance(value, dict):
+            self.r.problem("changes", "must list dates of the series, each with its words: 2018-01-11: then "
+                           "title: or status_note: indented below it")
+            return ()
+        found = []
+        for key, words in value.items():
+            field = f"changes.{key}"
+            try:
+                day = date.fromisoformat(str(key).strip())
+            except ValueError:
+                self.r.problem(field, f"'{key}' is not a date (write the date of the change, such as 2018-01-11)")
+                continue
+            if day not in changed:
+                listed = ", ".join(str(d) for d in changed) or "none"
+                self.r.problem(field, f"{self.event_path} has no change for {day} (its changed dates: {listed})")
+                continue
+            if not isinstance(words, dict):
+                self.r.problem(field, "must list the words of that date: title:, summary:, status_note: or body:")
+                continue
+            for name in words:
+                if name not in CHANGE_WORDS:
+                    self.r.problem(f"{field}.{name}", f"a date's change is translated with {', '.join(CHANGE_WORDS)}; "
+                                   f"its {name.replace('_', ' ')} comes from {self.event_path}")
+            text = lambda name: _one_line(self.r.text(words, name, f"{field}.{name}"))  # noqa: E731
+            notes = words.get("location")
+            found.append((day, Translation(
+                language=code, path=self.r.path, title=text("title"), short_title=text("short_title"),
+                summary=text("summary"), status_note=text("status_note"),
+                accessibility=self.r.text(words, "accessibility", f"{field}.accessibility"),
+                location_notes=self.r.text(notes, "notes", f"{field}.location.notes") if isinstance(notes, dict) else None,
+                body=(self.r.text(words, "body", f"{field}.body") or "").strip("\n"))))
+        return tuple(sorted(found, key=lambda pair: pair[0]))
 
     def _location_notes(self) -> str | None:
         value = self.data.get("location")
@@ -162,12 +210,29 @@ class _TranslationReader:
 
 
 def attach(event: Event, translations: list[Translation]) -> Event:
-    """The event, and each of its changed dates, carrying its translations."""
+    """The event, and each of its changed dates, carrying its translations.
+
+    A changed date carries the words of its own change where the change
+    altered a word (none, and the word stays untranslated), the series' for the rest.
+    """
     if not translations:
         return event
     found = tuple(sorted(translations, key=lambda t: t.language))
-    changes = tuple((day, changed._replace(translations=found)) for day, changed in event.changes)
+    changes = tuple((day, changed._replace(translations=tuple(_of_change(t, event, changed, day) for t in found)))
+                    for day, changed in event.changes)
     return event._replace(translations=found, changes=changes)
+
+
+def _of_change(translation: Translation, series: Event, changed: Event, day: date) -> Translation:
+    words = dict(translation.changes).get(day) or Translation(translation.language, translation.path)
+    own: dict[str, Any] = {"changes": ()}
+    for name in ("title", "short_title", "summary", "accessibility", "status_note"):
+        altered = getattr(changed, name) != getattr(series, name)
+        own[name] = getattr(words, name) if altered else (getattr(words, name) or getattr(translation, name))
+    altered = (changed.location or Location()).notes != (series.location or Location()).notes
+    own["location_notes"] = words.location_notes if altered else (words.location_notes or translation.location_notes)
+    own["body"] = words.body or translation.body
+    return translation._replace(**own)
 
 
 def localize(event: Event, language: str, primary: str) -> Event:
@@ -192,8 +257,7 @@ def localize(event: Event, language: str, primary: str) -> Event:
                      for number, speaker in enumerate(event.speakers))
     links = tuple(link._replace(label=pick("links", link.label, _nth(translation.link_labels, number)))
                   for number, link in enumerate(event.links))
-    changes = tuple((day, _localize_change(changed, event, translation, language, primary))
-                    for day, changed in event.changes)
+    changes = tuple((day, localize(changed, language, primary)) for day, changed in event.changes)
     localized = event._replace(
         title=pick("title", event.title, translation.title),
         short_title=pick("short_title", event.short_title, translation.short_title),
@@ -204,22 +268,6 @@ def localize(event: Event, language: str, primary: str) -> Event:
         location=location, speakers=speakers, links=links, changes=changes,
     )
     return localized._replace(untranslated=frozenset(missing), text_language=primary if missing else None)
-
-
-def _localize_change(changed: Event, series: Event, translation: Translation, language: str, primary: str) -> Event:
-    """A changed date of a series: the series' translation covers the words the change left as they were."""
-    localized = localize(changed, language, primary)
-    own = {"title", "short_title", "summary", "accessibility", "status_note", "body"}
-    kept = {name: getattr(changed, name) for name in own if getattr(changed, name) != getattr(series, name)}
-    if changed.location != series.location:
-        kept["location"] = changed.location
-    if not kept:
-        return localized
-    untranslated = set(localized.untranslated) | {"location.notes" if name == "location" else name for name in kept
-                                                   if (getattr(changed, name) if name != "location" else
-                                                       (changed.location or Location()).notes)}
-    return localized._replace(**kept, untranslated=frozenset(untranslated),
-                   text_language=primary if untranslated else None)
 
 
 def untranslated(event: Event, language: str, primary: str) -> list[str]:
