@@ -506,3 +506,44 @@ def test_check_says_a_changed_dates_words_go_under_changes(sample):
     checked = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-18"])
     assert ("warning: events/branch.es.md leaves title, status_note untranslated (fix: add them to "
             "events/branch.es.md, the words of the 2018-01-25 change under changes: and 2018-01-25:)") in checked.stdout
+
+
+KIND = """
+[[kinds]]
+id = "phone-bank"
+heading = "Phone banks"
+label = "Phone bank"
+"""
+
+
+def test_a_groups_own_kind_has_its_words_in_each_language(sample):
+    config = bilingual(sample, rally=None)
+    config.write_text(config.read_text() + KIND + 'translations = { es = { heading = "Bancos telefónicos", '
+                      'label = "Banco telefónico" } }\n')
+    (sample / "events" / "2018-01-26-calls.md").write_text(
+        "---\ntitle: Calls to the council\nkind: phone-bank\nstart: 2018-01-26 18:00\nrsvp: https://example.org/r\n"
+        "---\nCall your councillor.\n")
+    (sample / "events" / "2018-01-26-calls.es.md").write_text("---\ntitle: Llamadas al concejo\n---\nLlama.\n")
+    result = build(config, sample / "events", **W04)
+    english = [words(h) for h in soup_of(result.outputs["digest.html"]).find_all("h2")]
+    spanish = [words(h) for h in soup_of(result.edition("es").outputs["digest.html"]).find_all("h2")]
+    assert "Phone banks" in english and "Bancos telefónicos" in spanish and "Phone banks" not in spanish
+    notice = CliRunner().invoke(main, ["announce", "2018-01-26-calls", "--today", "2018-01-20", "--out", "a"])
+    assert notice.exit_code == 0, notice.output
+    from email import message_from_bytes, policy
+
+    subject = message_from_bytes((sample / "a" / "es" / "announcement.eml").read_bytes(), policy=policy.default)["Subject"]
+    assert subject == "26/1 Banco telefónico: Llamadas al concejo"
+    checked = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-18"])
+    assert "phone-bank" not in checked.stdout
+
+
+def test_check_names_a_kind_without_words_in_an_editions_language(sample):
+    config = bilingual(sample, rally=None)
+    config.write_text(config.read_text() + KIND)
+    (sample / "events" / "2018-01-26-calls.md").write_text(
+        "---\ntitle: Calls to the council\nkind: phone-bank\nstart: 2018-01-26 18:00\n---\nCall.\n")
+    checked = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-18"])
+    assert ("warning: the kind 'phone-bank' has no heading or label in Spanish, so the es edition shows 'Phone banks' "
+            "as written (fix: add translations = { es = { heading = \"…\", label = \"…\" } } to its [[kinds]] in "
+            "newsletter.toml)") in checked.stdout.split("\n")

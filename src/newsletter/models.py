@@ -17,6 +17,16 @@ class Kind(NamedTuple):
     heading: str
     color: str
     label: str
+    # The group's own words for it in its other languages: (language, heading, label), either may be None.
+    translations: tuple[tuple[str, str | None, str | None], ...] = ()
+
+    def words(self, language: str) -> tuple[str | None, str | None]:
+        """(heading, label) in `language` (or its base language, es for es-MX), as the group wrote them."""
+        for code in (language, language.split("-")[0]):
+            for own, heading, label in self.translations:
+                if own.lower() == code.lower():
+                    return heading, label
+        return None, None
 
 
 def unknown_kind(kind: str, known: list[str]) -> str:

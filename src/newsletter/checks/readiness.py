@@ -21,7 +21,7 @@ def readiness(settings: Settings, events: list[Event], shown: list[Event], today
     """Findings for the whole project (`events`) and for what this email shows (`shown`), as of `today`."""
     return (_placeholders(events) + _settings_left(settings, events) + _language(settings)
             + _over(shown, settings, today) + _unexplained(shown) + _untranslated(settings, shown)
-            + _clock_changes(shown))
+            + _kinds_untranslated(settings, events) + _clock_changes(shown))
 
 
 def _placeholders(events: list[Event]) -> list[Finding]:
@@ -141,3 +141,28 @@ def _clock_changes(shown: list[Event]) -> list[Finding]:
 def _offset(moment: datetime) -> str:
     text = moment.strftime("%z")
     return f"{text[:3]}:{text[3:]}"
+
+
+def _kinds_untranslated(settings: Settings, events: list[Event]) -> list[Finding]:
+    """The group's own kinds, used by its events, that another edition's language has no words for."""
+    from newsletter.models import DEFAULT_KINDS
+    from newsletter.rendering.i18n import english_name
+
+    used = {e.kind for e in events}
+    found = []
+    for code in settings.editions:
+        if code == settings.primary:
+            continue
+        for kind in settings.kinds:
+            builtin = next((k for k in DEFAULT_KINDS if k.id == kind.id), None)
+            own = [word for word, value in (("heading", kind.heading), ("label", kind.label))
+                   if builtin is None or getattr(builtin, word) != value]
+            heading, label = kind.words(code)
+            missing = [word for word in own if not {"heading": heading, "label": label}[word]]
+            if kind.id in used and missing:
+                found.append(Finding(
+                    "warning", f"the kind '{kind.id}' has no {' or '.join(missing)} in {english_name(code)}, so the "
+                    f"{code} edition shows '{kind.heading if 'heading' in missing else kind.label}' as written",
+                    f"add translations = {{ {code} = {{ heading = \"…\", label = \"…\" }} }} to its [[kinds]] in "
+                    f"{settings.path}"))
+    return found

@@ -346,6 +346,9 @@ def kind_label(kind, settings: Settings) -> str:
 
     if kind is None:
         return _("Event")
+    own = kind.words(language())[1]
+    if own:
+        return own
     builtin = next((k for k in DEFAULT_KINDS if k.id == kind.id), None)
     return _(kind.label) if builtin is not None and builtin.label == kind.label else kind.label
 
@@ -356,6 +359,9 @@ def section_heading(section_id: str, heading: str, settings: Settings) -> str:
 
     if section_id == "ongoing":
         return _("Ongoing")
+    kind = next((k for k in settings.kinds if k.id == section_id), None)
+    if kind is not None and (own := kind.words(language())[0]):
+        return own
     builtin = next((k for k in DEFAULT_KINDS if k.id == section_id), None)
     return _(heading) if builtin is not None and builtin.heading == heading else heading
 

@@ -296,12 +296,13 @@ def _kinds(r: FieldReader, tables: Any, replace: bool) -> tuple[Kind, ...]:
         if not isinstance(table, dict):
             r.problem(field, "must be a [[kinds]] table with an id, such as id = \"canvass\"")
             continue
-        r.unknown(table, ("id", "heading", "color", "label", "after"), prefix=f"{field}.")
+        r.unknown(table, ("id", "heading", "color", "label", "after", "translations"), prefix=f"{field}.")
         kind_id = r.text(table, "id", f"{field}.id", required=True)
         heading = r.text(table, "heading", f"{field}.heading")
         color = _color(r, table, "color", f"{field}.color")
         label = r.text(table, "label", f"{field}.label")
         after = r.text(table, "after", f"{field}.after")
+        words = _kind_words(r, table.get("translations"), f"{field}.translations")
         if not kind_id:
             continue
         if not KIND_ID.match(kind_id):
@@ -316,7 +317,8 @@ def _kinds(r: FieldReader, tables: Any, replace: bool) -> tuple[Kind, ...]:
         seen.add(kind_id)
         existing = next((k for k in kinds if k.id == kind_id), None)
         if existing is not None:
-            kind = Kind(kind_id, heading or existing.heading, color or existing.color, label or existing.label)
+            kind = Kind(kind_id, heading or existing.heading, color or existing.color, label or existing.label,
+                        words or existing.translations)
             if not after:
                 kinds[kinds.index(existing)] = kind
                 continue
@@ -326,7 +328,7 @@ def _kinds(r: FieldReader, tables: Any, replace: bool) -> tuple[Kind, ...]:
             builtin = next((k for k in DEFAULT_KINDS if k.id == kind_id), None)  # listed again with kinds_replace
             singular = label or (builtin.label if builtin else default_label(kind_id))
             kind = Kind(kind_id, heading or (builtin.heading if builtin else plural(singular)),
-                        color or (builtin.color if builtin else next(palette, "#57606a")), singular)
+                        color or (builtin.color if builtin else next(palette, "#57606a")), singular, words)
             position = None
         if after:
             found = next((n for n, k in enumerate(kinds) if k.id == after), None)
@@ -337,6 +339,25 @@ def _kinds(r: FieldReader, tables: Any, replace: bool) -> tuple[Kind, ...]:
                 position = found + 1
         kinds.insert(len(kinds) if position is None else min(position, len(kinds)), kind)
     return tuple(kinds) or DEFAULT_KINDS
+
+
+def _kind_words(r: FieldReader, value: Any, field: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    """`translations = { es = { heading = "…", label = "…" } }`: a kind's words in the group's other languages."""
+    if value is None:
+        return ()
+    example = 'translations = { es = { heading = "Bancos telefónicos", label = "Banco telefónico" } }'
+    if not isinstance(value, dict):
+        r.problem(field, f"must give each language's words, as {example}")
+        return ()
+    found = []
+    for code, words in value.items():
+        if not isinstance(words, dict):
+            r.problem(f"{field}.{code}", f"must be a table with heading and label, as {example}")
+            continue
+        r.unknown(words, ("heading", "label"), prefix=f"{field}.{code}.")
+        found.append((str(code), r.text(words, "heading", f"{field}.{code}.heading"),
+                      r.text(words, "label", f"{field}.{code}.label")))
+    return tuple(found)
 
 
 def plural(word: str) -> str:
