@@ -547,3 +547,24 @@ def test_check_names_a_kind_without_words_in_an_editions_language(sample):
     assert ("warning: the kind 'phone-bank' has no heading or label in Spanish, so the es edition shows 'Phone banks' "
             "as written (fix: add translations = { es = { heading = \"…\", label = \"…\" } } to its [[kinds]] in "
             "newsletter.toml)") in checked.stdout.split("\n")
+
+
+def test_moving_to_an_edition_per_language_and_back_leaves_only_this_builds_files(sample):
+    def files() -> list[str]:
+        return sorted(str(p.relative_to(sample / "dist" / "2018-W04")) for p in (sample / "dist" / "2018-W04").rglob("*")
+                      if p.is_file())
+
+    assert CliRunner().invoke(main, ["build", "--week", "2018-W04"]).exit_code == 0
+    single = files()
+    (sample / "dist" / "2018-W04" / "notes.txt").write_text("ours")  # a file of the group's own stays
+    config = bilingual(sample)
+    moved = CliRunner().invoke(main, ["build", "--week", "2018-W04"])
+    assert moved.exit_code == 0, moved.output
+    assert files() == sorted([f"en/{name}" for name in single] + [f"es/{name}" for name in single] + ["notes.txt"])
+    assert "Removed dist/2018-W04/digest.html, from a build with one edition" in moved.stdout
+    config.write_text(config.read_text().replace('languages = ["en", "es"]\nbilingual = "separate"', ""))
+    (sample / "events" / f"{RALLY}.es.md").unlink()
+    back = CliRunner().invoke(main, ["build", "--week", "2018-W04"])
+    assert back.exit_code == 0, back.output
+    assert files() == sorted(single + ["notes.txt"])
+    assert not (sample / "dist" / "2018-W04" / "es").exists()

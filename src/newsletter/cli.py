@@ -154,6 +154,8 @@ def build(week, out, drafts, preheader, today, config, events_dir, no_cache):
             click.echo(f"Wrote {path}")
         for warning in edition.warnings:
             click.echo(str(warning), err=True)
+    for path in result.removed:
+        click.echo(f"Removed {path}, from a build with {'one edition' if result.translations else 'an edition per language'}")
     if any(edition.clipped for edition in result.editions):
         click.secho("DO NOT SEND: Gmail will clip this digest at 102 KB; see the warnings above", err=True,
                     fg="red", bold=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class Rendered:
     email: RenderedEmail
     outputs: Mapping[str, bytes] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)  # files of the other layout (one folder, or one per language)
     warnings: list[Finding] = field(default_factory=list)  # printed by the command, listed by check
     translations: list["Rendered"] = field(default_factory=list)  # the other languages' editions, when separate
 
@@ -322,5 +324,33 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
             result.written = write_atomically(folder, result.outputs)
         except OSError as exc:
             raise NewsletterError(f"{folder}: cannot write the digest: {exc.strerror or exc}") from None
+    results[0].removed = other_layout(target, [r.language for r in results] if len(results) > 1 else [],
+                                      set(results[0].outputs))
     results[0].translations = results[1:]
     return results[0]
+
+
+def other_layout(target: Path, languages: list[str], names: set[str]) -> list[Path]:
+    """Remove what an earlier build wrote in the other layout, so that only this one's files are there.
+
+    A group that moves to an edition per language (`languages`) would keep
+    the old single-language files beside the new folders, and one that moves
+    back the language folders. Only files with the build's own names go, and
+    a folder only once it is empty.
+    """
+    removed = []
+    if languages:
+        stale = [target / name for name in sorted(names)]
+    else:
+        folders = [f for f in sorted(target.iterdir()) if f.is_dir() and re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", f.name)]
+        stale = [f / name for f in folders for name in sorted(names)]
+    for path in stale:
+        if path.is_file():
+            path.unlink()
+            removed.append(path)
+    for folder in {path.parent for path in removed} - {target}:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # something of the group's own is in it
+    return removed
