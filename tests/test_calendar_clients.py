@@ -57,15 +57,20 @@ def expected(group) -> dict[str, set[str]]:
     return found
 
 
-def ical_js(path: Path) -> dict[str, set[str]]:
+def expanded_by_ical_js(path: Path, before: str) -> list[dict]:
+    """Every occurrence before `before` as Mozilla's ical.js expands the file: uid, UTC start and status."""
     node = shutil.which("node")
     require(node is not None and (REPO / "node_modules" / "ical.js").is_dir(),
             "Node.js and ical.js (`npm install --no-save ical.js` in the repository)")
-    done = subprocess.run([node, str(REPO / "tests" / "expand_ics.mjs"), str(path), "2041-01-01"],
+    done = subprocess.run([node, str(REPO / "tests" / "expand_ics.mjs"), str(path), before],
                           capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["occurrences"]
+
+
+def ical_js(path: Path) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for occurrence in json.loads(done.stdout)["occurrences"]:
+    for occurrence in expanded_by_ical_js(path, "2041-01-01"):
         found.setdefault(_event_id(occurrence["uid"]), set()).add(occurrence["start"])
     return found
 
@@ -173,14 +178,8 @@ def merged(paths: list[Path], out: Path) -> Path:
 def dates_seen(path: Path, reader: str) -> list[tuple[str, str]]:
     """(event id, UTC start, status) of every date in the calendar, copies included, as `reader` expands it."""
     if reader == "ical.js":
-        node = shutil.which("node")
-        require(node is not None and (REPO / "node_modules" / "ical.js").is_dir(),
-                "Node.js and ical.js (`npm install --no-save ical.js` in the repository)")
-        done = subprocess.run([node, str(REPO / "tests" / "expand_ics.mjs"), str(path), "2027-01-01"],
-                              capture_output=True, text=True, timeout=60, cwd=REPO)
-        assert done.returncode == 0, done.stderr
         return sorted((_event_id(o["uid"]), o["start"], o["status"] or "CONFIRMED")
-                      for o in json.loads(done.stdout)["occurrences"])
+                      for o in expanded_by_ical_js(path, "2027-01-01"))
     import recurring_ical_events
     from icalendar import Calendar
 
