@@ -43,7 +43,7 @@ def test_a_clean_email_has_no_findings(settings):
     ('<div style="background-color:#1d5fb4"><a style="color:#2266bb" href="https://example.org/d">Donate</a></div>',
      "error: text coloured #2266bb on #1d5fb4 has contrast 1.1:1, under 4.5:1 (fix: pick theme colours (or template styles) with more contrast)"),
     ("<p>" + "x" * 103_000 + "</p>",
-     "error: the HTML is 105.8 KB as sent; Gmail clips messages over 102 KB and hides the rest (fix: shorten event descriptions, or link to the full text instead)"),
+     "error: the HTML is 105.9 KB as sent; Gmail clips messages over 102 KB and hides the rest (fix: shorten event descriptions, or link to the full text instead)"),
 ])
 def test_each_finding(settings, body, expected):
     assert expected in findings(settings, body)

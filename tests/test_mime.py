@@ -124,3 +124,13 @@ def test_headers_fold_inside_the_value_in_arabic_chinese_and_long_subjects(sampl
                                           "fund drive and a study group")
             assert message["Reply-To"] == "ISO Boston Events with a long name for the group here <boston@example.org>"
         assert not message["Subject"].startswith(" ") and not message["From"].startswith(" ")
+
+
+def test_the_size_as_sent_is_the_html_parts_size_in_the_eml(sample):
+    from newsletter.rendering.render import sent_bytes
+
+    result = build(sample / "newsletter.toml", sample / "events", week="2018-W04")
+    html = next(p for p in parse(result.outputs["digest.eml"]).iter_parts() if p.get_content_type() == "text/html")
+    in_eml = len(html.get_payload())
+    assert in_eml > len(result.outputs["digest.html"]) * 1.05  # quoted-printable weighs more than the file
+    assert abs(sent_bytes(result.outputs["digest.html"].decode()) - in_eml) <= in_eml // 500
