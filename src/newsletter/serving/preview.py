@@ -81,6 +81,7 @@ class PreviewSite:
         self._digests: dict[str, tuple] = {}  # week id: (the project or edition, its digest, its key)
         self._keys = None  # a manifest.Fingerprints, kept between saves
         self._event_weeks: dict = {}  # event id: (the Event, `until`, its weeks); "": the settings they are for
+        self._images: tuple[Project, set[str]] | None = None  # the project's image files, for the project read
 
     # What to watch ---------------------------------------------------------------
 
@@ -208,13 +209,19 @@ class PreviewSite:
         except NewsletterError:
             return None
         relative = unquote(quoted)
-        if relative not in _project_images(project):
+        if relative not in self._images_of(project):
             return None
         try:
             data = (project.settings.root / relative).read_bytes()
         except OSError:
             return None
         return Page(data, mimetypes.guess_type(relative)[0] or "application/octet-stream")
+
+    def _images_of(self, project: Project) -> set[str]:
+        """The project's image files, worked out once for each reading of the events (thousands, in a big folder)."""
+        if self._images is None or self._images[0] is not project:
+            self._images = (project, _project_images(project))
+        return self._images[1]
 
     def _with_local_images(self, page: Page | None) -> Page | None:
         """The email with the project's own images taken from the preview, not the archive not yet published:
@@ -227,7 +234,7 @@ class PreviewSite:
             return page
         base = project.settings.archive_url
         html = page.body.decode("utf-8")
-        for relative in _project_images(project) if base else ():
+        for relative in self._images_of(project) if base else ():
             from urllib.parse import quote
 
             html = html.replace(f'src="{base}{quote(relative)}"', f'src="{IMAGES}{quote(relative)}"')
