@@ -130,25 +130,74 @@ def render(settings: Settings, name: str, context: dict[str, Any]) -> str:
         raise TemplateProblem(f"template '{name}': {exc.message}") from None
 
 
+SETTING_OUTPUT = 10_000  # characters a template from the settings may write: a subject or a preheader is one line
+SETTING_RANGE = 1_000  # the longest range() such a template may loop over
+
+
 def render_subject(settings: Settings, template: str, key: str, context: dict[str, Any]) -> str:
-    """A subject line from the setting `key` (`subject`, `announce_subject`), a Jinja template."""
+    """A subject line from the setting `key` (`subject`, `announce_subject`, `preheader`), a Jinja template.
+
+    Settings come from whoever edits the group's repository, so the template
+    runs in Jinja's sandbox: it reads the variables it is given and nothing
+    else of Python, loops over at most SETTING_RANGE items and writes at most
+    SETTING_OUTPUT characters. Whatever goes wrong is one line naming the setting.
+    """
     import jinja2
 
+    line = settings.lines.get(key)
     try:
-        subject = _subject_template(tuple(search_path(settings)), template).render(context)
+        pieces, size = [], 0
+        for piece in _subject_template(template).generate(context):
+            size += len(piece)
+            if size > SETTING_OUTPUT:
+                raise InvalidInput([Problem(settings.path, line, key, f"template: writes more than {SETTING_OUTPUT:,} "
+                                            "characters; a subject is one line")])
+            pieces.append(piece)
+    except InvalidInput:
+        raise
     except jinja2.TemplateError as exc:
-        line = settings.lines.get(key)
         raise InvalidInput([Problem(settings.path, line, key, f"template: {exc.message}")]) from None
-    return " ".join(subject.split())
+    except Exception as exc:  # anything the template's own expressions raise: 1/0, int("x")...
+        raise InvalidInput([Problem(settings.path, line, key, f"template: {exc}")]) from None
+    return " ".join("".join(pieces).split())
 
 
 @lru_cache(maxsize=32)
-def _subject_template(folders: tuple[Path, ...], template: str):
-    """A subject line's template; plain text, not HTML: '&' stays '&'. Loaded by its text, so that Jinja's
-    bytecode cache keeps it with the email's templates (compiling one needs Jinja's lexer, parser and compiler,
-    which a template from the cache does not)."""
+def _subject_template(template: str):
+    """A subject line's template, in the sandbox; plain text, not HTML: '&' stays '&'. Loaded by its text, so
+    that Jinja's bytecode cache keeps it (compiling one needs Jinja's lexer, parser and compiler)."""
     import jinja2
 
     name = f"subject: {template}"
-    loader = jinja2.DictLoader({name: template})
-    return _environment(folders).overlay(autoescape=False, loader=loader).get_template(name)
+    return _sandbox().overlay(loader=jinja2.DictLoader({name: template})).get_template(name)
+
+
+@lru_cache(maxsize=1)
+def _sandbox():
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class Sandbox(ImmutableSandboxedEnvironment):
+        # Multiplying a string or a list, or raising to a power, is checked before it is done.
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context, operator, left, right):
+            if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+                raise jinja2.sandbox.SecurityError("a power over 64 is not allowed here")
+            if operator == "*" and isinstance(left, (str, list, tuple)) and isinstance(right, int) and right > 100:
+                raise jinja2.sandbox.SecurityError("repeating text or a list more than 100 times is not allowed here")
+            if operator == "*" and isinstance(right, (str, list, tuple)) and isinstance(left, int) and left > 100:
+                raise jinja2.sandbox.SecurityError("repeating text or a list more than 100 times is not allowed here")
+            return super().call_binop(context, operator, left, right)
+
+    def bounded_range(*args: int) -> range:
+        found = range(*args)
+        if len(found) > SETTING_RANGE:
+            raise jinja2.sandbox.SecurityError(f"range() over {SETTING_RANGE:,} items is not allowed here")
+        return found
+
+    env = Sandbox(autoescape=False, undefined=jinja2.StrictUndefined, bytecode_cache=bytecode_cache("settings"))
+    env.globals["range"] = bounded_range
+    env.filters["wrap"] = wrap
+    env.filters["times_together"] = times_together
+    return env
