@@ -391,6 +391,7 @@ def test_templates_and_subject_lines_are_compiled_once_for_every_later_run(sampl
     def digest_json_of_a_new_run() -> str:
         templates._environment.cache_clear()  # what a new process starts without
         templates._subject_template.cache_clear()
+        templates._sandbox.cache_clear()
         parsed.clear()
         assert run("build", "--week", "2018-W04", "--out", "out", "--no-cache").exit_code == 0
         return (sample / "out" / "digest.json").read_text()

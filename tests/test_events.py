@@ -247,9 +247,11 @@ def test_a_local_time_skipped_by_daylight_saving_is_refused(settings):
 def test_unreadable_event_file_is_a_problem_not_a_crash(project, settings, monkeypatch):
     locked = project.events / "locked.md"
     locked.write_text("---\ntitle: T\n---\n")
-    read_bytes = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
-                        if self.name == "locked.md" else read_bytes(self))
+    import os
+
+    real_open = os.open  # the tests run as root, whom a file's mode does not stop
+    monkeypatch.setattr(os, "open", lambda path, *a, **k: (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+                        if str(path).endswith("locked.md") else real_open(path, *a, **k))
     events, problems = load_events(project.events, settings)
     assert [str(p) for p in problems] == ["events/locked.md: cannot read the file: Permission denied"]
 

@@ -67,3 +67,54 @@ def test_a_template_in_the_settings_runs_in_a_sandbox(sample, key, template, wor
     [line] = refused(sample, *args)
     assert line.startswith(f"newsletter.toml:") and f": {key}: " in line and words in line, line
     assert not (sample / "PWNED").exists()
+
+
+# Files that are not what they seem -------------------------------------------------------
+
+RALLY = "2018-01-27-justice-for-siham-and-naseem-rally"
+
+
+def with_image(root: Path, src: str) -> None:
+    rally = root / "events" / f"{RALLY}.md"
+    rally.write_text(rally.read_text().replace("summary:", f"image:\n  src: {src}\n  alt: A poster\nsummary:", 1))
+
+
+def test_an_image_linked_from_outside_the_project_is_refused_not_published(sample, tmp_path_factory):
+    from test_images import png
+
+    secret = tmp_path_factory.mktemp("elsewhere") / "SECRET.png"
+    secret.write_bytes(png(100, 100) + b"private words")
+    (sample / "images").mkdir()
+    (sample / "images" / "poster.png").symlink_to(secret)
+    with_image(sample, "images/poster.png")
+    [line] = refused(sample, "archive", "--today", "2018-01-20")
+    assert line.startswith(f"events/{RALLY}.md:") and "image.src: images/poster.png is a link to " in line
+    assert "outside the project folder" in line
+
+
+@pytest.mark.parametrize("make", ["fifo", "dev-zero", "too-big"])
+def test_an_event_file_that_is_not_a_plain_small_file_is_one_line(sample, make):
+    path = sample / "events" / "2018-01-26-odd.md"
+    if make == "fifo":
+        os.mkfifo(path)
+    elif make == "dev-zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.write_text("---\ntitle: Big\nkind: rally\nstart: 2018-01-26 12:00\n---\n" + "words " * 200_000)
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    expected = {"fifo": "is not a regular file but a named pipe (FIFO)",
+                "dev-zero": "is a link to /dev/zero, outside the project folder",
+                "too-big": "is over 1,000 KB"}[make]
+    assert line.startswith("events/2018-01-26-odd.md: ") and expected in line, line
+
+
+def test_settings_that_are_a_fifo_or_intro_md_that_is_not_utf8_are_one_line(sample):
+    (sample / "intro.md").write_bytes("Bienvenue à tous".encode("latin-1"))
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    assert line == "intro.md: is not UTF-8 text: save it as UTF-8"
+    (sample / "intro.md").unlink()
+    config = sample / "newsletter.toml"
+    config.rename(sample / "settings.toml")
+    os.mkfifo(config)
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    assert line == "newsletter.toml: is not a regular file but a named pipe (FIFO): only plain files are read"

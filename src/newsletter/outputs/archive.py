@@ -149,7 +149,17 @@ def _image_files(images: list, settings: Settings) -> Iterable[tuple[str, tuple,
     files = sorted({image.file for image in images if image is not None and image.file})
     for relative in files:
         path = settings.root / relative
-        yield relative, _image_inputs(settings.root, relative), (lambda path=path: path.read_bytes())
+        yield relative, _image_inputs(settings.root, relative), (lambda path=path: _image_bytes(path, settings.root))
+
+
+def _image_bytes(path: Path, root: Path) -> bytes:
+    """An image file to publish: a regular file inside the project, never what a link outside it points to."""
+    from newsletter.sources.files import IMAGE_BYTES, read_regular
+
+    try:
+        return read_regular(path, IMAGE_BYTES, inside=(root,))
+    except OSError as exc:
+        raise NewsletterError(f"{path}: {exc if exc.strerror is None else exc.strerror}") from None
 
 
 def _image_inputs(root: Path, relative: str) -> tuple:

@@ -88,10 +88,12 @@ def keep(path: Path, data: bytes) -> bool:
 
 def _digest(paths: Iterable[Path | str], first: bytes = b"") -> bytes | None:
     """The files' bytes, one hash: `first` is the first file's, when it has been read already."""
+    from newsletter.sources.files import EVENT_BYTES, read_regular
+
     found = hashlib.sha256(first)
     try:
         for path in paths:
-            found.update(Path(path).read_bytes())
+            found.update(read_regular(path, EVENT_BYTES if str(path).endswith(".md") else 1 << 30))
     except OSError:
         return None
     return found.digest()
@@ -171,9 +173,11 @@ class ParseCache:
     @staticmethod
     def context_of(config: Path, events_dir: Path) -> str:
         """What every entry depends on: the settings, where the files are, and the code that read them."""
+        from newsletter.sources.files import SETTINGS_BYTES, read_regular
+
         try:
-            settings = config.read_bytes()
-        except OSError:
+            settings = read_regular(config, SETTINGS_BYTES)
+        except OSError:  # not there, or not a file to read: load_settings says so
             settings = b""
         return hashlib.sha256(repr((
             _code_version(), sys.version, settings, str(events_dir.resolve()), os.getcwd(),

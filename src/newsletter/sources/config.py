@@ -16,6 +16,7 @@ from newsletter.sources.fields import FieldReader, is_url, suggest
 from newsletter.sources.images import read_image
 from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Settings, SmtpSettings, Theme,
                                default_label)
+from newsletter.sources.files import SETTINGS_BYTES, Refused, read_regular
 from newsletter.sources.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
@@ -37,7 +38,9 @@ def load_settings(path: Path) -> Settings:
     """Settings from `path`; raises InvalidInput listing every problem."""
     shown = display_path(path)
     try:
-        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        text = read_regular(path, SETTINGS_BYTES).decode("utf-8").removeprefix("\ufeff")
+    except Refused as exc:
+        raise InvalidInput([Problem(shown, None, None, str(exc))]) from None
     except FileNotFoundError:
         raise InvalidInput([Problem(shown, None, None, "settings file not found (create one with at least name = \"...\")")]) from None
     except UnicodeDecodeError:
@@ -247,7 +250,13 @@ def _intro(r: FieldReader, data: dict[str, Any], root: Path, shown: str) -> str 
         if text is not None:
             r.problem("intro", f"is set here and in {display_path(path)}: keep one of them")
             return None
-        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+        try:
+            text = read_regular(path, SETTINGS_BYTES, inside=(root,)).decode("utf-8").removeprefix("\ufeff")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = "is not UTF-8 text: save it as UTF-8" if isinstance(exc, UnicodeDecodeError) else (
+                str(exc) if isinstance(exc, Refused) else f"cannot be read: {exc.strerror}")
+            r.problems.append(Problem(display_path(path), None, None, why))
+            return None
         for offset, message in link_problems(text):
             r.problems.append(Problem(display_path(path), offset + 1, None, message))
     elif text is not None:

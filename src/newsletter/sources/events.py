@@ -264,11 +264,16 @@ def _images(event: Event, root: Path) -> list[Path]:
 
 
 def _read(path: Path | str, problems: list[Problem]) -> bytes | None:
+    """An event or translation file's bytes: a regular file, inside the events folder, at most EVENT_BYTES."""
+    from newsletter.sources.files import EVENT_BYTES, Refused, read_regular
+
     try:
-        return Path(path).read_bytes()
+        return read_regular(path, EVENT_BYTES, inside=(Path(path).parent,))
+    except Refused as exc:
+        problems.append(Problem(display_path(path), None, None, str(exc)))
     except OSError as exc:
         problems.append(Problem(display_path(path), None, None, f"cannot read the file: {exc.strerror}"))
-        return None
+    return None
 
 
 def read_event(raw: bytes, path: str, event_id: str, settings: Settings) -> tuple[Event | None, list[Problem]]:

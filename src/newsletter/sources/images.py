@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from newsletter.sources.fields import FieldReader
+from newsletter.sources.files import Refused, check_regular
 from newsletter.models import Image
 
 KEYS = ("src", "alt", "width", "height")
@@ -55,8 +56,13 @@ def _local(r: FieldReader, src: str, alt: str | None, width: int | None, height:
         r.problem(field, f"'{src}' must be a file inside the project folder, such as images/poster.jpg")
         return None
     path = root / relative
-    if not path.is_file():
+    if not path.exists():
         r.problem(field, f"there is no file {relative} in the project folder (next to newsletter.toml)")
+        return None
+    try:
+        check_regular(path, inside=(root,))
+    except OSError as exc:
+        r.problem(field, f"{relative} {exc}" if isinstance(exc, Refused) else f"{relative} cannot be read: {exc.strerror}")
         return None
     if archive_url is None:
         r.problem(field, f"the file {relative} is published with the archive: set archive_url in newsletter.toml "
