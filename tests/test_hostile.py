@@ -118,3 +118,24 @@ def test_settings_that_are_a_fifo_or_intro_md_that_is_not_utf8_are_one_line(samp
     os.mkfifo(config)
     [line] = refused(sample, "build", "--week", "2018-W04")
     assert line == "newsletter.toml: is not a regular file but a named pipe (FIFO): only plain files are read"
+
+
+# Values out of range ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", ["from", "to", "reply_to", "list_id", "name", "unsubscribe", "subject"])
+@pytest.mark.parametrize("mark", ["\\r", "\\n", "\\u2028", "\\u0085"])
+def test_a_line_break_in_a_header_bound_setting_is_one_line_naming_it(sample, key, mark):
+    value = {"from": "ISO Boston <events@example.org>", "to": "List <announce@example.org>",
+             "reply_to": "ISO <boston@example.org>", "list_id": "ISO list <announce.example.org>",
+             "name": "ISO Boston Events", "unsubscribe": "https://example.org/leave", "subject": "Events"}[key]
+    set_setting(sample, key, '"' + value + mark + 'Bcc: x@example.net"')
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    assert line.startswith("newsletter.toml:") and f": {key}: contains a line break: write it on one line" in line
+
+
+@pytest.mark.parametrize("key", ["from", "subject"])
+def test_an_empty_from_or_subject_is_refused(sample, key):
+    set_setting(sample, key, '""')
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    assert line.startswith("newsletter.toml:") and line.endswith(
+        f": {key}: is empty: give it a value, or remove the line to use the default")

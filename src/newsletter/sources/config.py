@@ -65,7 +65,7 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
     r.unknown(data, KEYS)
     values: dict[str, Any] = {}
     name = _string(r, data, "name")
-    if not name:
+    if not name and "name" not in data:  # a name that is there but wrong has had its own problem
         r.problem("name", "is required: the newsletter's name")
     tz_name = _string(r, data, "timezone") or "UTC"
     try:
@@ -282,12 +282,27 @@ def _digest(r: FieldReader, table: Any) -> DigestOptions:
     return DigestOptions(layout, limit)
 
 
+# Settings that go into a header or a single line: a line break would end the header (or split the line).
+ONE_LINE = ("name", "organization", "from", "reply_to", "to", "list_id", "unsubscribe", "subject", "announce_subject",
+            "preheader", "language", "timezone", "clock", "week_start", "archive_url")
+# Settings that, once written, must say something: an empty one would send a mail from nobody or about nothing.
+NOT_EMPTY = ("from", "to", "reply_to", "subject", "announce_subject", "name")
+_BREAKS = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
 def _string(r: FieldReader, data: dict[str, Any], key: str) -> str | None:
     value = data.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
         r.problem(key, "must be text in quotes")
+        return None
+    if key in ONE_LINE and (found := _BREAKS.search(value.strip())):
+        what = "a line break" if found[0] in "\r\n\x85\u2028\u2029\x0b\x0c" else f"a control character (U+{ord(found[0]):04X})"
+        r.problem(key, f"contains {what}: write it on one line, as plain text")
+        return None
+    if not value.strip() and key in NOT_EMPTY:
+        r.problem(key, "is empty: give it a value, or remove the line to use the default")
         return None
     return value.strip() or None
 
