@@ -139,3 +139,40 @@ def test_an_empty_from_or_subject_is_refused(sample, key):
     [line] = refused(sample, "build", "--week", "2018-W04")
     assert line.startswith("newsletter.toml:") and line.endswith(
         f": {key}: is empty: give it a value, or remove the line to use the default")
+
+
+@pytest.mark.parametrize("front, field", [
+    ('title: "Rally \\x01 now"', "title"),
+    ('title: "Rally \\x1b[31m red"', "title"),
+    ('title: "\\ud83c\\udf89 party"', "title"),
+    ('title: "Rally \\x7f"', "title"),
+    ('summary: "Line one\\u0000"', "summary"),
+])
+def test_a_control_character_or_half_a_character_is_one_line_at_its_field(sample, front, field):
+    path = sample / "events" / "2018-01-26-odd.md"
+    text = f"---\ntitle: Odd\nkind: rally\nstart: 2018-01-26 12:00\n---\nCome.\n"
+    path.write_text(text.replace("title: Odd", front) if front.startswith("title") else text.replace(
+        "kind: rally", f"kind: rally\n{front}"))
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    assert line.startswith(f"events/2018-01-26-odd.md:") and f": {field}: contains " in line, line
+
+
+def test_a_control_character_in_a_description_names_the_file_and_line(sample):
+    (sample / "events" / "2018-01-26-odd.md").write_text(
+        "---\ntitle: Odd\nkind: rally\nstart: 2018-01-26 12:00\n---\nCome.\n\nBring \x01 friends.\n")
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    assert line.startswith("events/2018-01-26-odd.md:8: body: contains a character no one can read (U+0001)"), line
+
+
+def test_a_title_of_invisible_marks_alone_is_missing(sample):
+    (sample / "events" / "2018-01-26-odd.md").write_text(
+        '---\ntitle: "\\ufeff\\u200b"\nkind: rally\nstart: 2018-01-26 12:00\n---\n')
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    assert line == "events/2018-01-26-odd.md:2: title: is required"
+
+
+@pytest.mark.parametrize("start", ["9999-12-31 23:30", "9999-12-31", "0001-01-01 10:00"])
+def test_a_date_out_of_range_is_one_line(sample, start):
+    (sample / "events" / "2018-01-26-odd.md").write_text(f"---\ntitle: Odd\nkind: rally\nstart: {start}\n---\n")
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    assert line.startswith("events/2018-01-26-odd.md:4: start: ") and "outside the years newsletter reads" in line

@@ -69,8 +69,14 @@ def _is_safe_link(url: str) -> bool:
     )
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def problems(source: str) -> list[tuple[int, str]]:
-    """(line offset within the body, message) for links and images an email cannot carry."""
+    """(line offset within the body, message) for characters, links and images an email cannot carry."""
+    if (odd := _CONTROL.search(source)) is not None:
+        return [(source.count("\n", 0, odd.start()), f"contains a character no one can read (U+{ord(odd[0]):04X}): "
+                 "remove it (a copy and paste may have brought it in)")]
     if "](" not in source and "<" not in source and "]:" not in source:
         return []
     lines = source.split("\n")

@@ -129,11 +129,17 @@ def parse_end(value: str, start: datetime, tz: tzinfo) -> tuple[datetime, bool]:
     return parse_when(text, tz, ref_year=start.year)
 
 
+YEARS = (1900, 2200)  # the dates newsletter reads: far enough either way, and clear of datetime's edges
+
+
 def _parse_date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise BadDate(f"{text} is not a real date") from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise BadDate(f"{text} is outside the years newsletter reads, {YEARS[0]} to {YEARS[1]}")
+    return day
 
 
 def parse_day(value: str) -> date:

@@ -25,6 +25,21 @@ def is_url(value: str, schemes: tuple[str, ...] = WEB) -> bool:
     return parts.scheme.lower() in ("mailto", "tel") or bool(parts.netloc)
 
 
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"  # marks with no width, which alone leave a field looking empty
+
+
+def _unprintable(value: str) -> str | None:
+    """What in `value` is not printable text: a control character other than a line break or a tab, or half of
+    a character (a lone surrogate, from a YAML escape such as "\\ud83c")."""
+    for character in value:
+        code = ord(character)
+        if code < 0x20 and character not in "\n\t\r" or 0x7f <= code < 0xa0:
+            return f"a control character (U+{code:04X})"
+        if 0xd800 <= code < 0xe000:
+            return f"half of a character (U+{code:04X}, a lone surrogate)"
+    return None
+
+
 class FieldReader:
     """Reads typed values out of a parsed mapping, noting every problem with its line."""
 
@@ -53,7 +68,11 @@ class FieldReader:
         if not isinstance(value, str):
             self.problem(field, "must be text, not a list or a set of fields")
             return None
-        value = value.strip()
+        if (odd := _unprintable(value)) is not None:
+            self.problem(field, f"contains {odd}, which no one can read: remove it (a copy and paste may have "
+                         "brought it in)")
+            return None
+        value = value.strip().strip(_INVISIBLE).strip()
         if not value and required:
             self.problem(field, "is required")
             return None
