@@ -176,3 +176,13 @@ def test_a_date_out_of_range_is_one_line(sample, start):
     (sample / "events" / "2018-01-26-odd.md").write_text(f"---\ntitle: Odd\nkind: rally\nstart: {start}\n---\n")
     [line] = refused(sample, "build", "--week", "2018-W04")
     assert line.startswith("events/2018-01-26-odd.md:4: start: ") and "outside the years newsletter reads" in line
+
+
+@pytest.mark.parametrize("mark", ["\n", "\r"])
+def test_an_event_file_whose_name_has_a_line_break_is_one_line(sample, mark):
+    (sample / "events" / f"2018-01-26-odd{mark}name.md").write_text(
+        "---\ntitle: Odd\nkind: rally\nstart: 2018-01-26 12:00\n---\n")
+    for command in (("build", "--week", "2018-W04"), ("archive", "--today", "2018-01-20")):
+        [line] = refused(sample, *command)
+        assert line == (f"events/2018-01-26-odd\\x{ord(mark):02x}name.md: the file's name has a line break or a control "
+                        "character in it: rename the file")

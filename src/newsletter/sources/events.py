@@ -267,6 +267,12 @@ def _read(path: Path | str, problems: list[Problem]) -> bytes | None:
     """An event or translation file's bytes: a regular file, inside the events folder, at most EVENT_BYTES."""
     from newsletter.sources.files import EVENT_BYTES, Refused, read_regular
 
+    name = os.path.basename(path)
+    if any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 or c in "\u2028\u2029" for c in name):
+        shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in display_path(path))
+        problems.append(Problem(shown, None, None, "the file's name has a line break or a control character in it: "
+                                "rename the file"))
+        return None
     try:
         return read_regular(path, EVENT_BYTES, inside=(Path(path).parent,))
     except Refused as exc:
