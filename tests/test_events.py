@@ -362,3 +362,17 @@ def test_event_files_are_the_md_files_of_the_folder_and_its_folders_in_name_orde
     (events / "linked").symlink_to(elsewhere, target_is_directory=True)
     found = [path.relative_to(events).as_posix() for path in event_files(events)]
     assert found == ["2018/01/c.md", "2018/z.md", "a.md", "b.md", "rally.es.md"]
+
+
+def test_a_folder_that_cannot_be_read_is_a_problem_not_a_silent_hole(project, settings, monkeypatch):
+    import os
+
+    locked = project.events / "2018"
+    locked.mkdir()
+    (locked / "rally.md").write_text("---\ntitle: Rally\nkind: rally\nstart: 2018-01-27 12:00\n---\n")
+    real_scandir = os.scandir  # the tests run as root, whom a folder's mode does not stop
+    monkeypatch.setattr(os, "scandir", lambda path=".": (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+                        if str(path).endswith("2018") else real_scandir(path))
+    events, problems = load_events(project.events, settings)
+    assert [str(p) for p in problems] == ["events/2018: cannot read the folder (Permission denied), so its events "
+                                          "would be left out: let newsletter read it, or move them elsewhere"]

@@ -186,3 +186,34 @@ def test_an_event_file_whose_name_has_a_line_break_is_one_line(sample, mark):
         [line] = refused(sample, *command)
         assert line == (f"events/2018-01-26-odd\\x{ord(mark):02x}name.md: the file's name has a line break or a control "
                         "character in it: rename the file")
+
+
+def test_settings_nested_ten_thousand_deep_are_one_line(sample):
+    config = sample / "newsletter.toml"
+    config.write_text(config.read_text() + "deep = " + "[" * 10_000 + "]" * 10_000 + "\n")
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    assert line == "newsletter.toml: TOML: tables or lists are nested too deep to read: settings need a level or two"
+
+
+# Faults ------------------------------------------------------------------------------------
+
+def test_two_builds_of_the_same_week_at_once_both_succeed(sample):
+    for _ in range(8):  # the failure was a race: 11 of 40 before
+        runs = [subprocess.Popen([sys.executable, "-m", "newsletter", "build", "--week", "2018-W04", "--no-cache"],
+                                 cwd=sample, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        outcomes = [(run.wait(timeout=SECONDS), run.communicate()[1]) for run in runs]
+        assert [code for code, _ in outcomes] == [0, 0], outcomes
+    folder = sample / "dist" / "2018-W04"
+    assert sorted(p.name for p in folder.iterdir()) == ["digest.eml", "digest.html", "digest.json", "digest.txt",
+                                                        "events.ics"]
+
+
+def test_a_killed_builds_leftovers_are_still_cleaned(sample):
+    folder = sample / "dist" / "2018-W04"
+    folder.mkdir(parents=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (folder / f".digest.html.{dead.stdout.strip()}.abc123.tmp").write_text("half")
+    (folder / ".digest.html.xyz789.tmp").write_text("from an older version")
+    assert newsletter(sample, "build", "--week", "2018-W04").returncode == 0
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]

@@ -277,15 +277,16 @@ def remembered_bodies(compiled: "CompiledCache | None"):
 def write_atomically(out_dir: Path, outputs: Mapping[str, bytes]) -> list[Path]:
     """Write every file or none: each goes to a temporary file first, then all are renamed."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with os.scandir(out_dir) as found:  # what a run killed before its renames left behind
+    with os.scandir(out_dir) as found:  # what a run killed before its renames left behind, not a running one's
         stale = [entry.path for entry in found if entry.name.endswith(".tmp")
-                 and any(entry.name.startswith(f".{name}.") for name in outputs)]
+                 and any(entry.name.startswith(f".{name}.") for name in outputs)
+                 and not _running(entry.name)]
     for path in stale:
         Path(path).unlink(missing_ok=True)
     staged: list[tuple[str, Path]] = []
     try:
         for name, data in outputs.items():
-            handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
+            handle, temp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmp", dir=out_dir)
             staged.append((name, Path(temp)))
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
@@ -301,6 +302,20 @@ def write_atomically(out_dir: Path, outputs: Mapping[str, bytes]) -> list[Path]:
         os.replace(temp, out_dir / name)
         written.append(out_dir / name)
     return written
+
+
+def _running(temp_name: str) -> bool:
+    """Whether the process that made the temporary file `temp_name` (.digest.html.<pid>.<random>.tmp) still runs."""
+    found = re.search(r"\.(\d+)\.[^.]+\.tmp$", temp_name)
+    if found is None:  # an older version's name: no process to ask
+        return False
+    try:
+        os.kill(int(found[1]), 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # there, and another user's
+        return True
+    return True
 
 
 def build(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,

@@ -49,6 +49,9 @@ def load_settings(path: Path) -> Settings:
         raise InvalidInput([Problem(shown, None, None, f"cannot read the file: {exc.strerror}")]) from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise InvalidInput([Problem(shown, None, None, "TOML: tables or lists are nested too deep to read: settings "
+                                    "need a level or two")]) from None
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line.*\)$", "", str(exc))

@@ -47,11 +47,12 @@ def event_files(folder: Path) -> list[Path]:
     return [Path(path) for path in _event_paths(folder)]
 
 
-def _event_paths(folder: Path) -> list[str]:
+def _event_paths(folder: Path, unreadable: list[str] | None = None) -> list[str]:
     """event_files as strings: making 10,000 Path objects costs more than the walk.
 
-    As os.walk does, a folder that cannot be listed is passed over and a
-    link to a folder is not followed; the paths come from the listing itself.
+    A link to a folder is not followed; the paths come from the listing
+    itself. A folder that cannot be listed is added to `unreadable`: its
+    events would be missing without a word.
     """
     found: list[str] = []
 
@@ -66,8 +67,9 @@ def _event_paths(folder: Path) -> list[str]:
                             walk(entry.path)
                     elif entry.name.endswith(".md"):
                         found.append(entry.path)
-        except OSError:
-            pass
+        except OSError as exc:
+            if unreadable is not None:
+                unreadable.append(f"{top}: {exc.strerror or exc}")
 
     walk(str(folder))
     base = len(str(folder)) + 1
@@ -111,7 +113,12 @@ def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = N
         return [], [Problem(display_path(folder), None, None, "events folder not found")]
     events: dict[str, Event] = {}
     problems: list[Problem] = []
-    paths = _event_paths(folder) if files is None else [str(path) for path in files]
+    unreadable: list[str] = []
+    paths = _event_paths(folder, unreadable) if files is None else [str(path) for path in files]
+    for found in unreadable:
+        where, _, why = found.rpartition(": ")
+        problems.append(Problem(display_path(where), None, None, f"cannot read the folder ({why}), so its events "
+                                "would be left out: let newsletter read it, or move them elsewhere"))
     edited = {str(path) for path in changed} if changed is not None else None
     translated = {path: code for path in paths if (code := _translation_language(path)) is not None}
     base = len(str(folder)) + 1 if str(folder) != "." else 0
