@@ -217,3 +217,24 @@ def test_a_killed_builds_leftovers_are_still_cleaned(sample):
     (folder / ".digest.html.xyz789.tmp").write_text("from an older version")
     assert newsletter(sample, "build", "--week", "2018-W04").returncode == 0
     assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_full_disk_during_the_archive_names_the_file(sample, monkeypatch):
+    from click.testing import CliRunner
+
+    from newsletter.cli import main
+
+    real_replace = os.replace
+
+    def full(source, target, *args, **kwargs):
+        if "site" in str(target):
+            raise OSError(28, "No space left on device")
+        return real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.chdir(sample)
+    monkeypatch.setattr(os, "replace", full)
+    result = CliRunner().invoke(main, ["archive", "--today", "2018-01-20", "--jobs", "1"])
+    assert result.exit_code == 1, (result.output, result.exception)
+    line = result.stderr.strip().split("\n")[-1]
+    assert line.startswith("site/") and line.endswith(": cannot write it: No space left on device"), line
+    assert not [p for p in (sample / "site").rglob("*.tmp")]

@@ -492,17 +492,26 @@ def _work(job: tuple[int, Path]) -> tuple[int, int, bool]:
 
 
 def _write_one(path: Path, data: bytes) -> tuple[int, bool]:
-    """Write `data` to `path` in one step unless it holds those bytes already; (size, whether it was written)."""
+    """Write `data` to `path` in one step unless it holds those bytes already; (size, whether it was written).
+
+    A failure (a full disk, a folder it may not write to) is a NewsletterError naming the file.
+    """
     if path.exists() and path.read_bytes() == data:
         return len(data), False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.chmod(temp, 0o644)
         os.replace(temp, path)
+    except OSError as exc:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        raise NewsletterError(f"{path}: cannot write it: {exc.strerror or exc}") from None
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
         raise
     return len(data), True
