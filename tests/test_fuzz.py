@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import string
+import unicodedata
 
 from hypothesis import HealthCheck, given, seed, settings as hypothesis_settings, strategies as st
 
@@ -45,11 +46,27 @@ def _yaml(value, indent: int = 0) -> str:
     return " " + json.dumps(value, ensure_ascii=False)
 
 
-def _read(raw: bytes, settings) -> None:
+def _read(raw: bytes, settings):
+    """The event `raw` gives, or None: either an event and no problems, or problems that each name the file on one line."""
     try:
-        read_event(raw, "events/fuzz.md", "fuzz", settings)
-    except NewsletterError:
-        pass
+        event, problems = read_event(raw, "events/fuzz.md", "fuzz", settings)
+    except NewsletterError as exc:  # the project's own error, as one line
+        assert "\n" not in str(exc) and str(exc), str(exc)
+        return None
+    if event is None:
+        assert problems
+        for problem in problems:
+            text = str(problem)
+            assert text.startswith("events/fuzz.md") and "\n" not in text and "\r" not in text, text
+        return None
+    assert problems == []
+    for name in ("title", "summary", "status_note", "short_title", "accessibility"):
+        value = getattr(event, name)
+        assert value is None or (value.strip() and not all(unicodedata.category(c) in ("Cf", "Zs") for c in value.strip())
+                                 and not any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" for c in value)
+                                 ), (name, value)
+    assert event.title and "\n" not in event.title
+    return event
 
 
 @FUZZ
@@ -76,16 +93,27 @@ def test_any_bytes_give_an_event_or_problems(settings, raw):
 def test_any_settings_give_settings_or_problems(tmp_path_factory, data):
     import json
 
-    from newsletter.sources.config import load_settings
-
     folder = tmp_path_factory.mktemp("toml")
     lines = [f"{key} = {json.dumps(value)}" for key, value in data.items()]
     path = folder / "newsletter.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _settings_or_problems(path)
+
+
+def _settings_or_problems(path) -> None:
+    """Settings whose one-line values have no line break, or problems that each name the file on one line."""
+    from newsletter.sources.config import load_settings
+
     try:
-        load_settings(path)
-    except InvalidInput:
-        pass
+        loaded = load_settings(path)
+    except InvalidInput as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            text = str(problem)
+            assert problem.path.endswith(path.name) and "\n" not in text and "\r" not in text, text
+        return
+    for value in (loaded.name, loaded.sender, loaded.to, loaded.reply_to, loaded.subject):
+        assert value is None or not any(c in value for c in "\r\n\x85\u2028\u2029"), value
 
 
 def test_an_alias_bomb_is_one_plain_error(settings):
@@ -108,11 +136,42 @@ def test_nesting_deeper_than_any_event_is_one_plain_error(settings):
 @given(st.binary(max_size=300) | st.sampled_from([b"name = \"\x00\"\n", b"\xff\xfename = 1\n", b"name = '" + b"x" * 100_000,
                                                   b"[[kinds]]\n" * 50, b"a = [" * 300 + b"]" * 300]))
 def test_any_bytes_as_settings_give_settings_or_problems(tmp_path_factory, raw):
-    from newsletter.sources.config import load_settings
-
     path = tmp_path_factory.mktemp("raw") / "newsletter.toml"
     path.write_bytes(raw)
-    try:
-        load_settings(path)
-    except InvalidInput:
-        pass
+    _settings_or_problems(path)
+
+
+RENDERED = hypothesis_settings(max_examples=max(EXAMPLES // 5, 20), deadline=None, derandomize=True, database=None,
+                               suppress_health_check=list(HealthCheck))
+titles = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60)
+
+
+@RENDERED
+@seed(2018)
+@given(titles, st.text(max_size=300))
+def test_an_event_that_reads_renders_whole_in_the_email_and_the_calendar(settings, title, body):
+    """Whatever a title and a description hold, an event that reads is in the HTML and the text as written, its
+    calendar parses with a second reader, and the HTML carries no script or event handler from it."""
+    import json
+    from datetime import date, datetime, timezone
+
+    from bs4 import BeautifulSoup
+    from icalendar import Calendar
+
+    from newsletter.outputs.calendars import to_ics
+    from newsletter.rendering.render import render_announcement
+
+    raw = f"---\ntitle: {json.dumps(title)}\nkind: rally\nstart: 2018-01-27 12:00\n---\n{body}\n"
+    event = _read(raw.encode("utf-8"), settings)
+    if event is None:
+        return
+    _, email = render_announcement(event, settings, date(2018, 1, 20))
+    soup = BeautifulSoup(email.html, "html.parser")
+    shown = " ".join(soup.find("h1").get_text().split())
+    assert shown == " ".join(event.title.split())
+    assert soup.find("script") is None
+    assert not [name for tag in soup.find_all(True) for name in tag.attrs if name.lower().startswith("on")]
+    assert " ".join(event.title.split()) in " ".join(email.text.split())
+    calendar = Calendar.from_ical(to_ics([event], settings, datetime(2018, 1, 20, tzinfo=timezone.utc)))
+    [entry] = calendar.walk("VEVENT")
+    assert str(entry["SUMMARY"]) == event.title

@@ -238,3 +238,11 @@ def test_a_full_disk_during_the_archive_names_the_file(sample, monkeypatch):
     line = result.stderr.strip().split("\n")[-1]
     assert line.startswith("site/") and line.endswith(": cannot write it: No space left on device"), line
     assert not [p for p in (sample / "site").rglob("*.tmp")]
+
+
+@pytest.mark.parametrize("title", ['"Rally\\nnow"', '"Rally\\rnow"', "|\n  Rally\n  now"])
+def test_a_title_is_one_line(sample, title):
+    (sample / "events" / "2018-01-26-odd.md").write_text(f"---\ntitle: {title}\nkind: rally\nstart: 2018-01-26 12:00\n---\n")
+    for command in (("build", "--week", "2018-W04"), ("archive", "--today", "2018-01-20")):
+        [line] = refused(sample, *command)
+        assert line.startswith("events/2018-01-26-odd.md:2: title: "), line

@@ -13,9 +13,16 @@ class Problem(NamedTuple):
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
-        if self.field:
-            return f"{where}: {self.field}: {self.message}"
-        return f"{where}: {self.message}"
+        said = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return one_line(said)
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters shown as escapes: a problem is always one line,
+    even when it quotes a value that holds them."""
+    import unicodedata
+
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") else c for c in text)
 
 
 class NewsletterError(Exception):

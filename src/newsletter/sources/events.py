@@ -314,6 +314,10 @@ class _EventReader:
         r, data = self.r, self.data
         r.unknown(data, FIELDS)
         title = r.text(data, "title", required=True)
+        if title is not None and any(c in title for c in "\r\n\x0b\x0c\x85\u2028\u2029"):
+            r.problem("title", "must be one line: a title goes into subjects, headings and calendars, which have no "
+                      "line breaks (put the rest in summary:)")
+            title = None
         kind = self._kind()
         tz = self._timezone()
         start, all_day = self._start(tz)

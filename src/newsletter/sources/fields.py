@@ -25,7 +25,11 @@ def is_url(value: str, schemes: tuple[str, ...] = WEB) -> bool:
     return parts.scheme.lower() in ("mailto", "tel") or bool(parts.netloc)
 
 
-_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"  # marks with no width, which alone leave a field looking empty
+def _invisible(value: str) -> bool:
+    """Whether `value` is only marks with no width (a byte-order mark, a soft hyphen, joiners) and spaces."""
+    import unicodedata
+
+    return all(character.isspace() or unicodedata.category(character) == "Cf" for character in value)
 
 
 def _unprintable(value: str) -> str | None:
@@ -72,7 +76,9 @@ class FieldReader:
             self.problem(field, f"contains {odd}, which no one can read: remove it (a copy and paste may have "
                          "brought it in)")
             return None
-        value = value.strip().strip(_INVISIBLE).strip()
+        value = value.strip()
+        if value and _invisible(value):
+            value = ""
         if not value and required:
             self.problem(field, "is required")
             return None

@@ -98,8 +98,13 @@ def _load_yaml(source: str, first_line: int) -> tuple[dict[str, Any], dict[str, 
     except yaml.MarkedYAMLError as exc:
         message, at = _in_plain_words(exc, lines)
         raise FrontMatterError(message, first_line + at if at is not None else None) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses: NUL, DEL and the like
+        at = source.count("\n", 0, exc.position) if isinstance(exc.position, int) else 0
+        raise FrontMatterError(f"contains a character no one can read (U+{exc.character:04X}): remove it (a copy "
+                               "and paste may have brought it in)" if isinstance(exc.character, int) else
+                               f"YAML: {exc.reason}", first_line + at) from None
     except yaml.YAMLError as exc:
-        raise FrontMatterError(f"YAML: {exc}", first_line) from None
+        raise FrontMatterError(f"YAML: {' '.join(str(exc).split())}", first_line) from None
     if root is None:
         return {}, {}
     if not isinstance(root, yaml.MappingNode):
