@@ -246,3 +246,10 @@ def test_a_title_is_one_line(sample, title):
     for command in (("build", "--week", "2018-W04"), ("archive", "--today", "2018-01-20")):
         [line] = refused(sample, *command)
         assert line.startswith("events/2018-01-26-odd.md:2: title: "), line
+
+
+def test_a_deeply_nested_flow_mapping_is_reported_at_its_field(sample):
+    (sample / "events" / "2018-01-26-odd.md").write_text(
+        "---\ntitle: Odd\nkind: rally\nstart: 2018-01-26 12:00\nlocation: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n---\n")
+    [line] = refused(sample, "build", "--week", "2018-W04")
+    assert line.startswith("events/2018-01-26-odd.md:5: the fields are nested deeper than an event file ever needs"), line

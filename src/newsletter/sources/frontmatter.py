@@ -94,7 +94,7 @@ def _load_yaml(source: str, first_line: int) -> tuple[dict[str, Any], dict[str, 
     try:
         root = _compose(source)
     except RecursionError:
-        raise FrontMatterError(TOO_DEEP, first_line) from None
+        raise FrontMatterError(TOO_DEEP, first_line + _too_deep_at(lines)) from None
     except yaml.MarkedYAMLError as exc:
         message, at = _in_plain_words(exc, lines)
         raise FrontMatterError(message, first_line + at if at is not None else None) from None
@@ -114,6 +114,17 @@ def _load_yaml(source: str, first_line: int) -> tuple[dict[str, Any], dict[str, 
     positions: dict[str, int] = {}
     data = _to_python(root, "", positions, first_line, lines, set())
     return data, positions
+
+
+def _too_deep_at(lines: list[str]) -> int:
+    """The line (0-based) where brackets first open deeper than an event file goes, or 0 when none does."""
+    depth = 0
+    for number, line in enumerate(lines):
+        for character in line:
+            depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(character, 0)
+            if depth > MAX_DEPTH:
+                return number
+    return 0
 
 
 def _field_on(line: str) -> str | None:
