@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from newsletter.outputs.build import build, write_atomically
+from newsletter.outputs.build import build
+from newsletter.outputs.fileset import write_set
 from newsletter.errors import InvalidInput, NoEvents
 
 
@@ -17,7 +18,7 @@ def test_build_writes_its_files_into_dist_week(sample):
     out = sample / "dist" / "2018-W04"
     names = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
     assert sorted(p.name for p in out.iterdir()) == sorted(names)
-    assert [p.resolve() for p in result.written] == [out / n for n in names]
+    assert [p.absolute() for p in result.written] == [out / n for n in names]
 
 
 def test_json_summary(sample):
@@ -61,23 +62,25 @@ def test_a_bad_file_anywhere_stops_the_build_and_keeps_previous_outputs(sample):
 
 
 def test_failed_write_leaves_previous_files_and_no_temporary_files(tmp_path, monkeypatch):
-    write_atomically(tmp_path, {"a.txt": b"old a", "b.txt": b"old b"})
-    real_fdopen = os.fdopen
+    out = tmp_path / "out"
+    write_set(out, {"a.txt": b"old a", "b.txt": b"old b"})
+    real_open = open
     calls = []
 
-    def failing_fdopen(fd, *args, **kwargs):
-        calls.append(fd)
+    def failing_open(path, *args, **kwargs):
+        calls.append(path)
         if len(calls) == 2:
-            os.close(fd)
             raise OSError(28, "No space left on device")
-        return real_fdopen(fd, *args, **kwargs)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(os, "fdopen", failing_fdopen)
+    monkeypatch.setattr("builtins.open", failing_open)
     with pytest.raises(OSError):
-        write_atomically(tmp_path, {"a.txt": b"new a", "b.txt": b"new b"})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
-    assert (tmp_path / "a.txt").read_bytes() == b"old a"
-    assert (tmp_path / "b.txt").read_bytes() == b"old b"
+        write_set(out, {"a.txt": b"new a", "b.txt": b"new b"})
+    monkeypatch.undo()
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
+    assert (out / "a.txt").read_bytes() == b"old a"
+    assert (out / "b.txt").read_bytes() == b"old b"
+    assert len(list(tmp_path.iterdir())) == 2  # the folder and the one set it points to
 
 
 def test_drafts_only_with_the_flag(project):

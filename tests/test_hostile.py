@@ -207,6 +207,9 @@ def test_two_builds_of_the_same_week_at_once_both_succeed(sample):
     folder = sample / "dist" / "2018-W04"
     assert sorted(p.name for p in folder.iterdir()) == ["digest.eml", "digest.html", "digest.json", "digest.txt",
                                                         "events.ics"]
+    # A run leaves the other's set while that one still runs; the next run clears it.
+    assert newsletter(sample, "build", "--week", "2018-W04").returncode == 0
+    assert [p.name for p in folder.parent.iterdir() if p.name != "2018-W04"] == [os.readlink(folder)]
 
 
 def test_a_killed_builds_leftovers_are_still_cleaned(sample):

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from newsletter.outputs.build import (Outputs, Project, Rendered, load_project, message_ident, remembered_bodies, today_in,
-                                      write_atomically)
+                                      write_editions)
 from newsletter.schedule.dates import format_day
 from newsletter.sources.config import load_settings
 from newsletter.schedule.digest import LOOK_AHEAD, next_events
@@ -205,9 +205,8 @@ def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, o
         if edition.clipped:
             edition.warnings.append(Finding("warning", f"announcement.html is {edition.sent_bytes / 1000:.1f} KB as "
                                             "sent: Gmail clips messages over 102 KB", "shorten the event's description"))
+    written, _ = write_editions(target, result.editions, "announcement", keep=() if reminder else ("reminder",))
+    for edition in result.editions:
         folder = target / edition.language if result.translations else target
-        try:
-            edition.written = write_atomically(folder, edition.outputs)
-        except OSError as exc:
-            raise NewsletterError(f"{folder}: cannot write the announcement: {exc.strerror or exc}") from None
+        edition.written = [path for path in written if path.parent == folder]
     return result

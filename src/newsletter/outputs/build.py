@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
@@ -16,6 +13,7 @@ from newsletter.sources.config import load_settings
 from newsletter.schedule.dates import BadDate, coming_week, parse_week, week_label
 from newsletter.schedule.digest import digest_for_week, digest_window
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
+from newsletter.outputs.fileset import ForeignFiles, write_set
 from newsletter.sources.events import load_events
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings, Week
 
@@ -274,50 +272,6 @@ def remembered_bodies(compiled: "CompiledCache | None"):
     compiled.keep_bodies()
 
 
-def write_atomically(out_dir: Path, outputs: Mapping[str, bytes]) -> list[Path]:
-    """Write every file or none: each goes to a temporary file first, then all are renamed."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with os.scandir(out_dir) as found:  # what a run killed before its renames left behind, not a running one's
-        stale = [entry.path for entry in found if entry.name.endswith(".tmp")
-                 and any(entry.name.startswith(f".{name}.") for name in outputs)
-                 and not _running(entry.name)]
-    for path in stale:
-        Path(path).unlink(missing_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, data in outputs.items():
-            handle, temp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmp", dir=out_dir)
-            staged.append((name, Path(temp)))
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-    except BaseException:
-        for _, temp in staged:
-            temp.unlink(missing_ok=True)
-        raise
-    written = []
-    for name, temp in staged:
-        os.chmod(temp, 0o644)
-        os.replace(temp, out_dir / name)
-        written.append(out_dir / name)
-    return written
-
-
-def _running(temp_name: str) -> bool:
-    """Whether the process that made the temporary file `temp_name` (.digest.html.<pid>.<random>.tmp) still runs."""
-    found = re.search(r"\.(\d+)\.[^.]+\.tmp$", temp_name)
-    if found is None:  # an older version's name: no process to ask
-        return False
-    try:
-        os.kill(int(found[1]), 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:  # there, and another user's
-        return True
-    return True
-
-
 def build(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
           out: Path | None = None, drafts: bool = False, preheader: str | None = None, cache: bool = True) -> Build:
     """`newsletter build`: render the week and write digest.html, .txt, .eml and .json; `preheader` overrides the setting.
@@ -333,39 +287,24 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
     results = [render_week(project.edition(language), chosen, drafts=drafts)
                for language in project.settings.editions]
     target = out if out is not None else Path("dist") / chosen.id
+    written, results[0].removed = write_editions(target, results, "digest")
     for result in results:
-        folder = target / result.language if len(results) > 1 else target
-        try:
-            result.written = write_atomically(folder, result.outputs)
-        except OSError as exc:
-            raise NewsletterError(f"{folder}: cannot write the digest: {exc.strerror or exc}") from None
-    results[0].removed = other_layout(target, [r.language for r in results] if len(results) > 1 else [],
-                                      set(results[0].outputs))
+        result.written = [path for path in written if path.parent == (target / result.language if len(results) > 1
+                                                                     else target)]
     results[0].translations = results[1:]
     return results[0]
 
 
-def other_layout(target: Path, languages: list[str], names: set[str]) -> list[Path]:
-    """Remove what an earlier build wrote in the other layout, so that only this one's files are there.
+def write_editions(target: Path, editions: list[Rendered], what: str, keep: tuple[str, ...] = ()):
+    """Write every edition's files as one set in `target` (a folder per language when there are several).
 
-    A group that moves to an edition per language (`languages`) would keep
-    the old single-language files beside the new folders, and one that moves
-    back the language folders. Only files with the build's own names go, and
-    a folder only once it is empty.
+    The written paths and those an earlier run's other layout had; raises NewsletterError.
     """
-    removed = []
-    if languages:
-        stale = [target / name for name in sorted(names)]
-    else:
-        folders = [f for f in sorted(target.iterdir()) if f.is_dir() and re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", f.name)]
-        stale = [f / name for f in folders for name in sorted(names)]
-    for path in stale:
-        if path.is_file():
-            path.unlink()
-            removed.append(path)
-    for folder in {path.parent for path in removed} - {target}:
-        try:
-            folder.rmdir()
-        except OSError:
-            pass  # something of the group's own is in it
-    return removed
+    files = {(f"{edition.language}/{name}" if len(editions) > 1 else name): edition.outputs[name]
+             for edition in editions for name in edition.outputs}
+    try:
+        return write_set(target, files, keep)
+    except ForeignFiles as exc:
+        raise NewsletterError(str(exc)) from None
+    except OSError as exc:
+        raise NewsletterError(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
