@@ -111,3 +111,33 @@ def test_from_the_week_to_an_events_reminder_and_its_live_reload(served, sample,
     path.write_text(path.read_text().replace('title: "#Justice4Siham & #Justice4Naseem Rally"', 'title: "Bring Siham home"'))
     page.wait_for_function("document.getElementById('subject').textContent.includes('Bring Siham home')", timeout=WAIT_MS)
     assert page.url.endswith("#phone") and page.is_visible("#view-phone")
+
+
+def test_a_tab_refused_for_too_many_open_comes_back_and_reloads(sample, page, monkeypatch):
+    import http.client
+
+    import newsletter.serving.server as server_module
+
+    monkeypatch.setattr(server_module, "STREAMS", 1)
+    served = Running(sample)
+    try:
+        other = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)  # another tab, holding the place
+        other.request("GET", "/_reload")
+        holding = other.getresponse()  # the connection lasts as long as its response is referenced
+        assert holding.status == 200
+        page.goto(served.url + "week/2018-W04/")
+        page.wait_for_function("() => document.getElementById('live').textContent === 'reconnecting…'",
+                               timeout=WAIT_MS)
+        holding.close()
+        page.wait_for_function("() => document.getElementById('live').textContent === 'live'", timeout=WAIT_MS)
+        path = sample / "events" / RALLY
+        path.write_text(path.read_text().replace('title: "#Justice4Siham & #Justice4Naseem Rally"',
+                                                 'title: "Rally for Siham and Naseem"'))
+        page.wait_for_function(
+            """() => { const f = document.getElementById('frame-desktop');
+                       const h = f && f.contentDocument && f.contentDocument.querySelector('h3');
+                       return h && h.textContent === 'Rally for Siham and Naseem'; }""",
+            timeout=WAIT_MS,
+        )
+    finally:
+        served.close()

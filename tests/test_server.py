@@ -126,7 +126,7 @@ def test_open_tabs_are_bounded_and_one_more_is_told_to_come_back(two_tabs_at_mos
         tab.request("GET", "/_reload")
         response = tab.getresponse()
         assert response.status == 200 and response.fp.readline() == b"data: 1\n"
-        tabs.append(tab)
+        tabs.append(response)  # the connection lasts as long as its response is referenced
     status, body = get(server, "/_reload")
     assert (status, body) == (503, b"Too many open previews\n")
     assert get(server, "/page/still")[0] == 200  # pages are served all the same
