@@ -161,7 +161,7 @@ def test_an_event_that_reads_renders_whole_in_the_email_and_the_calendar(setting
     from newsletter.outputs.calendars import to_ics
     from newsletter.rendering.render import render_announcement
 
-    raw = f"---\ntitle: {json.dumps(title)}\nkind: rally\nstart: 2018-01-27 12:00\n---\n{body}\n"
+    raw = f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\nkind: rally\nstart: 2018-01-27 12:00\n---\n{body}\n"
     event = _read(raw.encode("utf-8"), settings)
     if event is None:
         return
@@ -175,3 +175,89 @@ def test_an_event_that_reads_renders_whole_in_the_email_and_the_calendar(setting
     calendar = Calendar.from_ical(to_ics([event], settings, datetime(2018, 1, 20, tzinfo=timezone.utc)))
     [entry] = calendar.walk("VEVENT")
     assert str(entry["SUMMARY"]) == event.title
+
+
+MARKDOWN_TAGS = {"p", "em", "strong", "a", "code", "pre", "blockquote", "ul", "ol", "li", "hr", "br", "img",
+                 "h1", "h2", "h3", "h4", "h5", "h6"}  # what CommonMark writes, raw HTML being off
+MARKDOWN_ATTRIBUTES = {"href", "src", "alt", "title", "start"}
+KINDS = ["rally", "meeting", "panel", "study-group", "fund-drive"]
+readable = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.just("\n"), max_size=200)
+printable_titles = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60)
+week = st.lists(st.tuples(printable_titles, st.sampled_from(KINDS), st.integers(22, 28), st.integers(0, 23), readable),
+                min_size=1, max_size=4)
+WEEKS = hypothesis_settings(max_examples=max(EXAMPLES // 20, 12), deadline=None, derandomize=True, database=None,
+                            suppress_health_check=list(HealthCheck))
+
+
+def _shape(html: str) -> tuple[set[str], set[str]]:
+    from bs4 import BeautifulSoup
+
+    tags = BeautifulSoup(html, "html.parser").find_all(True)
+    return {tag.name for tag in tags}, {name.lower() for tag in tags for name in tag.attrs}
+
+
+def test_any_week_of_events_builds_whole_or_gives_problems(tmp_path_factory):
+    """A generated week is built as `build` builds it: every file is whole and carries every title, its calendar
+    reads the same with icalendar and ical.js, and its HTML holds only what the template and Markdown make; or
+    the build stops with problems that each name their event file on one line, and writes nothing."""
+    import json
+    from email import message_from_bytes, policy
+
+    from icalendar import Calendar
+
+    from newsletter.outputs.build import build
+    from test_announce import read_with_ical_js
+
+    root = tmp_path_factory.mktemp("weeks")
+    (root / "newsletter.toml").write_text('name = "Tenants Weekly"\ntimezone = "America/New_York"\n', encoding="utf-8")
+    (root / "events").mkdir()
+    (root / "events" / "plain.md").write_text("---\ntitle: Plain\nkind: meeting\nstart: 2018-01-24 18:00\n---\nWords.\n")
+    baseline = build(root / "newsletter.toml", root / "events", week="2018-W04", out=root / "baseline", cache=False)
+    allowed_tags, allowed_attributes = _shape(baseline.outputs["digest.html"].decode())
+    allowed_tags |= MARKDOWN_TAGS
+    allowed_attributes |= MARKDOWN_ATTRIBUTES
+    calendars: list[tuple[object, list[str]]] = []
+    refused: list[InvalidInput] = []
+
+    @WEEKS
+    @seed(2018)
+    @given(week)
+    def builds(events):
+        folder = tmp_path_factory.mktemp("week")
+        (folder / "events").mkdir()
+        for number, (title, kind, day, hour, body) in enumerate(events):
+            (folder / "events" / f"event-{number}.md").write_text(
+                f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\nkind: {kind}\nstart: 2018-01-{day} {hour:02d}:00\n---\n{body}\n",
+                encoding="utf-8")
+        out = folder / "out"
+        try:
+            result = build(root / "newsletter.toml", folder / "events", week="2018-W04", out=out, cache=False)
+        except InvalidInput as exc:
+            for problem in exc.problems:
+                assert "/events/event-" in str(problem) and "\n" not in str(problem), str(problem)
+            assert not out.exists()
+            refused.append(exc)
+            return
+        files = {path.name: path.read_bytes() for path in out.iterdir()}
+        assert sorted(files) == ["digest.eml", "digest.html", "digest.json", "digest.txt", "events.ics"]
+        tags, attributes = _shape(files["digest.html"].decode("utf-8"))
+        assert tags <= allowed_tags, tags - allowed_tags
+        assert attributes <= allowed_attributes, attributes - allowed_attributes
+        html_text = " ".join(BeautifulSoup(files["digest.html"].decode("utf-8"), "html.parser").get_text(" ").split())
+        text = " ".join(files["digest.txt"].decode("utf-8").split())
+        message = message_from_bytes(files["digest.eml"], policy=policy.default)
+        assert " ".join(message.get_body(("plain",)).get_content().split()) == text
+        assert json.loads(files["digest.json"])["subject"] == str(message["Subject"])
+        summaries = sorted(str(e["SUMMARY"]) for e in Calendar.from_ical(files["events.ics"]).walk("VEVENT"))
+        assert sorted(" ".join(s.split()) for s in summaries) == sorted(" ".join(e[0].split()) for e in events)
+        for summary in summaries:
+            shown = " ".join(summary.split())
+            assert shown in html_text and shown in text, shown
+        calendars.append((out / "events.ics", summaries))
+
+    from bs4 import BeautifulSoup
+
+    builds()
+    assert len(calendars) > len(refused), "most generated weeks should build: the strategy makes mostly problems"
+    by_ical_js = read_with_ical_js(*(path for path, _ in calendars))
+    assert sorted(e["summary"] for e in by_ical_js) == sorted(s for _, summaries in calendars for s in summaries)

@@ -58,6 +58,15 @@ def set_setting(root: Path, key: str, value: str) -> None:
     ("{% for i in range(1000) %}{% for j in range(1000) %}xxxxxxxxxx{% endfor %}{% endfor %}",
      "writes more than 10,000 characters"),
     ("{{ name.nope }}", "template: "),
+    ("{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(1000) %}{% endfor %}{% endfor %}"
+     "{% endfor %}", "takes more than 100,000 steps"),  # silent, so no output limit stops it
+    ("{% macro m() %}{% for a in range(1000) %}{% endfor %}{% endmacro %}"
+     "{% for b in range(1000) %}{% for c in range(1000) %}{{ m() }}{% endfor %}{% endfor %}", "takes more than"),
+    ("{% set a = 'x' * 100 %}{% set b = a ~ a ~ a ~ a %}{% set c = b ~ b ~ b ~ b %}{% set d = c ~ c ~ c ~ c %}"
+     "{% set e = d ~ d ~ d ~ d %}{% set f = e ~ e ~ e ~ e %}{{ f|length }}", "makes text or a list over 10,000"),
+    ("{{ 'x'.ljust(999999999) }}", "a number over 10,000 is not allowed"),
+    ("{{ 'x'|center(999999999) }}", "a number over 10,000 is not allowed"),
+    ("{{ ('x' * 100) * 100 * 100 }}", "makes text or a list over 10,000"),
 ])
 @pytest.mark.parametrize("key", ["subject", "announce_subject", "preheader"])
 def test_a_template_in_the_settings_runs_in_a_sandbox(sample, key, template, words):

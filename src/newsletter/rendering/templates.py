@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -73,16 +75,19 @@ def bytecode_cache(kind: str):
     """Jinja's compiled templates, kept between runs in Jinja's own per-user temporary folder.
 
     Each entry is checked against its template's source, so an edited
-    template (a group's own or a built-in one) is compiled again; the names
-    carry newsletter's version and the environment's `kind`, as the compiled
-    code also depends on the environment's options.
+    template (a group's own or a built-in one) is compiled again; Jinja
+    checks its own version. The names carry the environment's `kind` and a
+    digest of this module, which sets the options and the sandbox the
+    compiled code depends on (a newer newsletter with the same version
+    number compiles afresh).
     """
+    import hashlib
+
     import jinja2
 
-    from newsletter import __version__
-
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
     try:
-        return jinja2.FileSystemBytecodeCache(pattern=f"__newsletter-{__version__}-{kind}-%s.cache")
+        return jinja2.FileSystemBytecodeCache(pattern=f"__newsletter-{code}-{kind}-%s.cache")
     except RuntimeError:  # no safe temporary folder of this user's
         return None
 
@@ -132,6 +137,8 @@ def render(settings: Settings, name: str, context: dict[str, Any]) -> str:
 
 SETTING_OUTPUT = 10_000  # characters a template from the settings may write: a subject or a preheader is one line
 SETTING_RANGE = 1_000  # the longest range() such a template may loop over
+SETTING_STEPS = 100_000  # loop turns and calls such a template may take, however its loops nest
+_steps: ContextVar[int] = ContextVar("settings_template_steps", default=0)
 
 
 def render_subject(settings: Settings, template: str, key: str, context: dict[str, Any]) -> str:
@@ -145,6 +152,7 @@ def render_subject(settings: Settings, template: str, key: str, context: dict[st
     import jinja2
 
     line = settings.lines.get(key)
+    _steps.set(0)
     try:
         pieces, size = [], 0
         for piece in _subject_template(template).generate(context):
@@ -165,21 +173,98 @@ def render_subject(settings: Settings, template: str, key: str, context: dict[st
 @lru_cache(maxsize=32)
 def _subject_template(template: str):
     """A subject line's template, in the sandbox; plain text, not HTML: '&' stays '&'. Loaded by its text, so
-    that Jinja's bytecode cache keeps it (compiling one needs Jinja's lexer, parser and compiler)."""
+    that Jinja's bytecode cache keeps it (compiling one needs Jinja's lexer, parser and compiler).
+
+    Every loop of it is counted and every joining of text is measured (see _counting), so that loops
+    nested however deep, or text doubled over and over, stop at a limit instead of running away.
+    """
     import jinja2
 
     name = f"subject: {template}"
     return _sandbox().overlay(loader=jinja2.DictLoader({name: template})).get_template(name)
 
 
+def _counting(tree):
+    """`tree` with each loop's items passed through counted() and each `~` through joined()."""
+    from jinja2 import nodes
+
+    for loop in tree.find_all(nodes.For):
+        loop.iter = nodes.Call(nodes.Name("counted", "load"), [loop.iter], [], None, None, lineno=loop.lineno)
+    for parent in tree.find_all(nodes.Node):
+        for name, value in parent.iter_fields():
+            if isinstance(value, nodes.Concat):
+                setattr(parent, name, _joined_call(value))
+            elif isinstance(value, list):
+                setattr(parent, name, [_joined_call(v) if isinstance(v, nodes.Concat) else v for v in value])
+    return tree
+
+
+def _joined_call(concat):
+    from jinja2 import nodes
+
+    return nodes.Call(nodes.Name("joined", "load"), list(concat.nodes), [], None, None, lineno=concat.lineno)
+
+
+def _spend() -> None:
+    import jinja2
+
+    taken = _steps.get() + 1
+    _steps.set(taken)
+    if taken > SETTING_STEPS:
+        raise jinja2.sandbox.SecurityError(f"takes more than {SETTING_STEPS:,} steps; a subject is one line")
+
+
+def _bounded(value):
+    """`value`, unless it is text or a list longer than a settings template may write."""
+    import jinja2
+
+    if isinstance(value, (str, list, tuple)) and len(value) > SETTING_OUTPUT:
+        raise jinja2.sandbox.SecurityError(f"makes text or a list over {SETTING_OUTPUT:,} long; a subject is one line")
+    return value
+
+
+def _small_numbers(args) -> None:
+    import jinja2
+
+    if any(isinstance(a, int) and not isinstance(a, bool) and abs(a) > SETTING_OUTPUT for a in args):
+        raise jinja2.sandbox.SecurityError(f"a number over {SETTING_OUTPUT:,} is not allowed in a call here")
+
+
+def _counted(items):
+    for item in items:
+        _spend()
+        yield item
+
+
+def _joined(*parts) -> str:
+    return _bounded("".join(str(part) for part in parts))
+
+
+def _checked_filter(function):
+    """A filter that, like every call, takes a step, takes no huge number, and makes nothing over the limit."""
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        _spend()
+        _small_numbers([*args[1:], *kwargs.values()])
+        return _bounded(function(*args, **kwargs))
+
+    return checked
+
+
 @lru_cache(maxsize=1)
 def _sandbox():
     import jinja2
+    from jinja2.compiler import CodeGenerator
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+    class Counting(CodeGenerator):
+        def visit_Template(self, node, frame=None):
+            super().visit_Template(_counting(node), frame)
+
     class Sandbox(ImmutableSandboxedEnvironment):
+        code_generator_class = Counting
         # Multiplying a string or a list, or raising to a power, is checked before it is done.
-        intercepted_binops = frozenset(["*", "**"])
+        intercepted_binops = frozenset(["*", "**", "+"])
 
         def call_binop(self, context, operator, left, right):
             if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
@@ -188,7 +273,13 @@ def _sandbox():
                 raise jinja2.sandbox.SecurityError("repeating text or a list more than 100 times is not allowed here")
             if operator == "*" and isinstance(right, (str, list, tuple)) and isinstance(left, int) and left > 100:
                 raise jinja2.sandbox.SecurityError("repeating text or a list more than 100 times is not allowed here")
-            return super().call_binop(context, operator, left, right)
+            return _bounded(super().call_binop(context, operator, left, right))
+
+        def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+            _spend()
+            if __obj is not bounded_range:  # which says what its limit is
+                _small_numbers([*args, *kwargs.values()])
+            return _bounded(super().call(__context, __obj, *args, **kwargs))
 
     def bounded_range(*args: int) -> range:
         found = range(*args)
@@ -197,7 +288,8 @@ def _sandbox():
         return found
 
     env = Sandbox(autoescape=False, undefined=jinja2.StrictUndefined, bytecode_cache=bytecode_cache("settings"))
-    env.globals["range"] = bounded_range
+    env.globals.update(range=bounded_range, counted=_counted, joined=_joined)
     env.filters["wrap"] = wrap
     env.filters["times_together"] = times_together
+    env.filters = {name: _checked_filter(function) for name, function in env.filters.items()}
     return env
