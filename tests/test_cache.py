@@ -380,9 +380,6 @@ def test_templates_and_subject_lines_are_compiled_once_for_every_later_run(sampl
 
     from newsletter.rendering import templates
 
-    compiled = sample / "jinja"  # Jinja's own folder is shared with earlier test runs
-    compiled.mkdir()
-    monkeypatch.setattr(templates, "bytecode_cache", lambda kind: jinja2.FileSystemBytecodeCache(str(compiled)))
     parsed: list[str] = []
     parse = jinja2.Environment._parse
     monkeypatch.setattr(jinja2.Environment, "_parse", lambda env, source, name, filename:
@@ -396,6 +393,7 @@ def test_templates_and_subject_lines_are_compiled_once_for_every_later_run(sampl
         assert run("build", "--week", "2018-W04", "--out", "out", "--no-cache").exit_code == 0
         return (sample / "out" / "digest.json").read_text()
 
+    (sample / ".newsletter-cache").mkdir()  # as any run with the cache on leaves it; --no-cache makes none
     settings = sample / "newsletter.toml"
     settings.write_text(settings.read_text().replace('subject = "{{ name }}:', 'subject = "{{ name }} & friends:'))
     first = digest_json_of_a_new_run()
@@ -404,6 +402,32 @@ def test_templates_and_subject_lines_are_compiled_once_for_every_later_run(sampl
     settings.write_text(settings.read_text().replace("& friends", "and friends"))
     assert '"subject": "ISO Boston Events and friends: ' in digest_json_of_a_new_run()
     assert parsed == ['subject: {{ name }} and friends: {{ week.label }}']
+    # In the project's own cache folder, never a temporary folder other users and other checkouts share.
+    kept = sorted(p.name for p in (sample / ".newsletter-cache" / "jinja").iterdir())
+    assert kept and all(name.startswith(("email-", "settings-")) for name in kept), kept
+
+
+def test_a_library_installed_upgraded_or_removed_beside_another_is_a_new_cache_key(tmp_path, monkeypatch):
+    """What the caches are keyed on: a package installed beside a library changes its folder (a new
+    <name>-<version>.dist-info), so an upgrade of cssselect is seen even if its module file kept its time."""
+    import sys
+
+    from newsletter.sources.cache import tools_version
+
+    site = tmp_path / "site-packages"
+    (site / "fakecss").mkdir(parents=True)
+    (site / "fakecss" / "__init__.py").write_text("VERSION = 1\n")
+    (site / "fakecss-1.0.dist-info").mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    before = tools_version("fakecss")
+    tools_version.cache_clear()
+    assert tools_version("fakecss") == before
+    (site / "fakecss-1.0.dist-info").rename(site / "fakecss-1.1.dist-info")
+    os.utime(site, ns=(0, 10**18))  # a clock that moved on, whatever the file system's resolution
+    tools_version.cache_clear()
+    assert tools_version("fakecss") != before
+    assert sys.version in tools_version("fakecss")
+    tools_version.cache_clear()
 
 
 def test_changed_styles_or_words_are_compiled_again(sample):

@@ -273,3 +273,30 @@ def test_build_help_names_every_file_and_archive_counts_in_words(sample):
 def test_list_shows_a_multi_week_drive_as_a_range(sample):
     result = run("list", "--week", "2018-W03")
     assert "  Mon Jan 15  through Sat Feb 10 Fund drive: Center for Economic Research & Social Change" in result.stdout
+
+
+def test_the_command_ends_the_usual_way_so_atexit_hooks_and_profilers_run(sample):
+    """Coverage, profilers and anything else that writes at exit see the whole run."""
+    import subprocess
+    import sys
+
+    hook = ("import atexit, sys; from pathlib import Path; "
+            "atexit.register(lambda: Path('exited').write_text('yes')); "
+            "sys.argv = ['newsletter', 'build', '--week', '2018-W04']; "
+            "from newsletter.cli import run; run()")
+    done = subprocess.run([sys.executable, "-c", hook], cwd=sample, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (sample / "exited").read_text() == "yes"
+    profiled = subprocess.run([sys.executable, "-m", "cProfile", "-m", "newsletter", "list"], cwd=sample,
+                              capture_output=True, text=True, timeout=120)
+    assert profiled.returncode == 0 and "function calls" in profiled.stdout
+
+
+def test_a_reader_that_goes_away_early_gets_no_traceback(sample):
+    import subprocess
+    import sys
+
+    # `true` has gone long before the command has started up and writes its list.
+    done = subprocess.run(f"'{sys.executable}' -m newsletter list --week 2018-W04 | true", shell=True, cwd=sample,
+                          capture_output=True, text=True, timeout=120)
+    assert done.stderr == "", done.stderr

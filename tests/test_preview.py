@@ -188,7 +188,7 @@ def test_preview_never_writes_into_the_project(preview, sample):
     for path in ("/", "/week/2018-W04/", "/week/2018-W04/email.html", "/week/2018-W02/digest.txt"):
         preview.get(path)
     assert snapshot() == before
-    assert sorted(p.name for p in (sample / ".newsletter-cache").iterdir()) == [".gitignore", "compiled", "events"]
+    assert sorted(p.name for p in (sample / ".newsletter-cache").iterdir()) == [".gitignore", "compiled", "events", "jinja"]
 
 
 def test_reload_stream_announces_new_versions(preview, sample):

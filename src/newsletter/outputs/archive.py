@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -69,8 +70,10 @@ def site_plan(project: Project, today: date, out: Path | None = None) -> Iterabl
     """
     from newsletter.outputs.manifest import files_fingerprint, fingerprint
 
+    from newsletter.sources.cache import tools_version
+
     primary = project.settings.primary
-    code = files_fingerprint(_made_with(project.settings))
+    code = files_fingerprint(_made_with(project.settings)) + tools_version(*PAGE_LIBRARIES)
     for language in project.settings.editions:
         edition = project.edition(language)
         common = fingerprint(code, edition.settings)
@@ -80,6 +83,11 @@ def site_plan(project: Project, today: date, out: Path | None = None) -> Iterabl
             # An image file is copied as it is: its key is the file alone, which `check` can work out too.
             yield (prefix + name, inputs if inputs[0] == "image" else (common, *inputs),
                    (lambda render=render, settings=edition.settings: _spoken(settings, render)))
+
+
+# Whose output the pages are: a page made with another installed version of any of them is made again.
+PAGE_LIBRARIES = ("jinja2", "markupsafe", "babel", "markdown_it", "icalendar", "mjml", "premailer", "cssutils", "lxml",
+                  "cssselect", "yaml", "dateutil", "tzdata")
 
 
 def _made_with(settings: Settings) -> list[Path]:
@@ -252,7 +260,7 @@ def _page(name: str, settings: Settings, here: str, **context) -> bytes:
     """The page `here` (its folder under archive_url) from the template `name`."""
     from newsletter.rendering.i18n import language, translations
 
-    env = _environment()
+    env = _environment(settings.root)
     env.install_gettext_translations(translations(language()), newstyle=True)
     html = env.get_template(name).render(site=settings, base=settings.archive_url, colors=theme_view(settings),
                                          editions=_editions(settings, here), **context)
@@ -271,21 +279,17 @@ def _editions(settings: Settings, here: str) -> list[dict]:
              "href": f"{root}{'' if code == settings.primary else code + '/'}{here}"} for code in settings.editions]
 
 
-_ENV = None
+@lru_cache(maxsize=4)
+def _environment(root: Path):
+    import jinja2
+    from markupsafe import Markup
 
-
-def _environment():
-    global _ENV
-    if _ENV is None:
-        import jinja2
-        from markupsafe import Markup
-
-        _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(builtin_dir("archive"))),
-                                  autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                                  undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
-                                  bytecode_cache=bytecode_cache("archive"))
-        _ENV.filters["markup"] = Markup
-    return _ENV
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(builtin_dir("archive"))),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
+                             bytecode_cache=bytecode_cache("archive", root))
+    env.filters["markup"] = Markup
+    return env
 
 
 def _earlier_entries(path: Path) -> dict[str, tuple[str, ...]]:

@@ -23,7 +23,7 @@ GMAIL_CLIP_BYTES = 102_000
 CLIENT_METAS = ('<meta name="x-apple-disable-message-reformatting">'
                 '<meta name="format-detection" content="telephone=no, date=no, address=no, email=no, url=no">')
 _TOKEN = "newsletter-merge-tag-{}"
-TOOLS = ("mjml", "premailer", "cssutils", "lxml", "cssselect")  # what compiled HTML depends on, besides newsletter
+TOOLS = ("mjml", "premailer", "cssutils", "lxml", "cssselect", "requests")  # what compiled HTML depends on, besides newsletter
 
 
 class MergeTags:

@@ -71,29 +71,30 @@ def times_together(text: str) -> str:
     return _TIME.sub(joined, str(text))
 
 
-def bytecode_cache(kind: str):
-    """Jinja's compiled templates, kept between runs in Jinja's own per-user temporary folder.
+def bytecode_cache(kind: str, root: Path):
+    """Jinja's compiled templates, kept between runs in the cache folder of the project at `root`.
 
     Each entry is checked against its template's source, so an edited
     template (a group's own or a built-in one) is compiled again; Jinja
     checks its own version. The names carry the environment's `kind` and a
-    digest of this module, which sets the options and the sandbox the
-    compiled code depends on (a newer newsletter with the same version
-    number compiles afresh).
+    digest of newsletter's code and Python's version, as the compiled code
+    also depends on the environment's options, set in that code.
     """
     import hashlib
 
     import jinja2
 
-    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    try:
-        return jinja2.FileSystemBytecodeCache(pattern=f"__newsletter-{code}-{kind}-%s.cache")
-    except RuntimeError:  # no safe temporary folder of this user's
+    from newsletter.sources.cache import folder_in, tools_version
+
+    folder = folder_in(root, "jinja")
+    if folder is None:
         return None
+    code = hashlib.sha256(tools_version("jinja2", "markupsafe").encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return jinja2.FileSystemBytecodeCache(str(folder), pattern=f"{kind}-{code}-%s.cache")
 
 
 @lru_cache(maxsize=8)
-def _environment(folders: tuple[Path, ...]):
+def _environment(folders: tuple[Path, ...], root: Path):
     import jinja2
 
     builtin = jinja2.FileSystemLoader(str(folders[-1]))
@@ -108,7 +109,7 @@ def _environment(folders: tuple[Path, ...]):
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=bytecode_cache("email"),
+        bytecode_cache=bytecode_cache("email", root),
     )
     env.filters["wrap"] = wrap
     env.filters["times_together"] = times_together
@@ -122,7 +123,7 @@ def render(settings: Settings, name: str, context: dict[str, Any]) -> str:
     from newsletter.rendering.i18n import language, translations
 
     folders = tuple(search_path(settings))
-    env = _environment(folders)
+    env = _environment(folders, settings.root)
     env.install_gettext_translations(translations(language()), newstyle=True)
     try:
         return env.get_template(name).render(context)
@@ -155,7 +156,7 @@ def render_subject(settings: Settings, template: str, key: str, context: dict[st
     _steps.set(0)
     try:
         pieces, size = [], 0
-        for piece in _subject_template(template).generate(context):
+        for piece in _subject_template(template, settings.root).generate(context):
             size += len(piece)
             if size > SETTING_OUTPUT:
                 raise InvalidInput([Problem(settings.path, line, key, f"template: writes more than {SETTING_OUTPUT:,} "
@@ -171,7 +172,7 @@ def render_subject(settings: Settings, template: str, key: str, context: dict[st
 
 
 @lru_cache(maxsize=32)
-def _subject_template(template: str):
+def _subject_template(template: str, root: Path):
     """A subject line's template, in the sandbox; plain text, not HTML: '&' stays '&'. Loaded by its text, so
     that Jinja's bytecode cache keeps it (compiling one needs Jinja's lexer, parser and compiler).
 
@@ -181,7 +182,7 @@ def _subject_template(template: str):
     import jinja2
 
     name = f"subject: {template}"
-    return _sandbox().overlay(loader=jinja2.DictLoader({name: template})).get_template(name)
+    return _sandbox(root).overlay(loader=jinja2.DictLoader({name: template})).get_template(name)
 
 
 def _counting(tree):
@@ -251,8 +252,8 @@ def _checked_filter(function):
     return checked
 
 
-@lru_cache(maxsize=1)
-def _sandbox():
+@lru_cache(maxsize=4)
+def _sandbox(root: Path):
     import jinja2
     from jinja2.compiler import CodeGenerator
     from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -287,7 +288,7 @@ def _sandbox():
             raise jinja2.sandbox.SecurityError(f"range() over {SETTING_RANGE:,} items is not allowed here")
         return found
 
-    env = Sandbox(autoescape=False, undefined=jinja2.StrictUndefined, bytecode_cache=bytecode_cache("settings"))
+    env = Sandbox(autoescape=False, undefined=jinja2.StrictUndefined, bytecode_cache=bytecode_cache("settings", root))
     env.globals.update(range=bounded_range, counted=_counted, joined=_joined)
     env.filters["wrap"] = wrap
     env.filters["times_together"] = times_together

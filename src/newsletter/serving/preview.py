@@ -23,7 +23,7 @@ from newsletter.rendering.present import status_label
 from newsletter.rendering.render import GMAIL_CLIP_BYTES
 from newsletter.serving.server import Page
 from newsletter.rendering.i18n import N_, _
-from newsletter.rendering.templates import builtin_dir, bytecode_cache
+from newsletter.rendering.templates import builtin_dir
 
 PREVIEW_WEEKS_AHEAD = 4  # weeks past "Coming up" that an open-ended series is listed for
 _WEEK = r"(\d{4}-W\d{2})"
@@ -540,7 +540,7 @@ def _page_environment():
         _ENV = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(builtin_dir("preview"))),
             autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-            extensions=["jinja2.ext.i18n"], bytecode_cache=bytecode_cache("preview"),
+            extensions=["jinja2.ext.i18n"],  # compiled once a session, which is long
         )
     return _ENV
 

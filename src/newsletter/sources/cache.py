@@ -62,6 +62,19 @@ def _stamp(path: Path | str) -> _Stamp | None:
     return str(path), found.st_size, found.st_mtime_ns
 
 
+def folder_in(root: Path, name: str) -> Path | None:
+    """The cache's folder `name` in the project at `root`, made if it was not there; None when the project has no
+    cache folder (a run with --no-cache makes none) or it cannot be made (the cache is only lost)."""
+    folder = root / FOLDER / name
+    try:
+        if (root / FOLDER).is_dir():
+            folder.mkdir(exist_ok=True)
+            return folder
+    except OSError:
+        pass
+    return None
+
+
 def keep(path: Path, data: bytes) -> bool:
     """Replace a file of the cache folder in one step; False when it cannot be written (the cache is only lost).
 
@@ -180,7 +193,7 @@ class ParseCache:
         except OSError:  # not there, or not a file to read: load_settings says so
             settings = b""
         return hashlib.sha256(repr((
-            _code_version(), sys.version, settings, str(events_dir.resolve()), os.getcwd(),
+            tools_version(*READING), settings, str(events_dir.resolve()), os.getcwd(),
         )).encode("utf-8", "surrogateescape")).hexdigest()
 
     @classmethod
@@ -472,12 +485,25 @@ class CompiledCache:
 
 @lru_cache(maxsize=8)
 def tools_version(*modules: str) -> str:
-    """newsletter's own code and the installed files of `modules`, found without importing them; once per run,
-    as every email compiled asks (the code running cannot change under it)."""
+    """newsletter's own code, Python's version, and the installed libraries `modules` (found without importing
+    them); once per run, as every email compiled asks (the code running cannot change under it).
+
+    A library is known by its module's file and by the folder it is installed in: installing, upgrading or
+    removing any package changes that folder (its `<name>-<version>.dist-info` comes and goes), so an entry
+    made with another version of any library there is never taken for this one's.
+    """
     import importlib.util
 
     stamps = []
     for name in modules:
         spec = importlib.util.find_spec(name)
-        stamps.append(_stamp(spec.origin) if spec and spec.origin else (name, 0, 0))
-    return f"{_code_version()} {stamps}"
+        if spec is None or not spec.origin:
+            stamps.append((name, 0, 0))
+            continue
+        origin = Path(spec.origin)
+        home = origin.parent.parent if origin.name == "__init__.py" else origin.parent
+        stamps += [_stamp(origin), _stamp(home)]
+    return f"{_code_version()} {sys.version} {sorted(set(map(str, stamps)))}"
+
+
+READING = ("yaml", "dateutil", "markdown_it", "babel", "tzdata")  # what an event's checked reading depends on
