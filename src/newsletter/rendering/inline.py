@@ -1,213 +1,177 @@
-"""premailer moves email.css into style attributes; loaded only when an email is compiled afresh.
+"""premailer moves email.css into style attributes: plain premailer, its output kept for the email's shape.
 
-Four things make it cheaper than premailer on its own, with the same output:
-premailer imports requests when it loads, only to fetch remote stylesheets,
-which the email never asks for (allow_network=False), so it is loaded with a
-stand-in that imports requests on first use (requests and what it brings were
-a fifth of a cold build); each stylesheet's rules are worked out once per
-process, as a busy week's fit and the preview inline the same CSS again and
-again; a rule naming a class that no element of the email has is left
-out before premailer looks for the elements it matches (a search of the whole
-document for each rule, the biggest part of an inlining); and while
-`remembering`, the rules and declarations premailer parsed, and the XPath
-cssselect made of each selector, in earlier runs are taken from the project's
-cache, so that cssutils (premailer's CSS parser and the slowest part of its
-import) and cssselect are imported only for CSS not seen before (both get a
-stand-in until then).
+Which CSS rule reaches which element depends on the elements, their
+classes, ids and styles, never on the words between them or on where a
+link points. So the email is inlined as its *shape*: every run of text and
+every link, image address, alt text, title and aria-label is swapped for a
+token, premailer inlines that (or the project's cache gives back what it
+made of the same shape and CSS before), and the tokens are swapped back
+for the email's own text as lxml, premailer's serialiser, writes it. An
+edit that changes words, dates or links (most of them) is inlined without
+loading premailer at all.
+
+Whenever the swap cannot be sure (a selector that reads text or one of
+those attributes, a token premailer did not give back exactly once), the
+email goes through premailer whole. Tests compare the result with premailer
+run on the whole email in a process of its own.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import json
 import re
-import sys
-import types
-import warnings
-from typing import Any, Callable
+import secrets
+from typing import Protocol
 
-from newsletter.rendering.kept import Kept
-
-
-class _Deferred(types.ModuleType):
-    """Imports the module of its name the first time anything is looked up on it, and hands it to `ready` once."""
-
-    def __init__(self, name: str, ready: Callable[[types.ModuleType], None] | None = None):
-        super().__init__(name)
-        self._ready = ready
-
-    def __getattr__(self, name: str):
-        module = importlib.import_module(self.__name__)
-        if self._ready is not None:
-            ready, self._ready = self._ready, None
-            ready(module)
-        return getattr(module, name)
-
-
-def _quiet(cssutils: types.ModuleType) -> None:
-    import logging  # cssutils' own log, loaded with it
-
-    # No log, and no property profiles: premailer runs with validation off, yet cssutils compiles the profiles'
-    # validation patterns on first use, the slowest part of a cold build's first inlining.
-    cssutils.log.setLevel(logging.CRITICAL)
-    cssutils.profile.removeProfile(all=True)
+# Attributes that carry an event's words or addresses, which no rule of email.css selects on.
+HOLLOWED = ("href", "src", "alt", "title", "aria-label")
+_TEXT = re.compile(r">([^<]+)<")
+_KEPT_WHOLE = re.compile(r"<(style|script)\b.*?</\1\s*>|<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.DOTALL | re.IGNORECASE)
+_TAG = re.compile(r"<([a-zA-Z][\w:-]*)((?:\s+[^\s=>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*/?>")
+_ATTRIBUTE = re.compile(r"(\s)([^\s=>/]+)(\s*=\s*)\"([^\"]*)\"")
+_OPTIONS = dict(
+    allow_network=False,
+    disable_validation=True,
+    strip_important=False,
+    remove_classes=False,
+    disable_link_rewrites=True,
+    align_floating_images=False,
+    # An <img> keeps the width and height attributes the template gave it; copied from CSS,
+    # "height: auto" would become height="auto" and clients could no longer keep its space.
+    disable_basic_attributes=["width", "height"],
+)
 
 
-# Parsed in earlier runs too, while `remembering`: a stylesheet's rules under "rules " and a hash of what they
-# were parsed from, a declaration's pairs under "pairs 0 " or "pairs 1 " (validated or not) and its text, and
-# a selector's XPath under "xpath " and the selector.
-_kept = Kept()
-remembering = _kept.remembering
+class Kept(Protocol):
+    """Where inlined shapes are kept between runs (the project's compiled cache)."""
+
+    def get(self, inputs: bytes) -> str | None: ...
+
+    def put(self, inputs: bytes, html: str) -> None: ...
 
 
-def _recall(key: str, convert: Callable[[Any], Any]) -> Any:
-    """What earlier runs kept under `key`, in premailer's own types; None if nothing, or not in the shape expected."""
-    found = _kept.get(key)
-    if found is None:
-        return None
-    try:
-        return convert(found)
-    except (TypeError, ValueError):
-        return None
+def inline_css(html: str, css: str, kept: Kept | None = None, inputs: str = "") -> str:
+    """Move `css` into style attributes; MRML's own blocks (resets, media queries) stay as they are.
 
-
-def _selector(css: str):
-    """lxml's CSSSelector, for premailer (which asks once per selector and process): the XPath cssselect makes
-    of `css`, kept between runs while `remembering`, so that cssselect is imported only for a selector not seen
-    before."""
-    from lxml import etree
-
-    path = _recall("xpath " + css, str)
-    if path is None or "__lxml_internal_css" in path:  # lxml's own XPath functions, registered on its import
-        from lxml.cssselect import CSSSelector
-
-        path = CSSSelector(css).path
-    _kept.put("xpath " + css, path)
-    return etree.XPath(path)
-
-
-if "premailer" not in sys.modules:
-    # premailer's own references; whoever imports requests, cssutils or lxml.cssselect later gets the real module
-    stand_ins = {name: _Deferred(name, _quiet if name == "cssutils" else None)
-                 for name in ("requests", "cssutils") if name not in sys.modules}
-    if "lxml.cssselect" not in sys.modules:
-        stand_ins["lxml.cssselect"] = types.ModuleType("lxml.cssselect")
-        stand_ins["lxml.cssselect"].CSSSelector = _selector
-    sys.modules.update(stand_ins)
-    try:
-        import premailer  # noqa: F401
-    finally:
-        for name in stand_ins:
-            del sys.modules[name]
-
-import premailer.merge_style  # noqa: E402
-import premailer.premailer  # noqa: E402
-from premailer import Premailer  # noqa: E402
-
-if not isinstance(premailer.premailer.cssutils, _Deferred):  # imported before premailer was
-    _quiet(premailer.premailer.cssutils)
-
-premailer.premailer.CSSSelector = _selector  # also when lxml.cssselect was imported before premailer was
-
-_RULES: dict = {}
-_CLASS_ATTRIBUTE = re.compile(r'\sclass\s*=\s*(")?([^"]*)', re.IGNORECASE)
-_SELECTOR_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
-
-_parse_declarations = premailer.merge_style.csstext_to_pairs
-
-
-def _declarations(csstext, validate=True):
-    """premailer's csstext_to_pairs (a declaration block as (property, value) pairs), from `kept` if it is there."""
-    key = f"pairs {int(bool(validate))} {csstext}"
-    pairs = _recall(key, lambda found: [(str(name), str(value)) for name, value in found])
-    if pairs is None:
-        pairs = _parse_declarations(csstext, validate=validate)
-        _kept.put(key, pairs)
-    return pairs
-
-
-# premailer calls it by these two names, from transform and from merge_styles; the original takes its lock by
-# the second name
-_declarations._lock = _parse_declarations._lock  # type: ignore[attr-defined]
-premailer.premailer.csstext_to_pairs = premailer.merge_style.csstext_to_pairs = _declarations
-
-
-def _rules_from(found: Any) -> tuple[list, list]:
-    rules, leftover = found
-    return ([((*map(int, specificity),), str(selector), str(bulk)) for specificity, selector, bulk in rules],
-            [(str(selector), str(bulk)) for selector, bulk in leftover])
-
-
-class Inliner(Premailer):
-    """premailer, working out each stylesheet's rules once, and skipping those that match nothing.
-
-    Turning email.css into (specificity, selector, declarations) goes through
-    cssutils' serialiser, a third of each inlining. The rules are plain
-    strings, copied out for each use, and kept between runs while
-    `remembering`, unless the sheet has @media rules (which premailer keeps as
-    cssutils objects). A rule is kept for the email at hand unless its
-    selector names a class that no class attribute of the email has: such a
-    selector matches no element, so premailer would find none.
+    With `kept`, premailer's output for this email's shape is looked up
+    there (under `inputs`, which names the tools' versions) and kept.
     """
-
-    _classes: set[str] | None = None
-
-    def transform(self, html=None, pretty_print=True, **kwargs):
-        self._classes = _classes_in(html) if isinstance(html, str) else None
-        return super().transform(html, pretty_print, **kwargs)
-
-    def _parse_style_rules(self, css_body, ruleset_index):
-        key = (css_body, ruleset_index, self.strip_important, self.disable_validation)
-        name = "rules " + hashlib.sha256(json.dumps(key).encode("utf-8", "surrogateescape")).hexdigest()[:32]
-        found = _RULES.get(key) or _recall(name, _rules_from)
-        if found is None:
-            found = super()._parse_style_rules(css_body, ruleset_index)
-        if key not in _RULES:
-            if len(_RULES) > 16:
-                _RULES.clear()
-            _RULES[key] = found
-        if all(isinstance(item, tuple) for item in found[1]):
-            _kept.put(name, found)
-        rules, leftover = found
-        return [rule for rule in rules if _may_match(rule[1], self._classes)], list(leftover)
-
-
-def _classes_in(html: str) -> set[str] | None:
-    """Every class the elements of `html` have; None when an attribute is not written class="…" (not MJML's)."""
-    found: set[str] = set()
-    for quoted, value in _CLASS_ATTRIBUTE.findall(html):
-        if not quoted:
-            return None
-        found.update(value.split())
-    return found
-
-
-def _may_match(selector: str, classes: set[str] | None) -> bool:
-    """False when `selector` needs a class none of `classes` is; a selector with brackets or escapes is kept."""
-    if classes is None or any(mark in selector for mark in "([\\"):
-        return True
-    return all(name in classes for name in _SELECTOR_CLASS.findall(selector))
-
-
-def inline_css(html: str, css: str, inliner: type[Premailer] = Inliner) -> str:
-    """Move `css` into style attributes; MRML's own blocks (resets, media queries) stay as they are."""
     html = re.sub(r"<style(?![^>]*data-premailer)", '<style data-premailer="ignore"', html)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = inliner(
-            css_text=css,
-            allow_network=False,
-            disable_validation=True,
-            strip_important=False,
-            remove_classes=False,
-            disable_link_rewrites=True,
-            align_floating_images=False,
-            # An <img> keeps the width and height attributes the template gave it; copied from CSS,
-            # "height: auto" would become height="auto" and clients could no longer keep its space.
-            disable_basic_attributes=["width", "height"],
-        ).transform(html, pretty_print=False)
+    out = _by_shape(html, css, kept, inputs) if kept is not None else None
+    if out is None:
+        out = premailer_inline(html, css)
     # lxml drops a lower-case doctype it did not recognise as its own.
     if not out.lstrip().lower().startswith("<!doctype"):
         out = "<!DOCTYPE html>\n" + out
     return out
+
+
+def premailer_inline(html: str, css: str) -> str:
+    """premailer, as it comes, with the options the email needs."""
+    import logging
+
+    from premailer import Premailer
+
+    # cssutils reports every property it does not know (mso-*, word-break): premailer's own option quiets it.
+    return Premailer(css_text=css, cssutils_logging_level=logging.CRITICAL, **_OPTIONS).transform(html,
+                                                                                                  pretty_print=False)
+
+
+def _by_shape(html: str, css: str, kept: Kept, inputs: str) -> str | None:
+    """The email inlined through its shape, or None when that cannot be sure to equal premailer's own output."""
+    if ":contains" in css or any(f"[{name}" in css for name in HOLLOWED):
+        return None
+    hollow = _hollow(html)
+    if hollow is None:
+        return None
+    shape, pieces, nonce = hollow
+    key = "\0".join(("shape", inputs, css, shape)).encode("utf-8", "surrogateescape")
+    inlined = kept.get(key)
+    if inlined is None or "\ue000" not in inlined:
+        inlined = premailer_inline(shape.replace("\ue000", nonce), css)
+        kept.put(key, inlined.replace(nonce, "\ue000"))
+    else:
+        inlined = inlined.replace("\ue000", nonce)
+    return _fill(inlined, pieces, nonce)
+
+
+def _hollow(html: str) -> tuple[str, list[tuple[str, str, str]], str] | None:
+    """(the shape, the pieces taken out, the token prefix): each piece is (tag, attribute or "", raw text).
+
+    The shape carries the token prefix as U+E000, so that the shape of the
+    same email is the same text in every run; a real prefix, absent from
+    the email, replaces it for premailer.
+    """
+    if "\ue000" in html:
+        return None
+    nonce = "tk" + secrets.token_hex(4) + "x"
+    while nonce in html:
+        nonce = "tk" + secrets.token_hex(4) + "x"
+    pieces: list[tuple[str, str, str]] = []
+
+    def token(tag: str, attribute: str, raw: str) -> str:
+        pieces.append((tag, attribute, raw))
+        return f"\ue000{len(pieces) - 1}z"
+
+    def attributes(found: re.Match) -> str:
+        tag = found[1].lower()
+
+        def one(attribute: re.Match) -> str:
+            if attribute[2].lower() not in HOLLOWED:
+                return attribute[0]
+            return f"{attribute[1]}{attribute[2]}{attribute[3]}\"{token(tag, attribute[2].lower(), attribute[4])}\""
+
+        return f"<{found[1]}{_ATTRIBUTE.sub(one, found[2])}" + found[0][len(found[1]) + len(found[2]) + 1:]
+
+    def texts(part: str) -> str:
+        part = _TAG.sub(attributes, part)
+        return _TEXT.sub(lambda found: f">{token('p', '', found[1])}<" if found[1].strip() else found[0], part)
+
+    shape, at = [], 0
+    for whole in _KEPT_WHOLE.finditer(html):
+        shape += [texts(html[at:whole.start()]), whole[0]]
+        at = whole.end()
+    shape.append(texts(html[at:]))
+    return "".join(shape), pieces, nonce
+
+
+def _fill(inlined: str, pieces: list[tuple[str, str, str]], nonce: str) -> str | None:
+    """`inlined` with each token replaced by its piece as lxml writes it; None unless each is there exactly once."""
+    written = _as_lxml_writes(pieces)
+    # An attribute's token is replaced with its quotes: lxml quotes a value holding " with '.
+    tokens = re.compile('(")?' + re.escape(nonce) + r'(\d+)z(")?')
+    found = [(int(number), bool(before and after)) for before, number, after in tokens.findall(inlined)]
+    if len(written) != len(pieces) or sorted(number for number, _ in found) != list(range(len(pieces))) \
+            or any(quoted != bool(pieces[number][1]) for number, quoted in found):
+        return None
+    return tokens.sub(lambda match: written[int(match[2])], inlined)
+
+
+def _as_lxml_writes(pieces: list[tuple[str, str, str]]) -> list[str]:
+    """Each piece parsed and written again by lxml's HTML parser and serialiser, as premailer writes its output.
+
+    How libxml2 decodes text or an attribute does not depend on the element;
+    how it writes an attribute depends on the attribute's name alone (href
+    and src are written URI-escaped), so each piece is parsed in a <span>.
+    """
+    from lxml import etree
+
+    elements = [f'<span {attribute}="{raw}"></span>' if attribute else f"<span>{raw}</span>"
+                for _, attribute, raw in pieces]
+    body = etree.fromstring("<html><body>" + "".join(elements) + "</body></html>", etree.HTMLParser()).find("body")
+    if body is None or len(body) != len(pieces):
+        return []
+    written = []
+    for element, (_, attribute, _) in zip(body, pieces):
+        alone = etree.Element("span")
+        try:
+            if attribute:
+                alone.set(attribute, element.get(attribute, ""))
+            else:
+                alone.text = element.text
+        except ValueError:  # a control character, which lxml writes only as part of a parsed document
+            return []
+        text = etree.tostring(alone, method="html", encoding="utf-8").decode("utf-8")
+        # <span aria-label="…"></span>: the value with its quotes; <span>…</span>: the text
+        written.append(text[len(f"<span {attribute}="):-len("></span>")] if attribute
+                       else text[len("<span>"):-len("</span>")])
+    return written

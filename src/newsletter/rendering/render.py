@@ -132,11 +132,8 @@ def compile_and_inline(source: str, css: str, template: str, compiled: CompiledC
     inputs = "\0".join((tools_version(*TOOLS), template, source, css)).encode("utf-8", "surrogateescape")
     html = compiled.get(inputs)
     if html is None:
-        from newsletter.rendering import inline
-
-        with inline.remembering(*compiled.styles()):  # the CSS parsed in earlier runs, so cssutils stays unloaded
-            html = inline_css(compile_mjml(source, template), css)
-        compiled.keep_styles()
+        # Inlined through its shape, which an edit of words or links leaves as it was (rendering/inline.py).
+        html = inline_css(compile_mjml(source, template), css, compiled, tools_version(*TOOLS))
         compiled.put(inputs, html)
     return html
 
@@ -169,11 +166,11 @@ def compile_mjml(source: str, template: str = "digest.mjml") -> str:
         raise TemplateProblem(f"{template}: the template does not compile as MJML: {exc}") from None
 
 
-def inline_css(html: str, css: str) -> str:
-    """Move `css` into style attributes (rendering/inline.py, which loads premailer)."""
+def inline_css(html: str, css: str, compiled: CompiledCache | None = None, tools: str = "") -> str:
+    """Move `css` into style attributes (rendering/inline.py, which loads premailer when it must)."""
     from newsletter.rendering.inline import inline_css
 
-    return inline_css(html, css)
+    return inline_css(html, css, compiled, tools)
 
 
 def render_text(view: EmailView, settings: Settings, template: str) -> str:

@@ -36,7 +36,6 @@ FOLDER = ".newsletter-cache"
 NAME = "events"  # the folder of the parse cache's files
 INDEX = "index.pickle"
 BODIES = "bodies.json"  # in compiled/: descriptions already turned into HTML and text
-STYLES = "styles.json"  # in compiled/: CSS already parsed by premailer
 HINTS = "fit-hints.json"  # in compiled/: how many entries each week's last fit shortened
 MAGIC = b"newsletter-cache 1\n"
 _Stamp = tuple[str, int, int]  # path, size, modification time in nanoseconds
@@ -389,12 +388,12 @@ class CompiledCache:
     times; from the second time on, MJML and premailer (a third of a build,
     most of it importing premailer and cssutils) are skipped. Each entry is
     one file in .newsletter-cache/compiled/, signed like the parse cache, and
-    only the most recently used LIMIT are kept.
+    only the most recently used LIMIT are kept. premailer's output for an
+    email's shape (rendering/inline.py) is kept the same way.
     """
 
-    LIMIT = 64
+    LIMIT = 128
     BODY_LIMIT = 512  # descriptions' conversions: a few busy weeks' worth
-    STYLE_LIMIT = 2048  # parsed stylesheets and declarations, each a line or two: every template's, many times over
 
     def __init__(self, folder: Path, key: bytes | None):
         self.folder = folder
@@ -403,8 +402,6 @@ class CompiledCache:
         self._room = 0  # how many more compiled files fit before _prune must look (the first put always looks)
         # descriptions already turned into HTML and text, so that a week built again does not import markdown-it
         self._bodies = Results(folder / BODIES, key, ("markdown_it",), self.BODY_LIMIT)
-        # email.css's rules and its declarations as premailer reads them, so that cssutils is not imported
-        self._styles = Results(folder / STYLES, key, ("premailer", "cssutils"), self.STYLE_LIMIT)
 
     @classmethod
     def beside(cls, config: Path) -> "CompiledCache":
@@ -440,12 +437,6 @@ class CompiledCache:
     def keep_bodies(self) -> None:
         self._bodies.save()
 
-    def styles(self) -> tuple[dict[str, Any], set[str]]:
-        """Stylesheets' rules and declarations parsed before (rendering/inline.py), and the set to note those used in."""
-        return self._styles.load()
-
-    def keep_styles(self) -> None:
-        self._styles.save()
 
     def hint(self, key: str) -> int | None:
         """How many entries the last fit of `key` (a week, in a language) shortened, if it is known."""
