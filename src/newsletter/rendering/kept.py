@@ -2,8 +2,8 @@
 
 The cache (sources/cache.py, `Results`) loads them as a dictionary of JSON
 values and saves it again after the run; a module that keeps results
-(rendering/body.py: descriptions as HTML and text; rendering/inline.py: CSS
-as premailer parses it) looks them up in its own `Kept` while `remembering`,
+(rendering/body.py: descriptions as HTML and text) looks them up in its own
+`Kept` while `remembering`,
 and notes there each one it used or added, so that the cache keeps the ones
 in use.
 """
