@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,7 +49,7 @@ def test_week_boundaries_are_midnight_in_the_newsletter_zone(settings):
 
 
 def test_sunday_weeks(settings):
-    sunday = settings._replace(week_start="sunday")
+    sunday = replace(settings, week_start="sunday")
     events = [ev("Sunday", "rally", at(21)), ev("Saturday", "rally", at(27)), ev("Next Sunday", "rally", at(28))]
     digest = digest_for_week(events, parse_week("2018-W04", "sunday", NY), sunday)
     assert titles(digest.sections[0]) == ["Sunday", "Saturday"]

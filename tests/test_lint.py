@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 import shutil
 
 import pytest
@@ -16,7 +17,7 @@ FOOTER = '<p><a href="*|UNSUB|*">Unsubscribe from Tenants Weekly</a></p>'
 
 
 def findings(settings, body: str, subject: str = "Tenants Weekly: January 22–28", preheader: str = "This week: a rally"):
-    settings = settings._replace(unsubscribe="*|UNSUB|*", address="12 Example St", provider=PRESETS["mailchimp"])
+    settings = replace(settings, unsubscribe="*|UNSUB|*", address="12 Example St", provider=PRESETS["mailchimp"])
     html = f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}{FOOTER}</body></html>"
     return [str(f) for f in lint(RenderedEmail(subject, preheader, html, "text"), settings)]
 
@@ -65,7 +66,7 @@ def test_missing_unsubscribe_and_address(settings):
 
 
 def test_a_list_that_adds_its_own_footer_only_warns(settings):
-    listed = settings._replace(provider=PRESETS["list"])
+    listed = replace(settings, provider=PRESETS["list"])
     found = [str(f) for f in lint(RenderedEmail("S", "P", "<html><body><p>Hi</p></body></html>", "t"), listed)]
     assert found == ["warning: the email has no unsubscribe link; Mailing-list address adds its own footer "
                      "(fix: set unsubscribe in newsletter.toml so the email says how to leave as well)"]

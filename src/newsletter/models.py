@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import NamedTuple
+from dataclasses import dataclass, field
 
 from newsletter.rendering.i18n import N_
 from newsletter.sources.providers import NONE, Provider
@@ -10,7 +10,8 @@ from newsletter.sources.providers import NONE, Provider
 STATUSES = ("scheduled", "rescheduled", "postponed", "cancelled")
 
 
-class Kind(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Kind:
     """A kind of event: the digest section it goes in (`heading`) and what one is called (`label`)."""
 
     id: str
@@ -45,7 +46,8 @@ def default_label(kind_id: str) -> str:
     return " ".join(word.capitalize() for word in kind_id.split("-"))
 
 
-class Image(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Image:
     """An image as the email links it: an https:// address, with its size in pixels when known."""
 
     src: str
@@ -63,7 +65,8 @@ class Image(NamedTuple):
         return width, round(self.height * width / self.width)
 
 
-class Theme(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Theme:
     accent: str = "#1d5fb4"
     background: str = "#ffffff"
     text: str = "#1f2328"
@@ -83,14 +86,16 @@ DEFAULT_KINDS = (  # N_ marks the words for the catalogs; they are translated wh
 LAYOUTS = ("auto", "full", "compact")
 
 
-class DigestOptions(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class DigestOptions:
     """The [digest] table: how much of each description the digest shows."""
 
     layout: str = "auto"  # "full", "compact", or "auto": full until the HTML passes max_html_kb
     max_html_kb: float = 80
 
 
-class SmtpSettings(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
     """Where `newsletter send` hands messages over; the password comes from the environment."""
 
     host: str
@@ -118,7 +123,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class Settings(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Settings:
     """Everything `newsletter.toml` says, with defaults filled in."""
 
     name: str
@@ -149,7 +155,8 @@ class Settings(NamedTuple):
     smtp: SmtpSettings | None = None
     root: Path = Path(".")
     path: str = "newsletter.toml"
-    lines: dict[str, int] = {}  # where each setting is in newsletter.toml, for messages; never changed
+    # where each setting is in newsletter.toml, for messages: not part of what the settings are
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def recipient(self) -> str:
@@ -196,7 +203,8 @@ def direction_of(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
-class Location(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Location:
     name: str | None = None
     address: str | None = None
     url: str | None = None
@@ -207,17 +215,20 @@ class Location(NamedTuple):
         return self.name is not None and self.name.strip().upper() == "TBD" and not self.address
 
 
-class Speaker(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Speaker:
     name: str
     bio: str | None = None
 
 
-class Link(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Link:
     label: str
     url: str
 
 
-class Recurrence(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Recurrence:
     """An event file's `repeat`: the rule its occurrences follow, in the event's own zone."""
 
     every: str  # "day", "week" or "month"
@@ -230,7 +241,8 @@ class Recurrence(NamedTuple):
     exceptions: tuple[date, ...] = ()  # occurrences that do not take place
 
 
-class Translation(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Translation:
     """An event's words in another language, from the file beside it: events/<id>.<language>.md.
 
     Only words: the times, places and addresses stay the event file's own. A
@@ -251,7 +263,8 @@ class Translation(NamedTuple):
     changes: tuple = ()  # a series' changed dates: (date, Translation) with the words of that date's change
 
 
-class Event(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Event:
     """One event file, validated. Times are aware datetimes in the event's own zone."""
 
     id: str
@@ -358,7 +371,8 @@ def next_midnight(moment: datetime) -> datetime:
     return datetime.combine(day, time(0), tzinfo=moment.tzinfo)
 
 
-class Week(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Week:
     """One digest week: seven days in the newsletter's zone, named by ISO week."""
 
     id: str
@@ -378,14 +392,16 @@ class Week(NamedTuple):
         return datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=self.tz)
 
 
-class Section(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Section:
     id: str
     heading: str
     color: str
     events: tuple[Event, ...]
 
 
-class Digest(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Digest:
     """One week's events, grouped the way the email shows them."""
 
     week: Week
@@ -408,7 +424,8 @@ class Digest(NamedTuple):
         return self.sections + (ongoing,)
 
 
-class Finding(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Finding:
     """Something to look at before sending, with what to do about it."""
 
     severity: str  # "error" or "warning"
@@ -419,7 +436,8 @@ class Finding(NamedTuple):
         return f"{self.severity}: {self.message} (fix: {self.fix})"
 
 
-class RenderedEmail(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
     subject: str
     preheader: str
     html: str

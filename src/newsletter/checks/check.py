@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -93,7 +93,7 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
         found = edition.warnings if event is None else []
         found = [f for f in lint(edition.email, edition.settings, subject_fix) + found
                  if str(f) not in {str(g) for g in report.findings}]
-        report.findings.extend(f._replace(message=f"{edition.language} edition: {f.message}") for f in found)
+        report.findings.extend(replace(f, message=f"{edition.language} edition: {f.message}") for f in found)
     if spam:
         from newsletter.checks.spam import spam_report
 

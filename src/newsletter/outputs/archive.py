@@ -21,7 +21,7 @@ import os
 import sys
 import tempfile
 from functools import lru_cache
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
@@ -220,7 +220,7 @@ def _series_page(series, settings: Settings, today: date) -> bytes:
     """A recurring event: what it is, how often, its next dates and every changed date, each with an anchor."""
     since = datetime.combine(today, time(0), tzinfo=settings.timezone)
     coming = recurrence.occurrences(series, since, since + SERIES_PAGE_AHEAD)[:SERIES_PAGE_DATES]
-    plain = series._replace(changes=())
+    plain = replace(series, changes=())
     shown = next((o for o in coming if not o.changed), None) or recurrence.occurrence(plain, recurrence.first(series))
     view = event_view(shown, settings, shown.start.year, heading="h2")
     view.when = format_clock(shown)

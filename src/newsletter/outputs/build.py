@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 from datetime import date, datetime, timezone
@@ -44,7 +44,7 @@ class Project:
         from newsletter.sources.translations import localize
 
         base = site_root(settings)
-        edited = settings._replace(language=language,
+        edited = replace(settings, language=language,
                          archive_url=f"{base}{language}/" if base and language != settings.primary else base)
         return Project(edited, [localize(event, language, settings.primary) for event in self.events], self.compiled)
 
@@ -283,7 +283,7 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
     chosen = choose_week(settings, week, today)
     project = load_project(config, events_dir, cache, settings, windows=[digest_window(chosen, settings)])
     if preheader is not None:
-        project.settings = project.settings._replace(preheader=preheader)
+        project.settings = replace(project.settings, preheader=preheader)
     results = [render_week(project.edition(language), chosen, drafts=drafts)
                for language in project.settings.editions]
     target = out if out is not None else Path("dist") / chosen.id

@@ -7,6 +7,7 @@ date exclusive as both calendars expect.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parseaddr
 from functools import lru_cache
@@ -247,7 +248,7 @@ def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: str | None
     from icalendar import Event as CalendarEvent
 
     entry = CalendarEvent()
-    entry.add("uid", uid(event._replace(id=uid_of) if uid_of else event, settings))
+    entry.add("uid", uid(replace(event, id=uid_of) if uid_of else event, settings))
     entry.add("sequence", event.sequence)
     entry.add("dtstamp", stamp.astimezone(timezone.utc))
     start, end = span(event)
@@ -284,11 +285,11 @@ def _series_entries(series: Event, settings: Settings, stamp: datetime) -> list:
     from newsletter.schedule import recurrence
 
     # DTSTART is the rule's first date even when it is skipped: COUNT counts from it, and EXDATE removes it.
-    first = recurrence.occurrence(series._replace(changes=()), recurrence.rule(series)[0].date())
-    master = _entry(first._replace(series=None, occurrence=None, id=series.id), settings, stamp, master=True)
+    first = recurrence.occurrence(replace(series, changes=()), recurrence.rule(series)[0].date())
+    master = _entry(replace(first, series=None, occurrence=None, id=series.id), settings, stamp, master=True)
     master.add("rrule", recurrence_rule(series))
     for day in series.repeat.exceptions:
-        skipped = recurrence.occurrence(series._replace(changes=()), day)
+        skipped = recurrence.occurrence(replace(series, changes=()), day)
         master.add("exdate", skipped.start.date() if series.all_day else skipped.start)
     return [master, *(_instance(changed, settings, stamp) for _, changed in series.changes)]
 

@@ -12,7 +12,7 @@ quoted-printable, which is what Gmail's clip counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings
@@ -121,7 +121,7 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
                                grows, settings)
     else:
         result = attempt(0)
-    result.email = result.email._replace(text=digest_text(result.view, settings))
+    result.email = replace(result.email, text=digest_text(result.view, settings))
     size = f"digest.html is {result.html_bytes / 1000:.1f} KB as sent, over max_html_kb ({options.max_html_kb:g} KB)"
     if options.layout == "compact" and not settings.archive_url and candidates:
         result.warnings.append(Finding(

@@ -7,6 +7,7 @@ change, and its UTC instant moves, as calendars expect of a TZID series.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
@@ -134,7 +135,7 @@ def occurrence(event: Event, day: date) -> Event:
     end = None
     if event.end is not None:
         end = datetime.combine(event.end.date() + shift, event.end.time(), tzinfo=event.end.tzinfo)
-    return event._replace(id=occurrence_id(event.id, day), start=start, end=end, changes=(),
+    return replace(event, id=occurrence_id(event.id, day), start=start, end=end, changes=(),
                    series=event.id, occurrence=day, slot=start)
 
 

@@ -8,6 +8,7 @@ lines (`changes.2018-01-11.start`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 import re
 from datetime import date, datetime
 from typing import Any, Callable
@@ -159,11 +160,11 @@ def read_series(r: FieldReader, data: dict[str, Any], series: Event, read: ReadE
         event = read(_Prefixed(r, f"{field}."), _laid_over(data, change, series, day), series.body)
         if event is not None:
             slot = datetime.combine(day, series.start.time(), tzinfo=series.start.tzinfo)
-            changed.append((day, event._replace(id=recurrence.occurrence_id(series.id, day), series=series.id,
+            changed.append((day, replace(event, id=recurrence.occurrence_id(series.id, day), series=series.id,
                                          occurrence=day, repeat=repeat, slot=slot)))
     if r.problems:
         return None
-    return series._replace(changes=tuple(sorted(changed, key=lambda pair: pair[0])))
+    return replace(series, changes=tuple(sorted(changed, key=lambda pair: pair[0])))
 
 
 class _Prefixed(FieldReader):
@@ -184,7 +185,7 @@ class _Prefixed(FieldReader):
 def _laid_over(data: dict[str, Any], change: dict[str, Any], series: Event, day: date) -> dict[str, Any]:
     """The file's fields with the change's laid over them, start and end moved to `day` unless the change moves them."""
     merged = {k: v for k, v in data.items() if k not in ("repeat", "changes")}
-    original = recurrence.occurrence(series._replace(changes=()), day)
+    original = recurrence.occurrence(replace(series, changes=()), day)
     start = change.get("start")
     if start is None:
         start = _written(original.start, series.all_day)

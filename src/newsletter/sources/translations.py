@@ -10,6 +10,7 @@ templates can mark them with their `lang`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 import re
 from datetime import date
 from pathlib import Path
@@ -218,9 +219,9 @@ def attach(event: Event, translations: list[Translation]) -> Event:
     if not translations:
         return event
     found = tuple(sorted(translations, key=lambda t: t.language))
-    changes = tuple((day, changed._replace(translations=tuple(_of_change(t, event, changed, day) for t in found)))
+    changes = tuple((day, replace(changed, translations=tuple(_of_change(t, event, changed, day) for t in found)))
                     for day, changed in event.changes)
-    return event._replace(translations=found, changes=changes)
+    return replace(event, translations=found, changes=changes)
 
 
 def _of_change(translation: Translation, series: Event, changed: Event, day: date) -> Translation:
@@ -232,7 +233,7 @@ def _of_change(translation: Translation, series: Event, changed: Event, day: dat
     altered = (changed.location or Location()).notes != (series.location or Location()).notes
     own["location_notes"] = words.location_notes if altered else (words.location_notes or translation.location_notes)
     own["body"] = words.body or translation.body
-    return translation._replace(**own)
+    return replace(translation, **own)
 
 
 def localize(event: Event, language: str, primary: str) -> Event:
@@ -252,13 +253,13 @@ def localize(event: Event, language: str, primary: str) -> Event:
 
     location = event.location
     if location is not None and location.notes:
-        location = location._replace(notes=pick("location.notes", location.notes, translation.location_notes))
-    speakers = tuple(speaker._replace(bio=pick("speakers", speaker.bio, _nth(translation.bios, number)))
+        location = replace(location, notes=pick("location.notes", location.notes, translation.location_notes))
+    speakers = tuple(replace(speaker, bio=pick("speakers", speaker.bio, _nth(translation.bios, number)))
                      for number, speaker in enumerate(event.speakers))
-    links = tuple(link._replace(label=pick("links", link.label, _nth(translation.link_labels, number)))
+    links = tuple(replace(link, label=pick("links", link.label, _nth(translation.link_labels, number)))
                   for number, link in enumerate(event.links))
     changes = tuple((day, localize(changed, language, primary)) for day, changed in event.changes)
-    localized = event._replace(
+    localized = replace(event, 
         title=pick("title", event.title, translation.title),
         short_title=pick("short_title", event.short_title, translation.short_title),
         summary=pick("summary", event.summary, translation.summary),
@@ -267,7 +268,7 @@ def localize(event: Event, language: str, primary: str) -> Event:
         body=pick("body", event.body.strip(), translation.body.strip()) or event.body,
         location=location, speakers=speakers, links=links, changes=changes,
     )
-    return localized._replace(untranslated=frozenset(missing), text_language=primary if missing else None)
+    return replace(localized, untranslated=frozenset(missing), text_language=primary if missing else None)
 
 
 def untranslated(event: Event, language: str, primary: str) -> list[str]:

@@ -1,0 +1,45 @@
+"""The models are records of their own kind: compared only with their kind, never mistaken for tuples."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from newsletter import models
+from newsletter.models import Link, Location, Settings, Speaker
+
+
+def test_two_kinds_with_the_same_values_are_not_equal():
+    assert Link("a", "b") != Speaker("a", "b")
+    assert Location("Hall") != ("Hall", None, None, None)
+
+
+def test_a_model_is_not_written_as_a_list_by_mistake():
+    with pytest.raises(TypeError):
+        json.dumps(Location("Hall"))
+    with pytest.raises(TypeError):
+        name, address, url, notes = Location("Hall")  # noqa: F841 - not a tuple to unpack
+
+
+def test_settings_share_no_mutable_default_and_can_be_hashed():
+    one = Settings(name="A", timezone=ZoneInfo("UTC"))
+    other = Settings(name="A", timezone=ZoneInfo("UTC"))
+    assert one.lines is not other.lines
+    assert hash(one) == hash(other) and one == other
+    assert dataclasses.replace(one, lines={"name": 3}) == one  # where a setting was written is not what it is
+
+
+def test_every_model_is_a_frozen_slotted_dataclass_that_survives_the_cache():
+    found = [value for value in vars(models).values()
+             if isinstance(value, type) and value.__module__ == models.__name__ and dataclasses.is_dataclass(value)]
+    assert len(found) >= 15
+    for kind in found:
+        assert kind.__dataclass_params__.frozen and "__slots__" in vars(kind), kind
+    location = Location("Hall", "1 Main St")
+    assert pickle.loads(pickle.dumps(location)) == location
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        location.name = "Other"  # type: ignore[misc]
