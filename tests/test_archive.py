@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import feedparser
@@ -96,17 +96,17 @@ def test_feed_parses_with_a_real_feed_parser(site):
     assert first.title == "ISO Boston Events: January 22–28, 2018"
     assert first.summary.startswith("4 events: ")
     past = feed.entries[1]
-    published = datetime(*past.published_parsed[:6], tzinfo=timezone.utc)
-    assert published == datetime(2018, 1, 15, 13, 0, tzinfo=timezone.utc)  # Monday 8 am in Boston
+    published = datetime(*past.published_parsed[:6], tzinfo=UTC)
+    assert published == datetime(2018, 1, 15, 13, 0, tzinfo=UTC)  # Monday 8 am in Boston
 
 
 def test_no_feed_entry_is_updated_after_today(site):
-    today = datetime(2018, 1, 18, tzinfo=timezone.utc)  # the --today of the archive; W04 is to come
+    today = datetime(2018, 1, 18, tzinfo=UTC)  # the --today of the archive; W04 is to come
     feed = feedparser.parse((site / "feed.xml").read_bytes())
-    moments = [datetime(*e.updated_parsed[:6], tzinfo=timezone.utc) for e in feed.entries]
+    moments = [datetime(*e.updated_parsed[:6], tzinfo=UTC) for e in feed.entries]
     assert max(moments) == today and all(m <= today for m in moments)
-    assert datetime(*feed.feed.updated_parsed[:6], tzinfo=timezone.utc) == today
-    assert [e.link for e in feed.entries if datetime(*e.updated_parsed[:6], tzinfo=timezone.utc) == today] == [
+    assert datetime(*feed.feed.updated_parsed[:6], tzinfo=UTC) == today
+    assert [e.link for e in feed.entries if datetime(*e.updated_parsed[:6], tzinfo=UTC) == today] == [
         f"{BASE}2018-W04/"]
     assert len(set(moments)) == len(moments)  # each entry its own time
 
@@ -114,7 +114,7 @@ def test_no_feed_entry_is_updated_after_today(site):
 def test_a_later_run_keeps_the_time_of_entries_that_did_not_change(site, sample):
     def updated(feed_path):
         feed = feedparser.parse(feed_path.read_bytes())
-        return {e.link: datetime(*e.updated_parsed[:6], tzinfo=timezone.utc) for e in feed.entries}
+        return {e.link: datetime(*e.updated_parsed[:6], tzinfo=UTC) for e in feed.entries}
 
     first = updated(site / "feed.xml")
     assert CliRunner().invoke(main, ["archive", "--today", "2018-01-19", "--out", "site"]).exit_code == 0
@@ -123,7 +123,7 @@ def test_a_later_run_keeps_the_time_of_entries_that_did_not_change(site, sample)
     rally.write_text(rally.read_text().replace("#Justice4Siham & #Justice4Naseem Rally", "Rally for Siham and Naseem"))
     assert CliRunner().invoke(main, ["archive", "--today", "2018-01-20", "--out", "site"]).exit_code == 0
     later = updated(site / "feed.xml")
-    assert later[f"{BASE}2018-W04/"] == datetime(2018, 1, 20, tzinfo=timezone.utc)
+    assert later[f"{BASE}2018-W04/"] == datetime(2018, 1, 20, tzinfo=UTC)
     assert {k: v for k, v in later.items() if "W04" not in k} == {k: v for k, v in first.items() if "W04" not in k}
 
 

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from newsletter.cli import main
 from newsletter.errors import InvalidInput
 from newsletter.outputs.build import build, load_project
+from datetime import UTC
 
 W04 = dict(week="2018-W04")
 RALLY = "2018-01-27-justice-for-siham-and-naseem-rally"
@@ -160,7 +161,7 @@ def test_translated_words_replace_the_primary_ones_and_the_rest_is_marked_untran
 
 
 def test_a_series_translation_covers_every_date_but_a_changed_title_stays_as_written(project):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from newsletter.schedule.recurrence import occurrences
     from newsletter.sources.translations import localize
@@ -182,7 +183,7 @@ def test_a_series_translation_covers_every_date_but_a_changed_title_stays_as_wri
     project.event("asamblea.en.md", "---\ntitle: Weekly assembly\n---\n")
     [series] = project.load().events
     english = localize(series, "en", "es")
-    start = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
     dates = occurrences(english, start, start + timedelta(weeks=3))
     assert [(d.title, sorted(d.untranslated)) for d in dates] == [
         ("Weekly assembly", []), ("Asamblea especial", ["title"]), ("Weekly assembly", [])]

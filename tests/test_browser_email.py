@@ -298,7 +298,7 @@ def test_with_images_blocked_an_event_image_does_not_widen_the_phone_layout(brow
     for blocked in (True, False):
         context = browser.new_context(viewport={"width": 375, "height": 800})
         # Many mail clients block images until asked; the address is unreachable here either way.
-        context.route("**/*.jpg", lambda route: route.abort() if blocked else route.fulfill(
+        context.route("**/*.jpg", lambda route, blocked=blocked: route.abort() if blocked else route.fulfill(
             status=200, content_type="image/svg+xml",
             body='<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="800"/>'))
         page = context.new_page()

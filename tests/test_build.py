@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from newsletter.outputs.build import build
 from newsletter.outputs.fileset import write_set
 from newsletter.errors import InvalidInput, NoEvents
+from datetime import UTC
 
 
 def test_build_writes_its_files_into_dist_week(sample):
@@ -93,7 +93,7 @@ def test_drafts_only_with_the_flag(project):
 
 def test_the_eml_json_and_calendar_are_made_only_when_asked_for_and_alike_either_way(sample, monkeypatch):
     """The preview shows the HTML and the text; the other files cost nothing until someone needs them."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import newsletter.outputs.calendars as calendars
     from newsletter.outputs.build import load_project, render_week
@@ -104,7 +104,7 @@ def test_the_eml_json_and_calendar_are_made_only_when_asked_for_and_alike_either
     monkeypatch.setattr(calendars, "to_ics", lambda *a, **k: made.append("ics") or to_ics(*a, **k))
     project = load_project(sample / "newsletter.toml", sample / "events", cache=False)
     week = parse_week("2018-W04", project.settings.week_start, project.settings.timezone)
-    now = datetime(2018, 1, 20, 12, tzinfo=timezone.utc)
+    now = datetime(2018, 1, 20, 12, tzinfo=UTC)
     lazy = render_week(project, week, now=now)
     assert lazy.html_bytes > 0 and made == []
     first = lazy.outputs["events.ics"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from pathlib import Path
 
 import pytest
@@ -52,7 +52,7 @@ def expected(group) -> dict[str, set[str]]:
         summary = json.loads((group.root / f"dist/{week}/digest.json").read_text())
         for section in summary["sections"]:
             for event in section["events"]:
-                start = datetime.fromisoformat(event["start"]).astimezone(timezone.utc)
+                start = datetime.fromisoformat(event["start"]).astimezone(UTC)
                 found.setdefault(event.get("series") or event["id"], set()).add(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
     return found
 
@@ -82,7 +82,7 @@ def icalendar_expanded(path: Path) -> dict[str, set[str]]:
     calendar = Calendar.from_ical(path.read_bytes())
     found: dict[str, set[str]] = {}
     for event in recurring_ical_events.of(calendar).between(date(2025, 1, 1), date(2041, 1, 1)):
-        start = event["DTSTART"].dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        start = event["DTSTART"].dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         found.setdefault(_event_id(str(event["UID"])), set()).add(start)
     return found
 
@@ -159,7 +159,7 @@ def merged(paths: list[Path], out: Path) -> Path:
         for event in calendar.walk("VEVENT"):
             found = event.get("RECURRENCE-ID")
             moment = found.dt if found is not None else None
-            slot = moment.astimezone(timezone.utc).isoformat() if isinstance(moment, datetime) else moment
+            slot = moment.astimezone(UTC).isoformat() if isinstance(moment, datetime) else moment
             key = (str(event["UID"]), slot)
             rank = (int(event.get("SEQUENCE", 0)), event["DTSTAMP"].dt)
             if key not in kept or rank >= kept[key][0]:
@@ -184,7 +184,7 @@ def dates_seen(path: Path, reader: str) -> list[tuple[str, str]]:
     from icalendar import Calendar
 
     found = recurring_ical_events.of(Calendar.from_ical(path.read_bytes())).between(date(2025, 1, 1), date(2027, 1, 1))
-    return sorted((_event_id(str(e["UID"])), e["DTSTART"].dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    return sorted((_event_id(str(e["UID"])), e["DTSTART"].dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    str(e.get("STATUS"))) for e in found)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,7 +13,7 @@ from newsletter.outputs.build import build
 from newsletter.outputs.calendars import google_link, outlook_link
 from newsletter.sources.events import read_event
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def event(settings, front: str, body: str = ""):

@@ -89,8 +89,8 @@ def test_list_shows_the_week_one_line_per_event(sample):
     lines = result.stdout.rstrip("\n").split("\n")
     assert lines[0] == "2018-W04 · January 22–28, 2018"
     assert "Rallies & actions" in lines and "Ongoing" in lines
-    assert any(l.startswith("  Sat Jan 27  12:00–2:00 pm") and "#Justice4Siham & #Justice4Naseem Rally" in l for l in lines)
-    assert any("through Saturday, February 10" in l and "Center for Economic Research" in l for l in lines)
+    assert any(line.startswith("  Sat Jan 27  12:00–2:00 pm") and "#Justice4Siham & #Justice4Naseem Rally" in line for line in lines)
+    assert any("through Saturday, February 10" in line and "Center for Economic Research" in line for line in lines)
 
 
 def test_list_marks_rescheduled_events(sample):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -73,7 +72,7 @@ draft: yes
     assert event.online == "https://example.org/stream"
     assert event.hosts == ("ISO Boston", "Coalition")
     assert [(s.name, s.bio) for s in event.speakers] == [("Jane Doe", None), ("Yasser Munif", "Emerson College")]
-    assert [(l.label, l.url) for l in event.links] == [("Reading", "https://example.org/reading")]
+    assert [(line.label, line.url) for line in event.links] == [("Reading", "https://example.org/reading")]
     assert event.rsvp == "https://example.org/rsvp"
     assert event.donate == "https://example.org/give"
     assert event.accessibility == "Step-free entrance"
@@ -100,13 +99,13 @@ def test_date_start_is_all_day_and_date_end_spans_weeks(settings):
 def test_offset_in_value_wins_over_newsletter_zone(settings):
     event, _ = parse(settings, "---\ntitle: T\nkind: rally\nstart: 2018-01-27T12:00-08:00\n---\n")
     assert event.start.utcoffset() == timedelta(hours=-8)
-    assert event.start.astimezone(timezone.utc).hour == 20
+    assert event.start.astimezone(UTC).hour == 20
 
 
 def test_event_timezone_field(settings):
     event, problems = parse(settings, "---\ntitle: T\nkind: rally\nstart: 2018-01-27 12:00\ntimezone: Europe/Berlin\n---\n")
     assert problems == []
-    assert event.start.astimezone(timezone.utc).hour == 11
+    assert event.start.astimezone(UTC).hour == 11
 
 
 def test_location_tbd_and_plain_string(settings):

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, seed, settings as hypothesis_settings
 
 from newsletter.errors import InvalidInput, NewsletterError
 from newsletter.sources.events import read_event
+from datetime import UTC
 
 EXAMPLES = int(os.environ.get("NEWSLETTER_FUZZ_EXAMPLES", "500"))
 FUZZ = hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -153,7 +154,7 @@ def test_an_event_that_reads_renders_whole_in_the_email_and_the_calendar(setting
     """Whatever a title and a description hold, an event that reads is in the HTML and the text as written, its
     calendar parses with a second reader, and the HTML carries no script or event handler from it."""
     import json
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from bs4 import BeautifulSoup
     from icalendar import Calendar
@@ -172,7 +173,7 @@ def test_an_event_that_reads_renders_whole_in_the_email_and_the_calendar(setting
     assert soup.find("script") is None
     assert not [name for tag in soup.find_all(True) for name in tag.attrs if name.lower().startswith("on")]
     assert " ".join(event.title.split()) in " ".join(email.text.split())
-    calendar = Calendar.from_ical(to_ics([event], settings, datetime(2018, 1, 20, tzinfo=timezone.utc)))
+    calendar = Calendar.from_ical(to_ics([event], settings, datetime(2018, 1, 20, tzinfo=UTC)))
     [entry] = calendar.walk("VEVENT")
     assert str(entry["SUMMARY"]) == event.title
 
@@ -231,7 +232,7 @@ def test_any_week_of_events_builds_whole_or_gives_problems(tmp_path_factory):
                 encoding="utf-8")
         out = folder / "out"
         try:
-            result = build(root / "newsletter.toml", folder / "events", week="2018-W04", out=out, cache=False)
+            build(root / "newsletter.toml", folder / "events", week="2018-W04", out=out, cache=False)
         except InvalidInput as exc:
             for problem in exc.problems:
                 assert "/events/event-" in str(problem) and "\n" not in str(problem), str(problem)

@@ -74,7 +74,7 @@ def test_a_template_in_the_settings_runs_in_a_sandbox(sample, key, template, wor
     args = ("announce", "2018-01-27-justice-for-siham-and-naseem-rally", "--today", "2018-01-20") \
         if key == "announce_subject" else ("build", "--week", "2018-W04")
     [line] = refused(sample, *args)
-    assert line.startswith(f"newsletter.toml:") and f": {key}: " in line and words in line, line
+    assert line.startswith("newsletter.toml:") and f": {key}: " in line and words in line, line
     assert not (sample / "PWNED").exists()
 
 
@@ -159,11 +159,11 @@ def test_an_empty_from_or_subject_is_refused(sample, key):
 ])
 def test_a_control_character_or_half_a_character_is_one_line_at_its_field(sample, front, field):
     path = sample / "events" / "2018-01-26-odd.md"
-    text = f"---\ntitle: Odd\nkind: rally\nstart: 2018-01-26 12:00\n---\nCome.\n"
+    text = "---\ntitle: Odd\nkind: rally\nstart: 2018-01-26 12:00\n---\nCome.\n"
     path.write_text(text.replace("title: Odd", front) if front.startswith("title") else text.replace(
         "kind: rally", f"kind: rally\n{front}"))
     [line] = refused(sample, "build", "--week", "2018-W04")
-    assert line.startswith(f"events/2018-01-26-odd.md:") and f": {field}: contains " in line, line
+    assert line.startswith("events/2018-01-26-odd.md:") and f": {field}: contains " in line, line
 
 
 def test_a_control_character_in_a_description_names_the_file_and_line(sample):

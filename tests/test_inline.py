@@ -88,7 +88,7 @@ def test_every_email_of_the_sample_inlines_as_premailer_alone_does(sample):
     assert len(pairs) >= 5
     expected = by_premailer_alone([(marked(html), css) for html, css in pairs])
     kept = Memory()
-    for (html, css), theirs in zip(pairs, expected):
+    for (html, css), theirs in zip(pairs, expected, strict=True):
         cold = inline.inline_css(html, css, kept, "tools")
         warm = inline.inline_css(html, css, kept, "tools")
         assert cold == warm == inline.inline_css(html, css)  # by shape, from the cache, and premailer in-process
@@ -129,7 +129,7 @@ def test_any_words_and_links_inline_as_premailer_alone_does(sample):
 
     variants()
     expected = by_premailer_alone([(marked(variant), css) for variant, _ in cases])
-    for (variant, ours), theirs in zip(cases, expected):
+    for (variant, ours), theirs in zip(cases, expected, strict=True):
         assert ours.removeprefix("<!DOCTYPE html>\n") == theirs.removeprefix("<!DOCTYPE html>\n"), variant[:200]
     assert kept.hits >= len(cases) // 2  # most kept the shape: words and links are not part of it
 

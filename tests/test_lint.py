@@ -135,9 +135,9 @@ def test_check_spam_prints_score_and_rules(sample):
     result = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--spam"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.split("\n")
-    score_line = next(l for l in lines if l.startswith("SpamAssassin (local tests only): score "))
+    score_line = next(line for line in lines if line.startswith("SpamAssassin (local tests only): score "))
     assert float(score_line.split("score ")[1].split()[0]) < 1.0
-    assert any(l.strip().endswith("BODY: HTML included in message") for l in lines)
+    assert any(line.strip().endswith("BODY: HTML included in message") for line in lines)
 
 
 def test_spam_catches_a_message_built_to_look_like_spam(sample):

@@ -77,7 +77,7 @@ def test_bad_answers_are_one_line_each(tmp_path):
     ]
     for extra, message in cases:
         args = {"--name": "N", "--from": "n@n.test", "--timezone": "UTC"}
-        args.update(dict(zip(extra[::2], extra[1::2])))
+        args.update(dict(zip(extra[::2], extra[1::2], strict=True)))
         result = run("init", str(tmp_path), *[x for pair in args.items() for x in pair], "--yes")
         assert result.exit_code == 1 and result.stderr == message
     assert list(tmp_path.iterdir()) == []  # nothing half-written

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup, Comment
@@ -54,7 +53,7 @@ def test_hidden_preheader_comes_first(soup):
 def test_one_h1_and_no_skipped_heading_levels(soup):
     levels = [int(h.name[1]) for h in soup.find_all(re.compile(r"^h[1-6]$"))]
     assert levels.count(1) == 1 and levels[0] == 1
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
 
 
 def test_sections_in_kind_order_with_ongoing_last(soup):

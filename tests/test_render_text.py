@@ -207,7 +207,7 @@ def test_text_agenda_says_what_the_html_agenda_says(project):
     agenda = text[start:text.index("\n\n\n", start)]
     entries = re.split(r"\n(?=\s*\d+\. )", agenda)
     assert len(entries) == 30
-    for number, (entry, line) in enumerate(zip(entries, html), start=1):
+    for number, (entry, line) in enumerate(zip(entries, html, strict=True), start=1):
         words = " ".join(entry.split())
         assert words == f"{number}. {line.replace('Cancelled:', 'CANCELLED:')}"
 

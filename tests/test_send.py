@@ -160,7 +160,7 @@ def test_dry_run_sends_nothing(project_with_smtp, smtp_server):
     assert lines[0] == "Dry run: nothing sent."
     assert "Subject: ISO Boston Events: January 22–28, 2018" in lines
     assert "Recipients (2): me@example.org, you@example.org" in lines
-    assert any(l.startswith("Size: ") and "text/html" in l for l in lines)
+    assert any(line.startswith("Size: ") and "text/html" in line for line in lines)
     assert smtp_server[1].received == []
 
 

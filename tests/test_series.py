@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -193,17 +193,17 @@ def test_an_independent_expander_finds_the_digests_instants(meeting):
 
     calendar = Calendar.from_ical(series_calendar(meeting))
     expanded = recurring_ical_events.of(calendar).between(datetime(2018, 1, 1), datetime(2018, 4, 1))
-    from_calendar = sorted((e.decoded("DTSTART").astimezone(timezone.utc), str(e.get("STATUS"))) for e in expanded)
+    from_calendar = sorted((e.decoded("DTSTART").astimezone(UTC), str(e.get("STATUS"))) for e in expanded)
     digests = []
     for week in range(1, 14):
         result = digest_of(meeting, f"2018-W{week:02d}")
-        digests += [(e.start.astimezone(timezone.utc), {"cancelled": "CANCELLED"}.get(e.status, "CONFIRMED"))
+        digests += [(e.start.astimezone(UTC), {"cancelled": "CANCELLED"}.get(e.status, "CONFIRMED"))
                     for e in result.digest.events]
     assert from_calendar == sorted(digests)
     assert len(digests) == 24  # 25 Tuesdays and Thursdays from January 4 to March 29, less the 30th
     # The clocks change on March 11: 7 pm is 00:00 UTC before, 23:00 UTC after.
-    assert {i.hour for i, _ in digests if i < datetime(2018, 3, 11, tzinfo=timezone.utc)} == {0}
-    assert {i.hour for i, _ in digests if i > datetime(2018, 3, 12, tzinfo=timezone.utc)} == {23}
+    assert {i.hour for i, _ in digests if i < datetime(2018, 3, 11, tzinfo=UTC)} == {0}
+    assert {i.hour for i, _ in digests if i > datetime(2018, 3, 12, tzinfo=UTC)} == {23}
 
 
 def test_ical_js_reads_the_series_the_same_way(meeting, tmp_path):

@@ -301,8 +301,10 @@ def check(week, event, reminder, spam, strict, today, config, events_dir, no_cac
 
 @main.command()
 @week_option
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to serve on; 0 picks a free one.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on. Anything but loopback shows the preview to your network.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to serve on; 0 picks a free one.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on. Anything but loopback shows the preview to your network.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
 @click.option("--no-drafts", is_flag=True, help="Hide draft events, as build does.")
 @today_option

@@ -111,7 +111,8 @@ def _links(document, settings: Settings) -> list[Finding]:
 def _subject(email: RenderedEmail, fix: str) -> list[Finding]:
     found = []
     if len(email.subject) > SUBJECT_LIMIT:
-        found.append(Finding("warning", f"the subject is {len(email.subject)} characters; inboxes cut it off after about {SUBJECT_LIMIT}",
+        found.append(Finding("warning", f"the subject is {len(email.subject)} characters; "
+                             f"inboxes cut it off after about {SUBJECT_LIMIT}",
                              fix))
     if not email.preheader.strip():
         found.append(Finding("warning", "there is no preheader, so inboxes show the first words of the email instead",

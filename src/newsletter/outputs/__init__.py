@@ -1,1 +1,2 @@
-"""Writing files: the digest's and an announcement's, .eml, JSON, calendars, the archive site, new event files and a new group's folder."""
+"""Writing files: the digest's and an announcement's, .eml, JSON, calendars, the archive site, new event files
+and a new group's folder."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, UTC
 from pathlib import Path
 
 from newsletter.outputs.build import (Outputs, Project, Rendered, load_project, message_ident, remembered_bodies, today_in,
@@ -98,7 +98,7 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
     from newsletter.outputs.summary import announcement_summary, to_json
 
     settings = project.settings
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     as_of = now if exact_time else datetime.combine(today, time(0), tzinfo=settings.timezone)
     warnings = []
     if reminder and (problem := reminder_problem(event, as_of)):

@@ -22,9 +22,10 @@ import sys
 import tempfile
 from functools import lru_cache
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
+from collections.abc import Callable, Iterable
 from xml.etree import ElementTree
 
 from newsletter.outputs import calendars
@@ -117,7 +118,7 @@ def _files(project: Project, today: date, images: bool = True,
     if not settings.archive_url:
         raise NewsletterError(f"{settings.path}: archive_url: set the address the archive will be published at, "
                               "such as archive_url = \"https://example.org/news/\"")
-    stamp = datetime.combine(today, time(0), tzinfo=timezone.utc)
+    stamp = datetime.combine(today, time(0), tzinfo=UTC)
     # The archive opens with the present: digests up to next week's. What is further ahead is on the event and
     # series pages and in the calendar, not in weeks of digests nobody has sent yet.
     last = week_containing(today + timedelta(weeks=1), settings.week_start, settings.timezone)

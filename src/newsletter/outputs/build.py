@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from pathlib import Path
 
 from newsletter.sources.config import load_settings
@@ -30,9 +30,9 @@ class Project:
 
     settings: Settings
     events: list[Event]
-    compiled: "CompiledCache | None" = None  # emails' HTML compiled before (None: --no-cache)
+    compiled: CompiledCache | None = None  # emails' HTML compiled before (None: --no-cache)
 
-    def edition(self, language: str) -> "Project":
+    def edition(self, language: str) -> Project:
         """The project as its edition in `language` shows it: settings in that language, events in its words.
 
         Another language's archive lives under archive_url/<language>/, so its
@@ -78,7 +78,7 @@ class Outputs(Mapping):
     and never pays for the .eml, the JSON or the calendar after a save.
     """
 
-    def __init__(self, files: dict[str, "bytes | Callable[[], bytes]"]):
+    def __init__(self, files: dict[str, bytes | Callable[[], bytes]]):
         self._files = dict(files)
 
     def __getitem__(self, name: str) -> bytes:
@@ -105,18 +105,18 @@ class Rendered:
     written: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)  # files of the other layout (one folder, or one per language)
     warnings: list[Finding] = field(default_factory=list)  # printed by the command, listed by check
-    translations: list["Rendered"] = field(default_factory=list)  # the other languages' editions, when separate
+    translations: list[Rendered] = field(default_factory=list)  # the other languages' editions, when separate
 
     @property
     def language(self) -> str:
         return self.settings.language
 
     @property
-    def editions(self) -> list["Rendered"]:
+    def editions(self) -> list[Rendered]:
         """This email and its editions in the group's other languages, the primary first."""
         return [self, *self.translations]
 
-    def edition(self, language: str | None) -> "Rendered":
+    def edition(self, language: str | None) -> Rendered:
         """The edition in `language` (None: the primary); raises NewsletterError naming the editions."""
         if language is None:
             return self
@@ -159,11 +159,11 @@ class Build(Rendered):
     digest: Digest
     shortened: list[Event] = field(default_factory=list)  # entries shown compact, linking to their page
     fit_warnings: list[Finding] = field(default_factory=list)  # what [digest] layout could not do
-    fit_step: "Step | None" = None  # what the fit learnt, for the next one's hint (rendering/fit.py)
+    fit_step: Step | None = None  # what the fit learnt, for the next one's hint (rendering/fit.py)
     squeeze: str | None = None  # a week too big with every entry compact: "brief" entries, or the "agenda" alone
 
 
-def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = True,
+def load_project(config: Path, events_dir: Path, cache: bool | ParseCache = True,
                  settings: Settings | None = None, **known) -> Project:
     """Read settings (unless given) and events; raise InvalidInput with every problem in any file.
 
@@ -179,7 +179,7 @@ def load_project(config: Path, events_dir: Path, cache: "bool | ParseCache" = Tr
     return Project(settings, events, compiled_cache(config, cache))
 
 
-def compiled_cache(config: Path, cache: "bool | ParseCache" = True) -> "CompiledCache | None":
+def compiled_cache(config: Path, cache: bool | ParseCache = True) -> CompiledCache | None:
     """Where the project keeps emails' compiled HTML (sources/cache.py), unless the cache is off."""
     if cache is False:
         return None
@@ -188,7 +188,7 @@ def compiled_cache(config: Path, cache: "bool | ParseCache" = True) -> "Compiled
     return CompiledCache.beside(config)
 
 
-def read_events(config: Path, events_dir: Path, settings: Settings, cache: "bool | ParseCache" = True, **known):
+def read_events(config: Path, events_dir: Path, settings: Settings, cache: bool | ParseCache = True, **known):
     """load_events through the project's parse cache, unless `cache` is False; `known`: files, changed, windows."""
     from newsletter.sources.cache import ParseCache
 
@@ -216,7 +216,7 @@ def choose_week(settings: Settings, week: str | None, today: date | None) -> Wee
 
 
 def render_week(project: Project, week: Week, drafts: bool = False, now: datetime | None = None,
-                hint: "int | Step | None" = None, digest: Digest | None = None) -> Build:
+                hint: int | Step | None = None, digest: Digest | None = None) -> Build:
     """Everything for one week, in memory; raises NoEvents for an empty week.
 
     `hint`: how many entries the last build of this week shortened, or its fit_step (see fit_digest);
@@ -239,7 +239,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     if compiled is not None:
         compiled.remember(remembered, len(fitted.shortened))
     email = fitted.email
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     outputs = Outputs({
         "digest.html": email.html.encode("utf-8"),
         "digest.txt": email.text.encode("utf-8"),
@@ -259,7 +259,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
 
 
 @contextmanager
-def remembered_bodies(compiled: "CompiledCache | None"):
+def remembered_bodies(compiled: CompiledCache | None):
     """While an email is rendered: descriptions converted in earlier runs are taken from the cache, and
     this run's are kept there when it is done (rendering/body.py)."""
     from newsletter.rendering import body

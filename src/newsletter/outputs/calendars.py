@@ -8,7 +8,7 @@ date exclusive as both calendars expect.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from email.utils import parseaddr
 from functools import lru_cache
 from urllib.parse import urlencode, urlsplit
@@ -26,8 +26,8 @@ def span(event: Event) -> tuple[date, date] | tuple[datetime, datetime]:
     """(start, end) for calendars: dates with an exclusive end, or UTC instants."""
     if event.all_day or event.end_is_date:
         return event.start.date(), event.last_day + timedelta(days=1)
-    start = event.start.astimezone(timezone.utc)
-    end = event.end.astimezone(timezone.utc) if event.end is not None else start + UNTIMED_LENGTH
+    start = event.start.astimezone(UTC)
+    end = event.end.astimezone(UTC) if event.end is not None else start + UNTIMED_LENGTH
     return start, end
 
 
@@ -149,7 +149,7 @@ def recurrence_rule(event: Event) -> dict:
             rule["until"] = repeat.until
         else:
             last = datetime.combine(repeat.until, time(23, 59, 59), tzinfo=event.start.tzinfo)
-            rule["until"] = last.astimezone(timezone.utc)
+            rule["until"] = last.astimezone(UTC)
     elif repeat.count is not None:
         rule["count"] = repeat.count
     return rule
@@ -250,7 +250,7 @@ def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: str | None
     entry = CalendarEvent()
     entry.add("uid", uid(replace(event, id=uid_of) if uid_of else event, settings))
     entry.add("sequence", event.sequence)
-    entry.add("dtstamp", stamp.astimezone(timezone.utc))
+    entry.add("dtstamp", stamp.astimezone(UTC))
     start, end = span(event)
     if isinstance(start, datetime):
         end = event.end if event.end is not None else event.start + UNTIMED_LENGTH
@@ -272,7 +272,7 @@ def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: str | None
 
 def _unambiguous(moment: datetime) -> datetime:
     """`moment` as it is, or in UTC when its local time happens twice."""
-    return moment.astimezone(timezone.utc) if clock_change(moment) == "repeated" else moment
+    return moment.astimezone(UTC) if clock_change(moment) == "repeated" else moment
 
 
 def _series_entries(series: Event, settings: Settings, stamp: datetime) -> list:

@@ -31,7 +31,7 @@ class _StablePickler(pickle.Pickler):
     own order changes from process to process with string hashing.
     """
 
-    def __init__(self, file, known: "Fingerprints | None" = None, top: Any = None):
+    def __init__(self, file, known: Fingerprints | None = None, top: Any = None):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.fast = True
         self.known, self.top = known, top
@@ -44,7 +44,7 @@ class _StablePickler(pickle.Pickler):
         return None
 
 
-def _hashed(value: Any, known: "Fingerprints | None" = None, top: Any = None) -> bytes:
+def _hashed(value: Any, known: Fingerprints | None = None, top: Any = None) -> bytes:
     buffer = io.BytesIO()
     _StablePickler(buffer, known, top).dump(value)
     return hashlib.sha256(buffer.getvalue()).digest()

@@ -46,7 +46,7 @@ def readable_on(background: str) -> str:
 
 def mix(color: str, other: str, amount: float) -> str:
     a, b = rgb(color), rgb(other)
-    return to_hex(*(x + (y - x) * amount for x, y in zip(a, b)))
+    return to_hex(*(x + (y - x) * amount for x, y in zip(a, b, strict=True)))
 
 
 @lru_cache(maxsize=256)

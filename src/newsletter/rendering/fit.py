@@ -62,8 +62,8 @@ class Fitted:
         return self.sent
 
 
-def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | None" = None,
-               hint: "int | Step | None" = None) -> Fitted:
+def fit_digest(digest: Digest, settings: Settings, compiled: CompiledCache | None = None,
+               hint: int | Step | None = None) -> Fitted:
     """The week's digest in the layout the settings ask for; under max_html_kb when shortening can get it there.
 
     `compiled`: HTML compiled before, to be found again (render.compile_and_inline).
@@ -130,7 +130,8 @@ def fit_digest(digest: Digest, settings: Settings, compiled: "CompiledCache | No
     elif result.html_bytes <= limit:
         pass
     elif options.layout == "full":
-        result.warnings.append(Finding("warning", size, "set layout = \"auto\" under [digest] to shorten the longest descriptions"))
+        result.warnings.append(Finding("warning", size,
+                                       "set layout = \"auto\" under [digest] to shorten the longest descriptions"))
     elif not settings.archive_url:
         result.warnings.append(Finding("warning", size, "set archive_url in newsletter.toml, so that the longest "
                                        "descriptions can link to their page in the archive instead"))

@@ -161,7 +161,7 @@ def _as_lxml_writes(pieces: list[tuple[str, str, str]]) -> list[str]:
     if body is None or len(body) != len(pieces):
         return []
     written = []
-    for element, (_, attribute, _) in zip(body, pieces):
+    for element, (_, attribute, _) in zip(body, pieces, strict=True):
         alone = etree.Element("span")
         try:
             if attribute:

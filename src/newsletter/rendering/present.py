@@ -298,8 +298,9 @@ def _version(event: Event, language: str, settings: Settings, heading: str) -> d
         return None
     with speaking(language, settings.clock):
         labels = {"accessibility": _("Accessibility:"), "where": _("Where:")}
-    speakers = [{"name": speaker.name, "bio": bio} for speaker, bio in zip(event.speakers, translation.bios) if bio]
-    links = [{"label": label, "url": link.url} for link, label in zip(event.links, translation.link_labels) if label]
+    speakers = [{"name": speaker.name, "bio": bio} for speaker, bio in zip(event.speakers, translation.bios, strict=False) if bio]
+    links = [{"label": label, "url": link.url}
+             for link, label in zip(event.links, translation.link_labels, strict=False) if label]
     text = translation.body.strip()
     return {
         "language": language, "direction": direction_of(language), "name": language_name(language),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo, UTC
 
 from newsletter.models import Event, Week
 from newsletter.rendering.i18n import _, is_english, locale
@@ -96,11 +96,10 @@ def _how_to_write(text: str, ref_year: int | None) -> str:
 def clock_change(moment: datetime) -> str | None:
     """"skipped" for a local time the clocks jump over (2:30 am on a spring-forward night), "repeated" for one
     they pass twice (1:30 am on a fall-back night), None for an ordinary one."""
-    from datetime import timezone
 
     if moment.replace(fold=0).utcoffset() == moment.replace(fold=1).utcoffset():
         return None
-    back = moment.astimezone(timezone.utc).astimezone(moment.tzinfo)
+    back = moment.astimezone(UTC).astimezone(moment.tzinfo)
     return "repeated" if back.replace(tzinfo=None) == moment.replace(tzinfo=None) else "skipped"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Iterable
+from collections.abc import Iterable
 
 from newsletter.models import Digest, Event, Section, Settings, Week
 from newsletter.schedule import recurrence
@@ -71,7 +71,7 @@ class WeekIndex:
         self.long = [e for e in self.singles if e.ends_at - e.start > LONGEST_OCCURRENCE]
         self.series = [(e, _running_until(e)) for e in events if e.is_series]
 
-    def update(self, removed: Iterable[Event], added: Iterable[Event]) -> "WeekIndex":
+    def update(self, removed: Iterable[Event], added: Iterable[Event]) -> WeekIndex:
         """The index with `removed` taken out and `added` put in, in place: the preview's edits."""
         from bisect import bisect_left, insort
 
@@ -156,7 +156,7 @@ class EventWeeks:
         self.known: dict[str, Week] = {}
         self.update((), events)
 
-    def update(self, removed: Iterable[Event], added: Iterable[Event]) -> "EventWeeks":
+    def update(self, removed: Iterable[Event], added: Iterable[Event]) -> EventWeeks:
         for change, events in ((-1, removed), (1, added)):
             for event in events:
                 if event.draft and not self.drafts:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from newsletter.models import Event, Recurrence
 from newsletter.rendering.i18n import N_, _, is_english, locale

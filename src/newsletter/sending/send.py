@@ -13,12 +13,13 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable
 
 from newsletter.errors import NewsletterError
 from newsletter.models import Settings, SmtpSettings
@@ -171,7 +172,7 @@ def deliver(outgoing: Outgoing, password: str | None, now: Callable[[], datetime
     from newsletter.sending.sendlog import Entry, append, log_path
 
     smtp = require_smtp(outgoing.settings)
-    clock = now or (lambda: datetime.now(timezone.utc))
+    clock = now or (lambda: datetime.now(UTC))
     path = log_path(outgoing.settings.root)
     attempt = Entry(time=_stamp(clock(), outgoing.settings), what=outgoing.what,
                     message_id=outgoing.message["Message-ID"], subject=str(outgoing.message["Subject"]),

@@ -30,7 +30,8 @@ import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 FOLDER = ".newsletter-cache"
 NAME = "events"  # the folder of the parse cache's files
@@ -196,7 +197,7 @@ class ParseCache:
         )).encode("utf-8", "surrogateescape")).hexdigest()
 
     @classmethod
-    def beside(cls, config: Path, events_dir: Path) -> "ParseCache":
+    def beside(cls, config: Path, events_dir: Path) -> ParseCache:
         """The cache of the project whose settings are `config`, its index loaded if it is there, valid and this user's."""
         cache = cls(config.resolve().parent / FOLDER / NAME, cls.context_of(config, events_dir), _signing_key())
         cache._load_index()
@@ -404,7 +405,7 @@ class CompiledCache:
         self._bodies = Results(folder / BODIES, key, ("markdown_it",), self.BODY_LIMIT)
 
     @classmethod
-    def beside(cls, config: Path) -> "CompiledCache":
+    def beside(cls, config: Path) -> CompiledCache:
         return cls(config.resolve().parent / FOLDER / "compiled", _signing_key())
 
     def _name(self, inputs: bytes) -> Path:

@@ -21,8 +21,8 @@ from newsletter.sources.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
     "name", "organization", "language", "languages", "bilingual", "clock", "timezone", "week_start", "from", "reply_to",
-    "to", "list_id", "subject", "announce_subject", "preheader", "intro", "coming_up_weeks", "archive_url", "unsubscribe", "address",
-    "kinds", "kinds_replace", "theme", "digest", "provider", "smtp",
+    "to", "list_id", "subject", "announce_subject", "preheader", "intro", "coming_up_weeks", "archive_url", "unsubscribe",
+    "address", "kinds", "kinds_replace", "theme", "digest", "provider", "smtp",
 )
 DIGEST_KEYS = ("layout", "max_html_kb")
 SMTP_KEYS = ("host", "port", "security", "username", "timeout", "ca_file")
@@ -42,7 +42,8 @@ def load_settings(path: Path) -> Settings:
     except Refused as exc:
         raise InvalidInput([Problem(shown, None, None, str(exc))]) from None
     except FileNotFoundError:
-        raise InvalidInput([Problem(shown, None, None, "settings file not found (create one with at least name = \"...\")")]) from None
+        raise InvalidInput([Problem(shown, None, None,
+                                    "settings file not found (create one with at least name = \"...\")")]) from None
     except UnicodeDecodeError:
         raise InvalidInput([Problem(shown, None, None, "file is not UTF-8 text")]) from None
     except OSError as exc:
@@ -117,7 +118,8 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
         values["provider"] = _provider(r, data["provider"])
     if (unsubscribe := _string(r, data, "unsubscribe")) is not None:
         if not (is_url(unsubscribe, ("http", "https", "mailto")) or MERGE_TAG.search(unsubscribe)):
-            r.problem("unsubscribe", f"'{unsubscribe}' is not an https:// address, a mailto: address or a merge tag such as *|UNSUB|*")
+            r.problem("unsubscribe", f"'{unsubscribe}' is not an https:// address, a mailto: address "
+                                     "or a merge tag such as *|UNSUB|*")
         values["unsubscribe"] = unsubscribe
     elif "provider" in values and values["provider"].unsubscribe:
         values["unsubscribe"] = values["provider"].unsubscribe
@@ -263,7 +265,7 @@ def _intro(r: FieldReader, data: dict[str, Any], root: Path, shown: str) -> str 
         for offset, message in link_problems(text):
             r.problems.append(Problem(display_path(path), offset + 1, None, message))
     elif text is not None:
-        for offset, message in link_problems(text):
+        for _offset, message in link_problems(text):
             r.problem("intro", message)
     return text if text and text.strip() else None
 
@@ -416,7 +418,8 @@ def _theme(r: FieldReader, table: Any, root: Path, archive_url: str | None) -> T
     for field, color in (("theme.text", text), ("theme.accent", accent)):
         ratio = contrast(color, background)
         if ratio < AA:
-            r.problem(field, f"{color} on background {background} has contrast {ratio:.1f}:1, under the 4.5:1 people need to read it")
+            r.problem(field, f"{color} on background {background} has contrast {ratio:.1f}:1, "
+                             "under the 4.5:1 people need to read it")
     if contrast(readable_on(accent), accent) < AA:
         r.problem("theme.accent", f"no text colour reads well on buttons of {accent}: pick a darker or lighter accent")
     logo = None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Collection, Iterable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.rendering import body as body_text
@@ -92,9 +93,9 @@ def _translation_language(path: str) -> str | None:
     return language_of(Path(path))
 
 
-def load_events(folder: Path, settings: Settings, cache: "ParseCache | None" = None,
+def load_events(folder: Path, settings: Settings, cache: ParseCache | None = None,
                 files: list[Path] | None = None, changed: set[Path] | None = None,
-                windows: "list[tuple[datetime, datetime]] | None" = None,
+                windows: list[tuple[datetime, datetime]] | None = None,
                 wanted: Collection[str] = ()) -> tuple[list[Event], list[Problem]]:
     """Read every event file under `folder`, with its translations; return the good ones and every problem found.
 
@@ -187,7 +188,7 @@ class Reread:
 
 
 def reread_events(folder: Path, settings: Settings, events: list[Event], changed: Iterable[Path],
-                  cache: "ParseCache | None" = None, position: dict[str, int] | None = None) -> Reread | None:
+                  cache: ParseCache | None = None, position: dict[str, int] | None = None) -> Reread | None:
     """`events`, as load_events gave them, with the `changed` files (edited, added or deleted) read again.
 
     This is what a save costs the preview in a folder of thousands: one file
@@ -228,7 +229,7 @@ def reread_events(folder: Path, settings: Settings, events: list[Event], changed
     return Reread(result, problems, removed, [e for e in now.values() if e is not None], position)
 
 
-def _read_event_file(path: Path | str, name: str, settings: Settings, cache: "ParseCache | None",
+def _read_event_file(path: Path | str, name: str, settings: Settings, cache: ParseCache | None,
                      problems: list[Problem]) -> Event | None:
     """Read and check the event file at `path` (`name` under the events folder); keep a good one in `cache`."""
     if (misnamed := _misnamed_translation(Path(path), settings)) is not None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 import re
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from newsletter.schedule import recurrence
 from newsletter.schedule.dates import format_day

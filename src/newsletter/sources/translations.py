@@ -158,7 +158,7 @@ class _TranslationReader:
                 if name not in CHANGE_WORDS:
                     self.r.problem(f"{field}.{name}", f"a date's change is translated with {', '.join(CHANGE_WORDS)}; "
                                    f"its {name.replace('_', ' ')} comes from {self.event_path}")
-            text = lambda name: _one_line(self.r.text(words, name, f"{field}.{name}"))  # noqa: E731
+            text = lambda name, words=words, field=field: _one_line(self.r.text(words, name, f"{field}.{name}"))  # noqa: E731
             notes = words.get("location")
             found.append((day, Translation(
                 language=code, path=self.r.path, title=text("title"), short_title=text("short_title"),
@@ -259,7 +259,7 @@ def localize(event: Event, language: str, primary: str) -> Event:
     links = tuple(replace(link, label=pick("links", link.label, _nth(translation.link_labels, number)))
                   for number, link in enumerate(event.links))
     changes = tuple((day, localize(changed, language, primary)) for day, changed in event.changes)
-    localized = replace(event, 
+    localized = replace(event,
         title=pick("title", event.title, translation.title),
         short_title=pick("short_title", event.short_title, translation.short_title),
         summary=pick("summary", event.summary, translation.summary),
