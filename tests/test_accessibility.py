@@ -106,7 +106,7 @@ BORDERS = """els => els.flatMap(e => {
 @pytest.mark.parametrize("page", [p for p in PAGES if p.startswith("site/")])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_rule_and_bar_of_the_archive_stands_out_at_3_to_1(browser, outputs, page, scheme):
-    from newsletter.rendering.colors import contrast, to_hex
+    from newsletter.colors import contrast, to_hex
 
     def hex_of(value: str) -> str:
         numbers = value[value.index("(") + 1: value.index(")")].split(",")[:3]
@@ -123,7 +123,7 @@ def test_every_rule_and_bar_of_the_archive_stands_out_at_3_to_1(browser, outputs
 
 
 def test_the_archive_keeps_the_groups_accent_in_dark_mode(outputs):
-    from newsletter.rendering.colors import DARK_BACKGROUND, legible_on
+    from newsletter.colors import DARK_BACKGROUND, legible_on
 
     layout = (outputs / "site" / "index.html").read_text()
     assert "#8ab4f8" not in layout  # no stock blue in place of the group's colour

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from newsletter.rendering.body import to_html, to_text
+from newsletter.sources.body import to_html, to_text
 
 
 def test_raw_html_in_an_event_is_shown_as_text_not_markup():

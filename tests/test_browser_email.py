@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsletter.outputs.build import build
-from newsletter.rendering.colors import contrast, to_hex
+from newsletter.colors import contrast, to_hex
 
 pytestmark = pytest.mark.browser
 

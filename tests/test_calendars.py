@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from icalendar import Calendar
 
 from newsletter.outputs.build import build
-from newsletter.outputs.calendars import google_link, outlook_link
+from newsletter.rendering.calendar_links import google_link, outlook_link
 from newsletter.sources.events import read_event
 
 UTC = UTC

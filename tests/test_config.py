@@ -188,7 +188,7 @@ def test_digest_table_mistakes_are_named_with_their_line(project):
 # Kinds: the defaults, changed or added to by id -------------------------------------------
 
 def test_an_id_alone_adds_a_kind_with_a_heading_and_an_accessible_colour(project):
-    from newsletter.rendering.colors import contrast
+    from newsletter.colors import contrast
 
     project.settings('name = "N"\n[[kinds]]\nid = "canvass"\n[[kinds]]\nid = "phone-bank"\n[[kinds]]\nid = "party"\n')
     kinds = load_settings(project.config).kinds

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from conftest import REPO
 from newsletter.outputs.build import build
-from newsletter.rendering.i18n import CATALOGS, LANGUAGES
+from newsletter.i18n import CATALOGS, LANGUAGES
 
 W04 = dict(week="2018-W04")
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from newsletter.cli import main
 from newsletter.checks.lint import lint
 from newsletter.models import RenderedEmail
-from newsletter.sources.providers import PRESETS
+from newsletter.providers import PRESETS
 
 FOOTER = '<p><a href="*|UNSUB|*">Unsubscribe from Tenants Weekly</a></p>'
 

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from newsletter.outputs.build import build
 from newsletter.sources.config import load_settings
 from newsletter.errors import InvalidInput
-from newsletter.sources.providers import PRESETS
+from newsletter.providers import PRESETS
 
 EVENT = "---\ntitle: Tenant meeting\nkind: meeting\nstart: 2018-01-24 18:00\n---\nCome along.\n"
 

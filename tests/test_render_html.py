@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup, Comment
 
 from newsletter.outputs.build import build
-from newsletter.rendering.colors import contrast
+from newsletter.colors import contrast
 
 W04 = dict(week="2018-W04")
 

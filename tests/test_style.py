@@ -1,4 +1,5 @@
-"""The code is checked, not only its behaviour: ruff with the rules pyproject.toml chooses and says why."""
+"""The code is checked, not only its behaviour: ruff with the rules pyproject.toml chooses and says why, and the
+layers import-linter keeps one-way (imports inside functions count too)."""
 
 from __future__ import annotations
 
@@ -16,3 +17,13 @@ def test_ruff_finds_nothing():
     done = subprocess.run([ruff, "check", "--no-cache", "src", "tests", "benchmarks"], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_layers_import_only_downward():
+    """cli on top; serving, sending and checks; outputs (the commands' work); rendering; sources (reading);
+    schedule; models; at the bottom i18n, providers, colors and errors (see pyproject.toml)."""
+    linter = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+    assert linter, "import-linter is installed with .[test]"
+    done = subprocess.run([linter, "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 kept, 0 broken" in done.stdout

@@ -169,7 +169,7 @@ def build(week, out, drafts, preheader, today, config, events_dir, no_cache):
 
 def _edition_heading(edition) -> str:
     """"Español (es):" above what a bilingual build says of each language's edition."""
-    from newsletter.rendering.i18n import language_name
+    from newsletter.i18n import language_name
 
     return f"{language_name(edition.language)} ({edition.language}):"
 
@@ -231,7 +231,7 @@ def list_events(week, drafts, today, config, events_dir, no_cache):
     Example:
         newsletter list --week 2018-01-24
     """
-    from newsletter.schedule.listing import list_week
+    from newsletter.outputs.listing import list_week
     from newsletter.sending.sendlog import log_path, read_log, sent_whats
 
     sent = frozenset(sent_whats(read_log(log_path(config.resolve().parent))))
@@ -555,7 +555,7 @@ def init(folder, name, timezone, sender, provider, address, yes, today):
         newsletter init tenants-news --name "Tenants Weekly" --from "Tenants <news@tenants.example>" --yes
     """
     from newsletter.outputs.newgroup import NewGroup, create, guess_timezone
-    from newsletter.sources.providers import NAMES
+    from newsletter.providers import NAMES
 
     guess = guess_timezone()
     if yes:

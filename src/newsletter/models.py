@@ -4,8 +4,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from newsletter.rendering.i18n import N_
-from newsletter.sources.providers import NONE, Provider
+from newsletter.i18n import N_
+from newsletter.providers import NONE, Provider
 
 STATUSES = ("scheduled", "rescheduled", "postponed", "cancelled")
 
@@ -28,17 +28,6 @@ class Kind:
                 if own.lower() == code.lower():
                     return heading, label
         return None, None
-
-
-def unknown_kind(kind: str, known: list[str]) -> str:
-    """The message for a kind that is not configured, with how to add it."""
-    from newsletter.sources.fields import suggest
-
-    close = suggest(kind, known)
-    if close:
-        return f"unknown kind '{kind}'{close}"
-    return (f"unknown kind '{kind}' (kinds: {', '.join(known)}); to add it, write [[kinds]] and, on the next line, "
-            f"id = \"{kind}\" in newsletter.toml")
 
 
 def default_label(kind_id: str) -> str:

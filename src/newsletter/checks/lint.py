@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from newsletter.rendering.colors import AA, HEX, contrast
+from newsletter.colors import AA, HEX, contrast
 from newsletter.sources.config import MERGE_TAG
 from newsletter.models import Finding, RenderedEmail, Settings
 from newsletter.rendering.render import GMAIL_CLIP_BYTES, sent_bytes

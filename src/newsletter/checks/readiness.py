@@ -53,7 +53,7 @@ def _settings_left(settings: Settings, events: list[Event]) -> list[Finding]:
 
 
 def _language(settings: Settings) -> list[Finding]:
-    from newsletter.rendering.i18n import LANGUAGES, has_catalog
+    from newsletter.i18n import LANGUAGES, has_catalog
 
     return [Finding("warning", f"newsletter has no catalog for '{code}' yet: the dates are in that "
                     "language, the labels in English",
@@ -63,7 +63,7 @@ def _language(settings: Settings) -> list[Finding]:
 
 def _untranslated(settings: Settings, shown: list[Event]) -> list[Finding]:
     """Each event this email shows that another of the group's languages still reads in the primary one."""
-    from newsletter.rendering.i18n import english_name
+    from newsletter.i18n import english_name
     from newsletter.sources.translations import untranslated
 
     found = []
@@ -146,7 +146,7 @@ def _offset(moment: datetime) -> str:
 def _kinds_untranslated(settings: Settings, events: list[Event]) -> list[Finding]:
     """The group's own kinds, used by its events, that another edition's language has no words for."""
     from newsletter.models import DEFAULT_KINDS
-    from newsletter.rendering.i18n import english_name
+    from newsletter.i18n import english_name
 
     used = {e.kind for e in events}
     found = []

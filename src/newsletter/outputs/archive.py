@@ -29,13 +29,14 @@ from collections.abc import Callable, Iterable
 from xml.etree import ElementTree
 
 from newsletter.outputs import calendars
+from newsletter.rendering import calendar_links
 from newsletter.schedule import recurrence
 from newsletter.outputs.build import Project
 from newsletter.schedule.dates import format_clock, week_containing, week_label
 from newsletter.schedule.digest import digest_for_week, weeks_with_events
 from newsletter.errors import NewsletterError
 from newsletter.models import Digest, Settings
-from newsletter.rendering.i18n import _, join_names, ngettext
+from newsletter.i18n import _, join_names, ngettext
 from newsletter.rendering.present import digest_view, event_view, theme_view
 from newsletter.rendering.templates import builtin_dir, bytecode_cache
 
@@ -103,7 +104,7 @@ T = TypeVar("T")
 
 
 def _spoken(settings: Settings, render: Callable[[], T]) -> T:
-    from newsletter.rendering.i18n import speaking
+    from newsletter.i18n import speaking
 
     with speaking(settings.language, settings.clock):
         return render()
@@ -214,7 +215,7 @@ def _week_page(digest: Digest, settings: Settings) -> bytes:
 
 def _event_page(event, settings: Settings, today: date) -> bytes:
     view = event_view(event, settings, event.start.year, heading="h2")  # under the page's <h1>
-    return _page("event.html", settings, f"events/{event.id}/", event=view, page=calendars.event_page(event, settings))
+    return _page("event.html", settings, f"events/{event.id}/", event=view, page=calendar_links.event_page(event, settings))
 
 
 def _series_page(series, settings: Settings, today: date) -> bytes:
@@ -231,7 +232,7 @@ def _series_page(series, settings: Settings, today: date) -> bytes:
     return _page("series.html", settings, f"events/{series.id}/", event=view, series=series, repeats=view.repeats,
                  coming=[_date_entry(o, plain, settings) for o in coming],
                  changed=[_date_entry(o, plain, settings) for o in changed],
-                 page=calendars.event_page(series, settings))
+                 page=calendar_links.event_page(series, settings))
 
 
 def _date_entry(occurrence, plain, settings: Settings) -> dict:
@@ -259,7 +260,7 @@ def _ends_after(event, since: datetime) -> bool:
 
 def _page(name: str, settings: Settings, here: str, **context) -> bytes:
     """The page `here` (its folder under archive_url) from the template `name`."""
-    from newsletter.rendering.i18n import language, translations
+    from newsletter.i18n import language, translations
 
     env = _environment(settings.root)
     env.install_gettext_translations(translations(language()), newstyle=True)
@@ -271,7 +272,7 @@ def _page(name: str, settings: Settings, here: str, **context) -> bytes:
 def _editions(settings: Settings, here: str) -> list[dict]:
     """The same page in each language, for hreflang links and the language switch; none for one language."""
     from newsletter.outputs.build import site_root
-    from newsletter.rendering.i18n import language_name
+    from newsletter.i18n import language_name
 
     if len(settings.editions) < 2:
         return []

@@ -262,7 +262,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
 def remembered_bodies(compiled: CompiledCache | None):
     """While an email is rendered: descriptions converted in earlier runs are taken from the cache, and
     this run's are kept there when it is done (rendering/body.py)."""
-    from newsletter.rendering import body
+    from newsletter.sources import body
 
     if compiled is None:
         yield

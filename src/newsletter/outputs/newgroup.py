@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.errors import NewsletterError
-from newsletter.sources.providers import NAMES
+from newsletter.providers import NAMES
 
 GITIGNORE = ("# What newsletter writes: rebuild it any time.\ndist/\nsite/\n.newsletter-cache/\n"
              "# Held while a send is under way (sent.log itself is worth committing).\nsent.log.lock\n")

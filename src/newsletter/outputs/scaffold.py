@@ -10,7 +10,8 @@ from pathlib import Path
 from newsletter.schedule.dates import BadDate, parse_end, parse_when
 from newsletter.errors import NewsletterError
 from newsletter.sources.events import display_path
-from newsletter.models import Settings, unknown_kind
+from newsletter.models import Settings
+from newsletter.sources.fields import unknown_kind
 
 SCAFFOLD = """\
 ---

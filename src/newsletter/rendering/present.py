@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from newsletter.rendering import body
-from newsletter.outputs import calendars
-from newsletter.rendering.colors import DARK_BACKGROUND, DARK_TEXT, NON_TEXT, legible_on, readable_on
+from newsletter.sources import body
+from newsletter.rendering import calendar_links
+from newsletter.colors import DARK_BACKGROUND, DARK_TEXT, NON_TEXT, legible_on, readable_on
 from newsletter.schedule.dates import (format_day, format_glance, format_moment, format_numeric_day, format_through,
                               format_through_short, format_weekday, format_when, relative_day, week_label)
 from newsletter.models import Digest, Event, Settings, direction_of
-from newsletter.rendering.i18n import N_, _, join_names, language
+from newsletter.i18n import N_, _, join_names, language
 from newsletter.schedule.recurrence import in_words, short
 from markupsafe import Markup
 
@@ -213,7 +213,7 @@ def shorten(view: EventView, settings: Settings, brief: bool = False) -> None:
 
     Without an archive there is no page to link to, so the entry keeps its full text.
     """
-    page = calendars.event_page(view.event, settings)
+    page = calendar_links.event_page(view.event, settings)
     if page is None:
         return
     view.compact, view.read_more = True, page
@@ -231,7 +231,7 @@ def _listed(event: Event, settings: Settings, year: int) -> dict[str, Any]:
     """An event as one line of a list: its day and title, and its page in the archive."""
     return {"title": event.title, "when": format_day(event.start.date(), year),
             "status_label": status_label(event.status) if event.is_off else None,
-            "url": calendars.event_page(event, settings), "event": event,
+            "url": calendar_links.event_page(event, settings), "event": event,
             "repeats": short(event.repeat) if event.repeat else None}
 
 
@@ -259,9 +259,9 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
                                   status_label(event.status) if event.changed else None) if label]
     calendar = None
     if not event.is_off:  # a cancelled or postponed event has no time to put in a calendar
-        page = calendars.event_page(event, settings)
-        calendar = {"google": calendars.google_link(event, page), "outlook": calendars.outlook_link(event, page),
-                    "ics": calendars.event_ics_url(event, settings)}
+        page = calendar_links.event_page(event, settings)
+        calendar = {"google": calendar_links.google_link(event, page), "outlook": calendar_links.outlook_link(event, page),
+                    "ics": calendar_links.event_ics_url(event, settings)}
     kind = settings.kind(event.kind)
     label = kind_label(kind, settings)
     return EventView(
@@ -291,7 +291,7 @@ def event_view(event: Event, settings: Settings, year: int, ongoing: bool = Fals
 def _version(event: Event, language: str, settings: Settings, heading: str) -> dict[str, Any] | None:
     """An event's words in another of the group's languages, for an email that carries both; None untranslated."""
     from newsletter.models import direction_of
-    from newsletter.rendering.i18n import language_name, speaking
+    from newsletter.i18n import language_name, speaking
 
     translation = event.translation(language)
     if translation is None:
@@ -391,7 +391,7 @@ def announcement_view(event: Event, settings: Settings, today: date, reminder: b
     """
     year = event.start.year
     view = event_view(event, settings, year, heading="h2", alone=True)
-    page = calendars.event_page(event, settings)
+    page = calendar_links.event_page(event, settings)
     notice = None
     if event.changed and not reminder:
         notice = {"status": event.status, "label": status_label(event.status),

@@ -11,7 +11,7 @@ import re
 from markupsafe import Markup
 
 from newsletter.rendering import templates
-from newsletter.rendering.i18n import speaking
+from newsletter.i18n import speaking
 from newsletter.errors import TemplateProblem
 from newsletter.models import Digest, Event, RenderedEmail, Settings
 from newsletter.sources.cache import CompiledCache, tools_version

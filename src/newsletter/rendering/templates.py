@@ -120,7 +120,7 @@ def render(settings: Settings, name: str, context: dict[str, Any]) -> str:
     """Render template `name` from the search path, turning Jinja's failures into TemplateProblem."""
     import jinja2
 
-    from newsletter.rendering.i18n import language, translations
+    from newsletter.i18n import language, translations
 
     folders = tuple(search_path(settings))
     env = _environment(folders, settings.root)

@@ -6,8 +6,8 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo, UTC
 
 from newsletter.models import Event, Week
-from newsletter.rendering.i18n import _, is_english, locale
-from newsletter.rendering.i18n import clock as clock_setting
+from newsletter.i18n import _, is_english, locale
+from newsletter.i18n import clock as clock_setting
 
 WEEKDAYS = {"monday": 0, "sunday": 6}
 _ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)

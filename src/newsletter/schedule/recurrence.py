@@ -14,7 +14,7 @@ from typing import Any
 from collections.abc import Iterable
 
 from newsletter.models import Event, Recurrence
-from newsletter.rendering.i18n import N_, _, is_english, locale
+from newsletter.i18n import N_, _, is_english, locale
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ORDINAL_WORDS = {1: N_("first"), 2: N_("second"), 3: N_("third"), 4: N_("fourth"), 5: N_("fifth"), -1: N_("last")}

@@ -22,7 +22,7 @@ from newsletter.models import Week
 from newsletter.rendering.present import status_label
 from newsletter.rendering.render import GMAIL_CLIP_BYTES
 from newsletter.serving.server import Page
-from newsletter.rendering.i18n import N_, _
+from newsletter.i18n import N_, _
 from newsletter.rendering.templates import builtin_dir
 
 PREVIEW_WEEKS_AHEAD = 4  # weeks past "Coming up" that an open-ended series is listed for
@@ -152,7 +152,7 @@ class PreviewSite:
 
     def _links(self, project: Project, here: str) -> dict:
         """`prefix` for the page's links in its own edition, and the same page in every edition."""
-        from newsletter.rendering.i18n import language_name
+        from newsletter.i18n import language_name
 
         editions = project.settings.editions
         current = self._language or editions[0]
@@ -289,7 +289,7 @@ class PreviewSite:
 
     def _speaking(self, project: Project | None):
         """The preview's own words are in the language of the edition shown."""
-        from newsletter.rendering.i18n import speaking
+        from newsletter.i18n import speaking
 
         if project is None:
             return speaking("en")
@@ -522,7 +522,7 @@ def _files(result: Rendered | None, name: str) -> Page | None:
 def render_page(name: str, context: dict) -> str:
     """A page of the preview's own, in the language being written."""
     from newsletter.models import direction_of
-    from newsletter.rendering.i18n import language, translations
+    from newsletter.i18n import language, translations
 
     env = _page_environment()
     env.install_gettext_translations(translations(language()), newstyle=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from newsletter.rendering.colors import AA, HEX, contrast, readable_on
+from newsletter.colors import AA, HEX, contrast, readable_on
 from newsletter.errors import InvalidInput, Problem
 from newsletter.sources.events import display_path
 from newsletter.sources.fields import FieldReader, is_url, suggest
@@ -17,7 +17,7 @@ from newsletter.sources.images import read_image
 from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Settings, SmtpSettings, Theme,
                                default_label)
 from newsletter.sources.files import SETTINGS_BYTES, Refused, read_regular
-from newsletter.sources.providers import ALIASES, NAMES, PRESETS, Provider
+from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
     "name", "organization", "language", "languages", "bilingual", "clock", "timezone", "week_start", "from", "reply_to",
@@ -81,7 +81,7 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
         if (value := _string(r, data, key)) is not None:
             values[key] = value
     if "language" in values:
-        from newsletter.rendering.i18n import UnknownLanguage, check_language
+        from newsletter.i18n import UnknownLanguage, check_language
 
         try:
             check_language(values["language"])
@@ -145,7 +145,7 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
 
 def _languages(r: FieldReader, data: dict[str, Any], language: str | None) -> dict[str, Any]:
     """`languages` and `bilingual`: a bilingual group's languages, primary first, and how its emails carry them."""
-    from newsletter.rendering.i18n import UnknownLanguage, check_language
+    from newsletter.i18n import UnknownLanguage, check_language
 
     values: dict[str, Any] = {}
     bilingual = _string(r, data, "bilingual")
@@ -243,7 +243,7 @@ def _smtp(r: FieldReader, table: Any, root: Path) -> SmtpSettings | None:
 
 def _intro(r: FieldReader, data: dict[str, Any], root: Path, shown: str) -> str | None:
     """The digest's opening words: `intro` in the settings, or intro.md beside them (not both)."""
-    from newsletter.rendering.body import problems as link_problems
+    from newsletter.sources.body import problems as link_problems
     from newsletter.sources.events import display_path
 
     text = data.get("intro")

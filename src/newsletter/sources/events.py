@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 from collections.abc import Collection, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from newsletter.rendering import body as body_text
+from newsletter.sources import body as body_text
 from newsletter.schedule.dates import BadDate, parse_end, parse_when
 from newsletter.errors import Problem
-from newsletter.sources.fields import FieldReader, suggest
+from newsletter.sources.fields import FieldReader, suggest, unknown_kind
 from newsletter.sources.frontmatter import FrontMatterError, decode, split
-from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, Speaker, unknown_kind
+from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, Speaker
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -124,3 +124,12 @@ class FieldReader:
         if value is None:
             return []
         return value if isinstance(value, list) else [value]
+
+
+def unknown_kind(kind: str, known: list[str]) -> str:
+    """The message for a kind that is not configured, with how to add it."""
+    close = suggest(kind, known)
+    if close:
+        return f"unknown kind '{kind}'{close}"
+    return (f"unknown kind '{kind}' (kinds: {', '.join(known)}); to add it, write [[kinds]] and, on the next line, "
+            f"id = \"{kind}\" in newsletter.toml")

@@ -38,7 +38,7 @@ def language_of(path: Path) -> str | None:
     code = stem.rsplit(".", 1)[1]
     if not _CODE.match(code):
         return None
-    from newsletter.rendering.i18n import UnknownLanguage, check_language
+    from newsletter.i18n import UnknownLanguage, check_language
 
     try:
         check_language(code)
@@ -50,7 +50,7 @@ def language_of(path: Path) -> str | None:
 def read_translation(raw: bytes, path: str, code: str, event: Event | None, event_path: Path,
                      settings: Settings) -> tuple[Translation | None, list[Problem]]:
     """One translation file, checked against the event it translates (None when that file has problems)."""
-    from newsletter.rendering import body as body_text
+    from newsletter.sources import body as body_text
     from newsletter.sources.events import display_path
 
     shown = display_path(event_path)

@@ -13,7 +13,7 @@ import textwrap
 from functools import lru_cache, wraps
 from urllib.parse import urlsplit
 
-from newsletter.rendering.kept import Kept
+from newsletter.sources.kept import Kept
 
 SAFE_SCHEMES = ("http", "https", "mailto", "tel")
 WIDTH = 72

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
-CATALOGS = Path(__file__).resolve().parents[1] / "locale"
+CATALOGS = Path(__file__).resolve().parent / "locale"
 DOMAIN = "newsletter"
 # Languages with a complete catalog, by their code; a region may follow: es-MX, pt-BR, fr-CA.
 LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português", "zh": "中文", "ar": "العربية"}
