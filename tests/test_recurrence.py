@@ -224,7 +224,7 @@ def test_dates_found_from_a_start_moved_near_the_window_are_the_rules_own():
         for _ in range(6):
             since = start.date() + timedelta(days=chance.randrange(-30, 15 * 366))
             until = since + timedelta(days=chance.choice([0, 6, 13, 40, 400]))
-            event = type("Series", (), {"repeat": repeat, "start": start})
+            event = type("Series", (), {"repeat": repeat, "rule": repeat, "start": start})
             expected = [m.date() for m in whole.between(datetime.combine(since, datetime.min.time()),
                                                         datetime.combine(until, datetime.max.time()), inc=True)]
             assert recurrence.dates(event, since, until) == expected, (repeat, start, since, until)

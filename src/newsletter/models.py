@@ -301,6 +301,13 @@ class Event:
         return self.repeat is not None and self.series is None
 
     @property
+    def rule(self) -> Recurrence:
+        """The rule of a series or of one of its dates; asked only of those (ValueError for a one-off event)."""
+        if self.repeat is None:
+            raise ValueError(f"{self.id} does not repeat")
+        return self.repeat
+
+    @property
     def ends_at(self) -> datetime:
         """The instant the event is over (exclusive), for overlap tests."""
         if self.end is None:

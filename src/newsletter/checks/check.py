@@ -6,7 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from newsletter.outputs.build import Project, choose_week, compiled_cache, read_events, render_week, today_in
+from newsletter.outputs.build import (Project, Rendered, choose_week, compiled_cache, read_events, render_week,
+                                      today_in)
 from newsletter.sources.config import load_settings
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.models import Finding, Week
@@ -63,15 +64,20 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
             report.target = report.week.id
             project = Project(settings, events, compiled_cache(config, cache))
             editions = [render_week(project.edition(language), report.week) for language in settings.editions]
-            result, result.translations = editions[0], editions[1:]
-            report.findings.extend(result.fit_warnings)
+            built = editions[0]
+            built.translations = editions[1:]
+            report.findings.extend(built.fit_warnings)
+            result: Rendered = built
+            shown = list(built.digest.events)
         else:
             from newsletter.outputs.announce import announcement_for
 
             project = Project(settings, events, compiled_cache(config, cache))
-            result = announcement_for(project, events_dir, event, reminder, today)
-            report.target, report.html_name = result.event.id, "announcement.html"
-            report.findings.extend(result.warnings)
+            announced = announcement_for(project, events_dir, event, reminder, today)
+            report.target, report.html_name = announced.event.id, "announcement.html"
+            report.findings.extend(announced.warnings)
+            result = announced
+            shown = [announced.event]
     except NoEvents as exc:
         report.notes.append(str(exc))
         return report
@@ -82,7 +88,6 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
         report.problems.append(str(exc))
         return report
     report.html_bytes = result.html_bytes
-    shown = [result.event] if event is not None else list(result.digest.events)
     images = [settings.theme.logo, *(e.image for e in shown)]
     report.findings.extend(image_findings([i for i in dict.fromkeys(images) if i is not None]))
     report.findings.extend(_unpublished_images(settings, [i.file for i in images if i is not None and i.file]))

@@ -117,7 +117,7 @@ def _clock_changes(shown: list[Event]) -> list[Finding]:
             continue
         for name, moment in (("starts", event.start), ("ends", None if event.end_is_date else event.end)):
             change = clock_change(moment) if moment is not None else None
-            if change is None:
+            if change is None or moment is None:
                 continue
             day = format_day(moment.date(), moment.year)
             where = f"{event.path}: '{event.title}' {name} at {format_time(moment.time())} on {day}"

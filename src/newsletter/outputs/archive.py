@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from functools import lru_cache
+from functools import lru_cache, partial
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, UTC
 from pathlib import Path
@@ -84,7 +84,7 @@ def site_plan(project: Project, today: date, out: Path | None = None) -> Iterabl
         for name, inputs, render in _files(edition, today, images=not prefix, earlier=earlier):
             # An image file is copied as it is: its key is the file alone, which `check` can work out too.
             yield (prefix + name, inputs if inputs[0] == "image" else (common, *inputs),
-                   (lambda render=render, settings=edition.settings: _spoken(settings, render)))
+                   partial(_spoken, edition.settings, render))
 
 
 # Whose output the pages are: a page made with another installed version of any of them is made again.
@@ -132,19 +132,19 @@ def _files(project: Project, today: date, images: bool = True,
     yield ("index.html", ("index", listed),
            lambda: _page("index.html", settings, "", digests=[_summary(d) for d in digests]))
     for digest in digests:
-        yield f"{digest.week.id}/index.html", ("week", digest), (lambda d=digest: _week_page(d, settings))
+        yield f"{digest.week.id}/index.html", ("week", digest), partial(_week_page, digest, settings)
     shown = [e for e in project.events if not e.draft]
     for event in shown:
         if event.is_series:
             yield (f"events/{event.id}/index.html", ("series", event, today),
-                   (lambda e=event: _series_page(e, settings, today)))
+                   partial(_series_page, event, settings, today))
         else:
-            yield f"events/{event.id}/index.html", ("event", event), (lambda e=event: _event_page(e, settings, today))
+            yield f"events/{event.id}/index.html", ("event", event), partial(_event_page, event, settings, today)
         # A calendar file is written again when its events change, not every day: its DTSTAMP stays the day
         # this version was first published, which is what RFC 5545 asks of it. The year is in its key
         # because an open-ended series' time zone is written out ten years past it.
         yield (f"events/{event.id}.ics", ("ics", event, today.year),
-               (lambda e=event: calendars.to_ics([e], settings, stamp, name=e.title)))
+               partial(calendars.to_ics, [event], settings, stamp, name=event.title))
     since = datetime.combine(today - timedelta(weeks=RECENT_WEEKS), time(0), tzinfo=settings.timezone)
     current = sorted((e for e in shown if _ends_after(e, since)), key=lambda e: (e.start, e.id))
     yield "calendar.ics", ("calendar", current, today.year), lambda: calendars.to_ics(current, settings, stamp)
@@ -159,7 +159,7 @@ def _image_files(images: list, settings: Settings) -> Iterable[tuple[str, tuple,
     files = sorted({image.file for image in images if image is not None and image.file})
     for relative in files:
         path = settings.root / relative
-        yield relative, _image_inputs(settings.root, relative), (lambda path=path: _image_bytes(path, settings.root))
+        yield relative, _image_inputs(settings.root, relative), partial(_image_bytes, path, settings.root)
 
 
 def _image_bytes(path: Path, root: Path) -> bytes:
@@ -302,7 +302,7 @@ def _earlier_entries(path: Path) -> dict[str, tuple[str, ...]]:
         return {}
     found = {}
     for entry in root.iter(f"{{{ATOM}}}entry"):
-        fields = [entry.findtext(f"{{{ATOM}}}{name}") for name in ("id", "title", "summary", "published", "updated")]
+        fields = [entry.findtext(f"{{{ATOM}}}{name}") or "" for name in ("id", "title", "summary", "published", "updated")]
         if all(fields):
             found[fields[0]] = tuple(fields[1:])
     return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 from datetime import date, datetime, UTC
 from pathlib import Path
@@ -105,7 +105,7 @@ class Rendered:
     written: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)  # files of the other layout (one folder, or one per language)
     warnings: list[Finding] = field(default_factory=list)  # printed by the command, listed by check
-    translations: list[Rendered] = field(default_factory=list)  # the other languages' editions, when separate
+    translations: Sequence[Rendered] = field(default_factory=list)  # the other languages' editions, when separate
 
     @property
     def language(self) -> str:
@@ -295,7 +295,7 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
     return results[0]
 
 
-def write_editions(target: Path, editions: list[Rendered], what: str, keep: tuple[str, ...] = ()):
+def write_editions(target: Path, editions: Sequence[Rendered], what: str, keep: tuple[str, ...] = ()):
     """Write every edition's files as one set in `target` (a folder per language when there are several).
 
     The written paths and those an earlier run's other layout had; raises NewsletterError.

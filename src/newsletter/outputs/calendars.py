@@ -70,7 +70,7 @@ def _time_span(events: list[Event], stamp: datetime) -> tuple[date, date]:
         if event.rescheduled_from is not None:
             days.append(event.rescheduled_from.date())
         if event.is_series:
-            days.append(recurrence.last(event) if (event.repeat.until or event.repeat.count)
+            days.append(recurrence.last(event) if (event.rule.until or event.rule.count)
                         else date(stamp.year + OPEN_SERIES_YEARS, 12, 31))
     if not days:
         days = [stamp.date()]
@@ -144,7 +144,7 @@ def _series_entries(series: Event, settings: Settings, stamp: datetime) -> list:
     first = recurrence.occurrence(replace(series, changes=()), recurrence.rule(series)[0].date())
     master = _entry(replace(first, series=None, occurrence=None, id=series.id), settings, stamp, master=True)
     master.add("rrule", recurrence_rule(series))
-    for day in series.repeat.exceptions:
+    for day in series.rule.exceptions:
         skipped = recurrence.occurrence(replace(series, changes=()), day)
         master.add("exdate", skipped.start.date() if series.all_day else skipped.start)
     return [master, *(_instance(changed, settings, stamp) for _, changed in series.changes)]

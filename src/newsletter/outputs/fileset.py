@@ -114,7 +114,7 @@ def _own(target: Path, entry: str, names: set[str], keep: set[str]) -> bool:
 def _kept_set(entry: str, keep: set[str]) -> bool:
     """Whether `entry` is the hidden set of a kept entry that is a set itself (.reminder.<pid>.<random>.set)."""
     found = _OWN.fullmatch(entry)
-    return bool(found) and found["name"] in keep
+    return found is not None and found["name"] in keep
 
 
 def _carry(source: Path, destination: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from newsletter.models import Digest, Event, RenderedEmail, Settings
@@ -42,7 +43,7 @@ def event_summary(event: Event) -> dict[str, Any]:
 
 
 def digest_summary(digest: Digest, email: RenderedEmail, settings: Settings,
-                   shortened: list[Event] = ()) -> dict[str, Any]:
+                   shortened: Sequence[Event] = ()) -> dict[str, Any]:
     week = digest.week
     compact = {e.id for e in shortened}
     return {

@@ -74,7 +74,7 @@ def google_link(event: Event, page: str | None = None) -> str:
     if rule is not None:
         query["recur"] = f"RRULE:{rule}"
         if isinstance(start, datetime):
-            query["ctz"] = event.tz.key
+            query["ctz"] = getattr(event.tz, "key", "UTC")  # a named zone: _google_rule checked it
     if where := location_text(event):
         query["location"] = where
     return f"{GOOGLE}?{urlencode(query, safe='/:')}"
@@ -120,7 +120,7 @@ def event_page(event: Event, settings: Settings) -> str | None:
     """The event's own page on the archive, when there is one; a date of a series is a part of the series' page."""
     if not settings.archive_url:
         return None
-    if event.series is not None:
+    if event.series is not None and event.occurrence is not None:
         return f"{settings.archive_url}events/{event.series}/#{event.occurrence.isoformat()}"
     return f"{settings.archive_url}events/{event.id}/"
 
@@ -132,7 +132,7 @@ def event_ics_url(event: Event, settings: Settings) -> str | None:
 
 def recurrence_rule(event: Event) -> dict:
     """The series' RRULE as icalendar takes it; UNTIL is a UTC instant (RFC 5545 asks so with a TZID start)."""
-    repeat = event.repeat
+    repeat = event.rule
     rule: dict = {"freq": {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY"}[repeat.every]}
     if repeat.interval != 1:
         rule["interval"] = repeat.interval

@@ -13,7 +13,7 @@ quoted-printable, which is what Gmail's clip counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings
 from newsletter.rendering.present import SQUEEZES, DigestView
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from newsletter.sources.cache import CompiledCache
 
 
-class Step(NamedTuple):
+@dataclass(frozen=True)
+class Step:
     """What a fit learnt about its last step: with `count` entries shortened the HTML fitted, and showing
     `entry` (the count-th longest) in full again made it `grows` bytes bigger, over the limit.
 
@@ -110,13 +111,16 @@ def fit_digest(digest: Digest, settings: Settings, compiled: CompiledCache | Non
                     and attempt(step.count).html_bytes + step.grows > limit)
 
         count = hint.count if isinstance(hint, Step) else hint
-        result = _fewest(attempt, len(candidates), limit, weights, count, known_over)
-        if result is None:  # over even with every description shortened: shorter still
-            result = squeezed()
+        fewest = _fewest(attempt, len(candidates), limit, weights, count, known_over)
+        # over even with every description shortened: shorter still
+        result = fewest if fewest is not None else squeezed()
         count = next((k for k, fitted in tried.items() if fitted is result), 0)
         if 0 < count and result.html_bytes <= limit and (count - 1 in tried or known_over(count - 1)):
             # The fewest that fit, so one fewer was over: by how much, rendered or as the step still tells.
-            grows = tried[count - 1].html_bytes - result.html_bytes if count - 1 in tried else step.grows
+            if count - 1 in tried:
+                grows = tried[count - 1].html_bytes - result.html_bytes
+            else:  # known_over said so, which only a step can
+                grows = step.grows if step is not None else 0
             result.step = Step(count, candidates[count - 1], frozenset(e.id for e in candidates[:count]),
                                grows, settings)
     else:

@@ -174,7 +174,7 @@ def digest_view(digest: Digest, settings: Settings, compact: frozenset[str] = fr
     agenda alone, each line linking to the event's page.
     """
     year = digest.week.first_day.year
-    sections = []
+    sections: list[dict[str, Any]] = []
     for section in digest.all_sections:
         ongoing = section.id == "ongoing"
         views = [event_view(e, settings, year, ongoing) for e in section.events]
@@ -222,8 +222,9 @@ def shorten(view: EventView, settings: Settings, brief: bool = False) -> None:
     for version in view.versions:
         version["body_html"] = version["body_text"] = ""
     if brief:
-        view.brief, view.teaser, view.summary, view.hosts, view.buttons = True, None, None, None, []
-        view.speakers, view.rsvp, view.donate, view.accessibility, view.online = (), None, None, None, None
+        view.brief, view.teaser, view.hosts, view.buttons, view.speakers = True, None, None, [], []
+        for name in ("summary", "rsvp", "donate", "accessibility", "online"):  # read through to the event otherwise
+            setattr(view, name, None)
         view.versions = []
 
 

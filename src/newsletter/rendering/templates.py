@@ -98,7 +98,7 @@ def _environment(folders: tuple[Path, ...], root: Path):
     import jinja2
 
     builtin = jinja2.FileSystemLoader(str(folders[-1]))
-    loaders = [jinja2.FileSystemLoader([str(f) for f in folders])]
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader([str(f) for f in folders])]
     # An override can extend the template it replaces: {% extends "builtin/digest.mjml" %}
     loaders.append(jinja2.PrefixLoader({"builtin": builtin}))
     env = jinja2.Environment(

@@ -105,7 +105,7 @@ def clock_change(moment: datetime) -> str | None:
 
 def around_gap(moment: datetime) -> tuple[datetime, datetime]:
     """For a skipped local time, the times that do exist as far before and after it as the clocks jump."""
-    jump = moment.replace(fold=1).utcoffset() - moment.replace(fold=0).utcoffset()
+    jump = (moment.replace(fold=1).utcoffset() or timedelta(0)) - (moment.replace(fold=0).utcoffset() or timedelta(0))
     return moment - abs(jump), moment + abs(jump)
 
 

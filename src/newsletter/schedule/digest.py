@@ -118,7 +118,7 @@ def _running_until(series: Event) -> date | None:
 
     Remembered for each series: the preview builds its index again after every edit.
     """
-    if series.repeat.count is None and series.repeat.until is None:
+    if series.rule.count is None and series.rule.until is None:
         return None
     return recurrence.last(series) + (series.ends_at - series.start) + timedelta(days=1)
 
@@ -171,7 +171,7 @@ class EventWeeks:
 
 
 def _open_ended(event: Event) -> bool:
-    return event.is_series and event.repeat.count is None and event.repeat.until is None
+    return event.is_series and event.rule.count is None and event.rule.until is None
 
 
 def _weeks_of(event: Event, settings: Settings, until: date) -> list[Week]:

@@ -85,7 +85,7 @@ def dates(event: Event, since: date | None = None, until: date | None = None) ->
     """The series' occurrence dates from `since` to `until` (both included), except dates left out."""
     found = rule(event, since).between(datetime.combine(since or date.min, time.min),
                                        datetime.combine(until or date.max, time.max), inc=True)
-    skipped = set(event.repeat.exceptions)
+    skipped = set(event.rule.exceptions)
     return [moment.date() for moment in found if moment.date() not in skipped]
 
 
@@ -105,11 +105,11 @@ def nearest(event: Event, day: date) -> date | None:
 
 def first(event: Event) -> date | None:
     """The first date the series happens on, except dates left out; None for a series that never happens."""
-    skipped = set(event.repeat.exceptions)
+    skipped = set(event.rule.exceptions)
     for moment in rule(event):
         if moment.date() not in skipped:
             return moment.date()
-        if event.repeat.count is None and event.repeat.until is None and moment.year > event.start.year + 100:
+        if event.rule.count is None and event.rule.until is None and moment.year > event.start.year + 100:
             return None
     return None
 
@@ -152,7 +152,7 @@ def occurrences(event: Event, since: datetime, until: datetime) -> list[Event]:
     last_day = until.astimezone(tz).date() + timedelta(days=1)
     days = set(dates(event, first_day, last_day))
     # A change can move an occurrence from far away into the window, or out of it.
-    days |= {day for day, _ in event.changes if day not in event.repeat.exceptions}
+    days |= {day for day, _ in event.changes if day not in event.rule.exceptions}
     found = [occurrence(event, day) for day in sorted(days)]
     return sorted((o for o in found if o.start < until and (o.ends_at > since or o.start >= since)),
                   key=lambda o: (o.start, o.id))
@@ -171,14 +171,14 @@ def find(events: Iterable[Event], event_id: str) -> Event | None:
         wanted = date.fromisoformat(day)
     except ValueError:
         return None
-    if wanted in series.repeat.exceptions or not is_occurrence(series, wanted):
+    if wanted in series.rule.exceptions or not is_occurrence(series, wanted):
         return None
     return occurrence(series, wanted)
 
 
 def next_occurrence(event: Event, since: datetime) -> Event | None:
     """The series' first occurrence not over at `since`."""
-    for found in occurrences(event, since, since + timedelta(weeks=53 * (event.repeat.interval or 1))):
+    for found in occurrences(event, since, since + timedelta(weeks=53 * (event.rule.interval or 1))):
         if found.ends_at > since or found.start >= since:
             return found
     return None
@@ -217,7 +217,10 @@ def describe(repeat: Recurrence) -> str:
         if repeat.interval == 2:
             return _("on the %(ordinal)s %(weekday)s every other month") % which
         return _("on the %(ordinal)s %(weekday)s every %(count)s months") % which
-    day = {"day": _ordinal(repeat.month_day) if is_english() else str(repeat.month_day), **n}
+    month_day = repeat.month_day
+    if month_day is None:  # the reader sets one of position and month_day for a monthly rule
+        raise ValueError("a monthly rule with neither a day of the month nor a weekday's position")
+    day = {"day": _ordinal(month_day) if is_english() else str(month_day), **n}
     if repeat.interval == 1:
         return _("on the %(day)s of the month") % day
     if repeat.interval == 2:

@@ -18,11 +18,14 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from collections.abc import Callable
 
 from newsletter.errors import NewsletterError
 from newsletter.models import Settings, SmtpSettings
+
+if TYPE_CHECKING:
+    from newsletter.outputs.build import Rendered
 
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
 PROOF_PREFIX = "[PROOF] "
@@ -71,17 +74,19 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
     if event:
         from newsletter.outputs.announce import announce
 
-        result = announce(config, events_dir, event, reminder=reminder, today=today, cache=cache)
-        if result.event.draft and not proof:
-            raise NewsletterError(f"{result.event.path} is a draft (draft: true): remove that line before "
+        announced = announce(config, events_dir, event, reminder=reminder, today=today, cache=cache)
+        if announced.event.draft and not proof:
+            raise NewsletterError(f"{announced.event.path} is a draft (draft: true): remove that line before "
                                   "sending it to the list (a --proof is fine)")
-        about, what, warnings = f"Event: {result.event.title} ({result.kind})", _what(result), result.warnings
+        about, what, warnings = f"Event: {announced.event.title} ({announced.kind})", _what(announced), announced.warnings
+        both: Rendered = announced
     else:
         from newsletter.outputs.build import build
 
-        result = build(config, events_dir, week=week, today=today, drafts=drafts, preheader=preheader, cache=cache)
-        about, what, warnings = f"Events: {len(result.digest.events)}", f"digest {result.week.id}", []
-    result = _edition(result, language)
+        built = build(config, events_dir, week=week, today=today, drafts=drafts, preheader=preheader, cache=cache)
+        about, what, warnings = f"Events: {len(built.digest.events)}", f"digest {built.week.id}", []
+        both = built
+    result = _edition(both, language)
     if event:
         warnings = result.warnings
     edition = result.language if len(result.settings.editions) > 1 else None
@@ -252,7 +257,7 @@ def send_message(message: EmailMessage, recipients: list[str], smtp: SmtpSetting
     envelope_from = parseaddr(sender)[1]
     phase = "before"  # "data" once the message is being handed over, "accepted" once the server took it
     delivery = Delivery()
-    client = None
+    client: smtplib.SMTP | None = None
     with _Deadline(smtp.timeout) as deadline:
         try:
             if smtp.security == "ssl":
@@ -352,6 +357,9 @@ def _failure(exc: Exception, where: str, smtp: SmtpSettings, envelope_from: str,
     raise exc
 
 
+_Client = TypeVar("_Client", bound=smtplib.SMTP)
+
+
 class _Deadline:
     """Ends the conversation when its time is up, however the server trickles its answers.
 
@@ -369,11 +377,11 @@ class _Deadline:
         self.expired = False
         self.watcher = threading.Thread(target=self._watch, name="smtp-deadline", daemon=True)
 
-    def watch(self, base: type[smtplib.SMTP]) -> type[smtplib.SMTP]:
+    def watch(self, base: type[_Client]) -> type[_Client]:
         """`base`, made to show the watcher its connection as soon as it is opened, greeting included."""
         deadline = self
 
-        class Watched(base):
+        class Watched(base):  # type: ignore[valid-type, misc]  # a subclass of the class given, made here
             def connect(self, *args, **kwargs):
                 deadline.client = self
                 return super().connect(*args, **kwargs)

@@ -12,6 +12,7 @@ from email.utils import parseaddr
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsletter.outputs.announce import Announcement, reminder_problem, render_announcement_files
 from newsletter.outputs.build import Build, Project, Rendered, load_project, render_week, today_in
@@ -24,6 +25,10 @@ from newsletter.rendering.render import GMAIL_CLIP_BYTES
 from newsletter.serving.server import Page
 from newsletter.i18n import N_, _
 from newsletter.rendering.templates import builtin_dir
+
+if TYPE_CHECKING:
+    from newsletter.outputs.manifest import Fingerprints
+    from newsletter.sources.cache import ParseCache
 
 PREVIEW_WEEKS_AHEAD = 4  # weeks past "Coming up" that an open-ended series is listed for
 _WEEK = r"(\d{4}-W\d{2})"
@@ -69,7 +74,8 @@ class PreviewSite:
         self._builds: dict[str, Build | Announcement | NewsletterError] = {}
         self._language: str | None = None  # the edition the page being answered is in; None for the primary
         self._use_cache = cache
-        self._parse_cache = None  # kept in memory between edits; written to disk when first read and at the end
+        # kept in memory between edits; written to disk when first read and at the end
+        self._parse_cache: ParseCache | None = None
         # Between edits the watcher says which event files changed: the others are neither listed nor checked.
         self._files: set[Path] | None = None
         self._changed: set[Path] = set()  # since `_last`, the last project read without a problem
@@ -79,7 +85,7 @@ class PreviewSite:
         self._week_index: tuple[Project, WeekIndex] | None = None
         self._week_list: tuple[Project, tuple, EventWeeks] | None = None
         self._digests: dict[str, tuple] = {}  # week id: (the project or edition, its digest, its key)
-        self._keys = None  # a manifest.Fingerprints, kept between saves
+        self._keys: Fingerprints | None = None  # kept between saves
         self._event_weeks: dict = {}  # event id: (the Event, `until`, its weeks); "": the settings they are for
         self._images: tuple[Project, set[str]] | None = None  # the project's image files, for the project read
 
@@ -315,25 +321,27 @@ class PreviewSite:
                 if project is not None:
                     self._project = project
                     return project
-            if first:  # the settings changed: every file is read again (or found in the cache on disk)
+            if first or cached is None:  # the settings changed: every file is read again (or found in the cache on disk)
                 if cached is not None:
                     cached.save()
-                self._parse_cache = ParseCache.beside(self.config, self.events_dir)
+                cached = self._parse_cache = ParseCache.beside(self.config, self.events_dir)
             # After a change the watcher could not pin on event files (a save by rename leaves a temporary
             # file's name among them), which files changed is unknown: every one is checked against the cache.
             unknown = first or self._files is None
-            if unknown:
+            files = self._files
+            if files is None or unknown:
                 from newsletter.sources.events import event_files
 
-                self._files, self._changed = set(event_files(self.events_dir)), set()
+                files = self._files = set(event_files(self.events_dir))
+                self._changed = set()
             try:
-                self._project = load_project(self.config, self.events_dir, self._parse_cache,
-                                             files=sorted(self._files, key=lambda p: p.parts),  # as event_files
+                self._project = load_project(self.config, self.events_dir, cached,
+                                             files=sorted(files, key=lambda p: p.parts),  # as event_files
                                              changed=None if unknown else self._changed)
                 self._changed, self._last = set(), (self._project, None)
             finally:
                 if first:
-                    self._parse_cache.save()
+                    cached.save()
         return self._project
 
     def _reread(self, last: Project, position: dict[str, int] | None) -> Project | None:
@@ -372,9 +380,9 @@ class PreviewSite:
     def _build(self, project: Project, week: Week) -> Build:
         from newsletter.outputs.manifest import Fingerprints
 
-        if self._keys is None or self._keys.size > 4 * len(project.events) + 1000:
-            self._keys = Fingerprints()  # each event hashed once while it lives; edits leave old ones behind
         fingerprint = self._keys
+        if fingerprint is None or fingerprint.size > 4 * len(project.events) + 1000:
+            fingerprint = self._keys = Fingerprints()  # each event hashed once while it lives; edits leave old ones
         edition = self._edition(project)
         settings = edition.settings
         known = self._digests.get(week.id)
@@ -398,11 +406,11 @@ class PreviewSite:
         if known is None or known[0] is not project:
             edit = self._edited(known[0], project) if known is not None else None
             try:
-                index = known[1].update(*edit) if edit else WeekIndex(project.events)
+                index = known[1].update(*edit) if edit and known is not None else WeekIndex(project.events)
             except LookupError:
                 index = WeekIndex(project.events)
-            self._week_index = (project, index)
-        return self._week_index[1]
+            self._week_index = known = (project, index)
+        return known[1]
 
     def _announcement(self, project: Project, event, reminder: bool) -> Announcement:
         edition = self._edition(project)
@@ -460,7 +468,7 @@ class PreviewSite:
         known, key = self._week_list, (project.settings, until)
         if known is None or known[0] is not project:
             edit = self._edited(known[0], project) if known is not None and known[1] == key else None
-            if edit:
+            if edit and known is not None:
                 counted = known[2].update(*edit)
             else:
                 counted = EventWeeks(project.events, project.settings, until, self.drafts, self._weeks_of)

@@ -90,6 +90,7 @@ class LiveServer(HTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}/"
 
@@ -117,7 +118,7 @@ class LiveServer(HTTPServer):
     def _serve(self, connection: socket.socket, head: bytes, rest: bytes, stream: bool) -> None:
         self._heads[connection] = head
         try:
-            handler = self.RequestHandlerClass(connection, connection.getpeername(), self)
+            handler = _Handler(connection, connection.getpeername(), self)
         except Exception:
             self.handle_error(connection, ("?",))
             self.shutdown_request(connection)
@@ -186,7 +187,7 @@ class _WaitingRoom:
             for key, _ in self._selector.select(timeout=1.0):
                 if key.fileobj is self._wake_reader:
                     self._take_arrivals()
-                else:
+                elif isinstance(key.fileobj, socket.socket):
                     self._read(key.fileobj)
             self._expire(time.monotonic())
         for connection in [*self._waiting, *(c for c, _ in self._arrived)]:
@@ -315,7 +316,7 @@ class _Handler(BaseHTTPRequestHandler):
             host = urlsplit("//" + (self.headers.get("Host") or "")).hostname
         except ValueError:
             return False
-        return bool(host) and is_loopback(host)
+        return host is not None and is_loopback(host)
 
     def _send(self, page: Page) -> None:
         self.send_response(page.status)

@@ -231,8 +231,9 @@ class ParseCache:
 
         `near`: the event whose shard and span a translation shares.
         """
-        stamps = tuple(_stamp(path) for path in paths)
-        if any(stamp is None for stamp in stamps):
+        found = tuple(_stamp(path) for path in paths)
+        stamps = tuple(stamp for stamp in found if stamp is not None)
+        if len(stamps) != len(found):
             return
         # A file changed moments ago may change again within the file system's clock tick, keeping its size
         # and time: its contents are compared too, until it has been left alone for a while.
@@ -328,7 +329,7 @@ def within(span: tuple[float, float] | None, windows: list[tuple[float, float]])
 
 def placed(value: Any) -> tuple[str, tuple[float, float] | None]:
     """Which file of the cache keeps an event's reading, and the times it spans (None: a series, always loaded)."""
-    if getattr(value, "repeat", None) is not None or getattr(value, "changes", ()):
+    if getattr(value, "repeat", None) is not None or bool(getattr(value, "changes", None)):
         return "series", None
     start = getattr(value, "start", None)
     if start is None:
@@ -409,6 +410,8 @@ class CompiledCache:
         return cls(config.resolve().parent / FOLDER / "compiled", _signing_key())
 
     def _name(self, inputs: bytes) -> Path:
+        if self.key is None:
+            raise ValueError("a cache without a key keeps nothing")
         return self.folder / (hmac.new(self.key, inputs, hashlib.sha256).hexdigest()[:40] + ".html")
 
     def get(self, inputs: bytes) -> str | None:
@@ -494,7 +497,7 @@ def tools_version(*modules: str) -> str:
             continue
         origin = Path(spec.origin)
         home = origin.parent.parent if origin.name == "__init__.py" else origin.parent
-        stamps += [_stamp(origin), _stamp(home)]
+        stamps += [_stamp(origin) or (str(origin), 0, 0), _stamp(home) or (str(home), 0, 0)]
     return f"{_code_version()} {sys.version} {sorted(set(map(str, stamps)))}"
 
 

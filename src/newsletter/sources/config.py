@@ -163,7 +163,7 @@ def _languages(r: FieldReader, data: dict[str, Any], language: str | None) -> di
         r.problem("languages", "must be a list of language codes, the first the one the event files are written "
                   "in: languages = [\"es\", \"en\"]")
         return values
-    codes = []
+    codes: list[str] = []
     for code in (code.strip() for code in given):
         try:
             check_language(code)

@@ -149,26 +149,26 @@ def load_events(folder: Path, settings: Settings, cache: ParseCache | None = Non
                 events[event_id] = event
     translations: dict[str, list] = {}
     for text_path, code in translated.items():
-        path = Path(text_path)
-        event_path = path.with_name(path.name.removesuffix(f".{code}.md") + ".md")
+        text_file = Path(text_path)
+        event_path = text_file.with_name(text_file.name.removesuffix(f".{code}.md") + ".md")
         event_id = name_of(str(event_path)).removesuffix(".md")
         name = name_of(text_path)
         event = events.get(event_id)
         trusted = edited is not None and not {text_path, str(event_path)} & edited
-        if event_id in outside:  # unchanged: nothing to load; changed: checked against its event again
+        if event_id in outside and cache is not None:  # unchanged: nothing to load; changed: checked against its event
             if cache.get(name, trusted, span) is OUTSIDE:
                 continue
             event, translation = cache.get(name_of(str(event_path)), True), None
         else:
             translation = cache.get(name, trusted) if cache is not None and event is not None else None
         if translation is None:
-            raw = _read(path, problems)
+            raw = _read(text_file, problems)
             if raw is None:
                 continue
-            translation, found = read_translation(raw, display_path(path), code, event, event_path, settings)
-            problems.extend(found)
+            translation, its_problems = read_translation(raw, display_path(text_file), code, event, event_path, settings)
+            problems.extend(its_problems)
             if translation is not None and cache is not None:
-                cache.put(name, [path, event_path], translation, raw, near=event)  # it is checked against its event
+                cache.put(name, [text_file, event_path], translation, raw, near=event)  # it is checked against its event
         if translation is not None and event_id not in outside:
             translations.setdefault(event_id, []).append(translation)
     if cache is not None:
@@ -217,12 +217,12 @@ def reread_events(folder: Path, settings: Settings, events: list[Event], changed
             now[event_id] = None
             if cache is not None:
                 cache.forget(name)
-    result = list(events)
+    placed: list[Event | None] = list(events)
     for event_id, event in now.items():
         if event_id in position:
-            result[position[event_id]] = event
+            placed[position[event_id]] = event
+    result = [e for e in placed if e is not None]
     if any(event is None or event_id not in position for event_id, event in now.items()):  # gone, or new
-        result = [e for e in result if e is not None]
         result += [event for event_id, event in now.items() if event_id not in position and event is not None]
         result.sort(key=lambda e: f"{e.id}.md".split("/"))  # the order load_events gives: by file name
         position = {event.id: number for number, event in enumerate(result)}
@@ -241,7 +241,7 @@ def _read_event_file(path: Path | str, name: str, settings: Settings, cache: Par
     event, found = read_event(raw, display_path(path), name.removesuffix(".md"), settings)
     problems.extend(found)
     if event is not None and cache is not None:
-        cache.put(name, [path, *_images(event, settings.root)], event, raw)
+        cache.put(name, [Path(path), *_images(event, settings.root)], event, raw)
     return event
 
 
@@ -326,7 +326,7 @@ class _EventReader:
         status = self._status()
         moved_from, moved_is_date = self._rescheduled_from(status, tz)
         status_note = self._status_note(status)
-        fields = dict(
+        fields: dict[str, Any] = dict(
             location=self._location(),
             online=r.url(data, "online"),
             hosts=self._names("hosts"),

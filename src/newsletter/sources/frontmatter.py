@@ -147,15 +147,15 @@ def _in_plain_words(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[str, i
         return "a tab is used to indent this line: use spaces instead (two for each level)", at
     if exc.context == "while scanning a quoted scalar":
         start = exc.context_mark.line if exc.context_mark else at
-        field = _field_on(lines[start]) if start is not None and start < len(lines) else field
-        return (f"{field or 'this line'}: a quote opens the value but never closes it: end the value with the same "
+        quoted = _field_on(lines[start]) if start is not None and start < len(lines) else field
+        return (f"{quoted or 'this line'}: a quote opens the value but never closes it: end the value with the same "
                 "quote on the same line"), start
     if exc.context in ("while parsing a flow sequence", "while parsing a flow mapping"):
         start = exc.context_mark.line if exc.context_mark else at
-        field = _field_on(lines[start]) if start is not None and start < len(lines) else None
+        opened = _field_on(lines[start]) if start is not None and start < len(lines) else None
         bracket, closing = ("[", "]") if "sequence" in exc.context else ("{", "}")
-        return (f"{field or 'this line'}: a value starting with '{bracket}' is read as a list, and this one is never "
-                f"closed with '{closing}': put the whole {field or 'value'} in double quotes"), start
+        return (f"{opened or 'this line'}: a value starting with '{bracket}' is read as a list, and this one is never "
+                f"closed with '{closing}': put the whole {opened or 'value'} in double quotes"), start
     if "found '-'" in problem or "<block sequence start>" in problem:
         return ("a list item ('- …') is not under a field, or does not line up with the items above it: put each "
                 "'- ' under its field name, indented by the same spaces"), at

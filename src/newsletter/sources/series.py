@@ -124,7 +124,7 @@ def _date(r: FieldReader, value: Any, field: str) -> date | None:
 
 def read_series(r: FieldReader, data: dict[str, Any], series: Event, read: ReadEvent) -> Event | None:
     """`series` with its rule checked and its changes read; None after noting each problem."""
-    repeat = series.repeat
+    repeat = series.rule
     for number, day in enumerate(repeat.exceptions):
         if not recurrence.is_occurrence(series, day):
             r.problem(f"repeat.except[{number}]", f"{day} is not a date of the series{_nearest(series, day)}")
@@ -210,11 +210,13 @@ def _moved_end(series: Event, original: Event, start: Any) -> str | None:
     from newsletter.schedule.dates import BadDate, parse_when
 
     try:
-        moved = parse_when(str(start), series.start.tzinfo)[0]
+        moved = parse_when(str(start), series.tz)[0]
     except BadDate:
         return None  # the start's own problem is reported when the change is read
     if series.end_is_date or series.all_day:
         return (moved.date() + (series.last_day - series.start.date())).isoformat()
+    if series.end is None:
+        return None
     length = series.end.replace(tzinfo=None) - series.start.replace(tzinfo=None)
     return _written(moved.replace(tzinfo=None) + length, False)
 

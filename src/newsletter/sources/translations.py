@@ -14,7 +14,7 @@ from dataclasses import replace
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from newsletter.errors import Problem
 from newsletter.models import Event, Location, Settings, Translation
@@ -236,6 +236,9 @@ def _of_change(translation: Translation, series: Event, changed: Event, day: dat
     return replace(translation, **own)
 
 
+_Text = TypeVar("_Text", str, "str | None")  # a field that is always there, or one that may be left out
+
+
 def localize(event: Event, language: str, primary: str) -> Event:
     """The event as an edition in `language` shows it: its translated words, the rest marked as untranslated."""
     if language == primary:
@@ -243,7 +246,7 @@ def localize(event: Event, language: str, primary: str) -> Event:
     translation = event.translation(language) or Translation(language, "")
     missing: set[str] = set()
 
-    def pick(name: str, own: str | None, translated: str | None) -> str | None:
+    def pick(name: str, own: _Text, translated: str | None) -> _Text:
         if not own:
             return own
         if translated:
