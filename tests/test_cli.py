@@ -191,10 +191,10 @@ def test_every_command_has_help_with_an_example(command):
     assert "Example:" in result.stdout and f"newsletter {command}" in result.stdout
 
 
-def test_every_command_has_a_section_in_the_readme():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+def test_every_command_has_a_section_in_the_documentation():
+    commands = (Path(__file__).resolve().parents[1] / "docs" / "commands.md").read_text()
     for name in main.commands:
-        assert f"### `newsletter {name}" in readme, name
+        assert f"## `newsletter {name}" in commands, name
 
 
 def test_version():

@@ -97,7 +97,7 @@ def extracted(tmp_path) -> set:
 def test_the_template_catalog_has_every_word_the_code_writes(tmp_path):
     with open(CATALOGS / "newsletter.pot", "rb") as stream:
         shipped = {m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(stream) if m.id}
-    assert extracted(tmp_path) == shipped, "run pybabel extract and update (see the README's Development section)"
+    assert extracted(tmp_path) == shipped, "run pybabel extract and update (see docs/development.md)"
 
 
 @pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
@@ -180,7 +180,7 @@ def test_check_says_when_a_language_has_no_catalog_yet(sample):
     config.write_text(config.read_text().replace('name = "ISO Boston Events"', 'name = "ISO Boston Events"\nlanguage = "de"'))
     result = CliRunner().invoke(main, ["check", "--week", "2018-W04", "--today", "2018-01-20"])
     assert ("warning: newsletter has no catalog for 'de' yet: the dates are in that language, the labels in English "
-            "(fix: use one of en, es, fr, pt, zh, ar, or add a catalog (see the README's Development section))") in result.stdout
+            "(fix: use one of en, es, fr, pt, zh, ar, or add a catalog (see Development in newsletter's documentation))") in result.stdout
 
 
 def test_the_archive_speaks_the_group_s_language(sample):

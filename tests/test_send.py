@@ -693,5 +693,5 @@ def test_without_to_or_a_to_setting_send_refuses_and_says_how(sample):
     result = run("send", "--week", "2018-W04", "--yes")
     assert result.exit_code == 1
     assert result.stderr == '--to: say who gets it, or set to = "Our list <list@example.org>" in newsletter.toml\n'
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert "| `to` | none | " in readme and "without it, `send` needs `--to`" in readme
+    settings = (Path(__file__).resolve().parents[1] / "docs" / "settings.md").read_text()
+    assert "| `to` | none | " in settings and "without it, `send` needs `--to`" in settings

@@ -57,7 +57,7 @@ def _language(settings: Settings) -> list[Finding]:
 
     return [Finding("warning", f"newsletter has no catalog for '{code}' yet: the dates are in that "
                     "language, the labels in English",
-                    f"use one of {', '.join(LANGUAGES)}, or add a catalog (see the README's Development section)")
+                    f"use one of {', '.join(LANGUAGES)}, or add a catalog (see Development in newsletter's documentation)")
             for code in (settings.languages or (settings.language,)) if not has_catalog(code)]
 
 

@@ -21,7 +21,7 @@ GITIGNORE = ("# What newsletter writes: rebuild it any time.\ndist/\nsite/\n.new
 SETTINGS = """\
 # {name}: the settings of your newsletter. Lines starting with # are notes,
 # and the settings in them are off, at the default they show; remove the #
-# to change one. Every setting is explained in newsletter's README.
+# to change one. Every setting is explained in newsletter's documentation (Settings).
 
 name = {name_value}
 timezone = {timezone_value}              # event times are read in this zone
