@@ -27,6 +27,19 @@ def page(browser):
     context.close()
 
 
+def retitle_and_wait(sample, page, frame_id):
+    """Retitle the rally in its file, and wait for the view in `frame_id` to show the new title."""
+    path = sample / "events" / RALLY
+    path.write_text(path.read_text().replace('title: "#Justice4Siham & #Justice4Naseem Rally"',
+                                             'title: "Rally for Siham and Naseem"'))
+    page.wait_for_function(
+        f"""() => {{ const f = document.getElementById('{frame_id}');
+                   const h = f && f.contentDocument && f.contentDocument.querySelector('h3');
+                   return h && h.textContent === 'Rally for Siham and Naseem'; }}""",
+        timeout=WAIT_MS,
+    )
+
+
 def frame(page, element_id):
     handle = page.wait_for_selector(f"#{element_id}", state="attached")
     content = handle.content_frame()
@@ -70,15 +83,7 @@ def test_editing_a_title_updates_the_page_keeping_view_and_scroll(served, sample
     phone = frame(page, "frame-phone")
     phone.evaluate("window.scrollTo(0, 600)")
     page.evaluate("window.scrollTo(0, 120)")
-    path = sample / "events" / RALLY
-    path.write_text(path.read_text().replace('title: "#Justice4Siham & #Justice4Naseem Rally"',
-                                             'title: "Rally for Siham and Naseem"'))
-    page.wait_for_function(
-        """() => { const f = document.getElementById('frame-phone');
-                   const h = f && f.contentDocument && f.contentDocument.querySelector('h3');
-                   return h && h.textContent === 'Rally for Siham and Naseem'; }""",
-        timeout=WAIT_MS,
-    )
+    retitle_and_wait(sample, page, "frame-phone")
     assert page.url.endswith("#phone") and page.is_visible("#view-phone")
     phone = frame(page, "frame-phone")
     page.wait_for_function("() => document.getElementById('frame-phone').contentWindow.scrollY > 500", timeout=WAIT_MS)
@@ -130,14 +135,6 @@ def test_a_tab_refused_for_too_many_open_comes_back_and_reloads(sample, page, mo
                                timeout=WAIT_MS)
         holding.close()
         page.wait_for_function("() => document.getElementById('live').textContent === 'live'", timeout=WAIT_MS)
-        path = sample / "events" / RALLY
-        path.write_text(path.read_text().replace('title: "#Justice4Siham & #Justice4Naseem Rally"',
-                                                 'title: "Rally for Siham and Naseem"'))
-        page.wait_for_function(
-            """() => { const f = document.getElementById('frame-desktop');
-                       const h = f && f.contentDocument && f.contentDocument.querySelector('h3');
-                       return h && h.textContent === 'Rally for Siham and Naseem'; }""",
-            timeout=WAIT_MS,
-        )
+        retitle_and_wait(sample, page, "frame-desktop")
     finally:
         served.close()

@@ -19,8 +19,8 @@ def respond(path: str, version: int) -> Page | None:
     return Page(f"<p>{path}</p>".encode()) if path.startswith("/page") else None
 
 
-@pytest.fixture
-def server():
+def serving():
+    """A server on a free loopback port, in a thread, stopped and closed at the end."""
     live = LiveServer("127.0.0.1", 0, respond)
     thread = threading.Thread(target=live.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -28,6 +28,11 @@ def server():
     live.shutdown()
     live.server_close()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def server():
+    yield from serving()
 
 
 def get(live: LiveServer, path: str, timeout: float = 5) -> tuple[int, bytes]:
@@ -109,13 +114,7 @@ def test_a_kept_alive_connection_serves_request_after_request(server):
 @pytest.fixture
 def two_tabs_at_most(monkeypatch):
     monkeypatch.setattr(server_module, "STREAMS", 2)
-    live = LiveServer("127.0.0.1", 0, respond)
-    thread = threading.Thread(target=live.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield live
-    live.shutdown()
-    live.server_close()
-    thread.join(timeout=5)
+    yield from serving()
 
 
 def test_open_tabs_are_bounded_and_one_more_is_told_to_come_back(two_tabs_at_most):
