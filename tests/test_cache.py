@@ -456,11 +456,31 @@ def test_only_the_most_recently_used_are_kept(tmp_path, monkeypatch):
     kept = CompiledCache(tmp_path, b"k" * 32)
     for n in range(5):
         kept.put(f"mjml {n}".encode(), f"<p>{n}</p>")
+        kept.save()
         then = time.time_ns() - (10 - n) * 1_000_000_000  # each older than the next
         os.utime(kept._name(f"mjml {n}".encode()), ns=(then, then))
     assert kept.get(b"mjml 2") == "<p>2</p>"  # used again: now the most recent
     kept.put(b"mjml 5", "<p>5</p>")
+    kept.save()
     assert [kept.get(f"mjml {n}".encode()) for n in range(6)] == [None, None, "<p>2</p>", None, "<p>4</p>", "<p>5</p>"]
+
+
+def test_rendering_writes_nothing_until_the_command_decides_to_keep_it(sample):
+    """render_week adds to the cache in memory; build saves it once its files are written."""
+    from datetime import date
+
+    from newsletter.outputs.build import choose_week, load_project, render_week
+
+    project = load_project(sample / "newsletter.toml", sample / "events")
+    compiled = sample / FOLDER / "compiled"
+    before = sorted(compiled.iterdir()) if compiled.exists() else []
+    week = choose_week(project.settings, "2018-W04", date(2018, 1, 18))
+    first = render_week(project, week)
+    assert (sorted(compiled.iterdir()) if compiled.exists() else []) == before
+    assert project.compiled is not None
+    project.compiled.save()
+    assert len(compiled_files(sample)) == 2  # the email, and premailer's output for its shape
+    assert render_week(project, week).outputs["digest.html"] == first.outputs["digest.html"]
 
 
 def test_an_edit_rewrites_only_the_index_and_the_month_that_keeps_its_entry(sample):

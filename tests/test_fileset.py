@@ -19,7 +19,7 @@ from conftest import require
 from newsletter.outputs.fileset import ForeignFiles, write_set
 
 RALLY = "2018-01-27-justice-for-siham-and-naseem-rally"
-DELAYS = (0.2, 0.5, 0.8, 0.95, 1.05, 1.15, 1.3, 1.6)  # seconds after the build starts writing, slowed
+DELAYS = (0.2, 0.5, 0.8, 0.95, 1.05, 1.15, 1.3, 6.0)  # seconds after the build starts writing, slowed; the last lets it end
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="symbolic links and SIGKILL are POSIX")
 

@@ -114,6 +114,8 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
             stem = report.html_name.removesuffix(".html")
             report.findings.append(Finding("warning", "SpamAssassin finds the text and HTML parts say different things",
                                            f"keep {stem}.txt and {stem}.mjml in step"))
+    if project.compiled is not None:  # the email as checked is the one `build` and `send` will want next
+        project.compiled.save()
     return report
 
 

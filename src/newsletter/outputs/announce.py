@@ -209,4 +209,6 @@ def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, o
     for edition in result.editions:
         folder = target / edition.language if result.translations else target
         edition.written = [path for path in written if path.parent == folder]
+    if project.compiled is not None:  # written: what rendering made is worth keeping for the next command
+        project.compiled.save()
     return result

@@ -261,7 +261,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
 @contextmanager
 def remembered_bodies(compiled: CompiledCache | None):
     """While an email is rendered: descriptions converted in earlier runs are taken from the cache, and
-    this run's are kept there when it is done (rendering/body.py)."""
+    this run's are noted there, for the command to save (sources/body.py)."""
     from newsletter.sources import body
 
     if compiled is None:
@@ -269,7 +269,6 @@ def remembered_bodies(compiled: CompiledCache | None):
         return
     with body.remembering(*compiled.bodies()):
         yield
-    compiled.keep_bodies()
 
 
 def build(config: Path, events_dir: Path, week: str | None = None, today: date | None = None,
@@ -288,6 +287,8 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
                for language in project.settings.editions]
     target = out if out is not None else Path("dist") / chosen.id
     written, results[0].removed = write_editions(target, results, "digest")
+    if project.compiled is not None:  # written: what rendering made is worth keeping for the next command
+        project.compiled.save()
     for result in results:
         result.written = [path for path in written if path.parent == (target / result.language if len(results) > 1
                                                                      else target)]

@@ -427,6 +427,8 @@ class PreviewSite:
             except NewsletterError as exc:
                 cached = exc
             self._builds[key] = cached
+            if self._project is not None and self._project.compiled is not None:
+                self._project.compiled.save()  # for the next render, and the commands after the preview
         if isinstance(cached, NewsletterError):
             raise cached
         return cached

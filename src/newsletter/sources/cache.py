@@ -401,6 +401,8 @@ class CompiledCache:
         self.folder = folder
         self.key = key
         self._known_hints: dict | None = None
+        self._hints_changed = False
+        self._pending: dict[Path, str] = {}  # what this run made, written by save()
         self._room = 0  # how many more compiled files fit before _prune must look (the first put always looks)
         # descriptions already turned into HTML and text, so that a week built again does not import markdown-it
         self._bodies = Results(folder / BODIES, key, ("markdown_it",), self.BODY_LIMIT)
@@ -418,6 +420,8 @@ class CompiledCache:
         if self.key is None:
             return None
         path = self._name(inputs)
+        if path in self._pending:
+            return self._pending[path]
         try:
             data = path.read_bytes()
             os.utime(path)  # recently used: the last to be pruned
@@ -427,19 +431,30 @@ class CompiledCache:
         return None if html is None else html.decode("utf-8", "surrogateescape")
 
     def put(self, inputs: bytes, html: str) -> None:
-        if self.key is None:
-            return
-        path = self._name(inputs)
-        data = html.encode("utf-8", "surrogateescape")
-        if keep(path, _signed(self.key, data, about=path.name.encode())):
-            self._prune()
+        """Keep `html` for `inputs`: found by get() at once, on disk once the command saves."""
+        if self.key is not None:
+            self._pending[self._name(inputs)] = html
+
+    def save(self) -> None:
+        """Write what this run made and used: the compiled emails, the fit hints and the converted descriptions.
+
+        Rendering only adds to the cache in memory; the command decides, when
+        its files are written, that what it made is worth keeping.
+        """
+        if self.key is not None:
+            for path, html in self._pending.items():
+                data = html.encode("utf-8", "surrogateescape")
+                if keep(path, _signed(self.key, data, about=path.name.encode())):
+                    self._prune()
+        self._pending.clear()
+        if self._hints_changed and self._known_hints is not None:
+            keep(self.folder / HINTS, json.dumps(self._known_hints, sort_keys=True).encode("utf-8"))
+            self._hints_changed = False
+        self._bodies.save()
 
     def bodies(self) -> tuple[dict[str, str], set[str]]:
-        """Descriptions turned into HTML and text before (rendering/body.py), and the set to note those used in."""
+        """Descriptions turned into HTML and text before (sources/body.py), and the set to note those used in."""
         return self._bodies.load()
-
-    def keep_bodies(self) -> None:
-        self._bodies.save()
 
 
     def hint(self, key: str) -> int | None:
@@ -451,7 +466,7 @@ class CompiledCache:
         hints = self._hints()
         if hints.get(key) != count:
             hints[key] = count
-            keep(self.folder / HINTS, json.dumps(hints, sort_keys=True).encode("utf-8"))
+            self._hints_changed = True
 
     def _hints(self) -> dict:
         """Only a starting point for the fit (rendering checks it), so a damaged file costs renders, never a wrong email."""
