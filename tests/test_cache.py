@@ -17,7 +17,9 @@ from newsletter.outputs.build import load_project
 from newsletter.schedule.dates import parse_week
 from newsletter.schedule.digest import digest_window
 from newsletter.sources import frontmatter
-from newsletter.sources.cache import FOLDER, NAME, CompiledCache, ParseCache
+from newsletter.sources.cache import NAME, ParseCache
+from newsletter.sources.compiled import CompiledCache
+from newsletter.sources.store import FOLDER
 from newsletter.sources.config import load_settings
 from newsletter.sources.events import event_files, load_events, read_event
 
@@ -410,7 +412,7 @@ def test_a_library_installed_upgraded_or_removed_beside_another_is_a_new_cache_k
     <name>-<version>.dist-info), so an upgrade of cssselect is seen even if its module file kept its time."""
     import sys
 
-    from newsletter.sources.cache import tools_version
+    from newsletter.sources.store import tools_version
 
     site = tmp_path / "site-packages"
     (site / "fakecss").mkdir(parents=True)
@@ -498,7 +500,7 @@ def test_an_edit_rewrites_only_the_index_and_the_month_that_keeps_its_entry(samp
 
 
 def test_descriptions_are_converted_again_when_edited_and_a_damaged_note_is_ignored(sample):
-    from newsletter.sources.cache import BODIES
+    from newsletter.sources.compiled import BODIES
 
     run("build", "--week", "2018-W04", "--out", "out")
     html = (sample / "out" / "digest.html").read_bytes()

@@ -240,7 +240,8 @@ def test_after_an_edit_elsewhere_the_last_step_settles_the_fit_in_one_render(pro
 
 def test_build_remembers_how_many_it_shortened_and_a_damaged_note_only_costs_renders(project, monkeypatch):
     from newsletter.rendering import render
-    from newsletter.sources.cache import FOLDER, HINTS
+    from newsletter.sources.compiled import HINTS
+    from newsletter.sources.store import FOLDER
 
     settings(project, ARCHIVE, ROOMY)
     write_busy_week(project.events, 30)

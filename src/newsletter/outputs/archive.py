@@ -72,7 +72,7 @@ def site_plan(project: Project, today: date, out: Path | None = None) -> Iterabl
     """
     from newsletter.outputs.manifest import files_fingerprint, fingerprint
 
-    from newsletter.sources.cache import tools_version
+    from newsletter.sources.store import tools_version
 
     primary = project.settings.primary
     code = files_fingerprint(_made_with(project.settings)) + tools_version(*PAGE_LIBRARIES)

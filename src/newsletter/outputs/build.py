@@ -19,7 +19,8 @@ from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings, W
 
 if TYPE_CHECKING:
     from newsletter.rendering.fit import Step
-    from newsletter.sources.cache import CompiledCache, ParseCache
+    from newsletter.sources.cache import ParseCache
+    from newsletter.sources.compiled import CompiledCache
 
 OUTPUT_NAMES = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
 
@@ -180,10 +181,10 @@ def load_project(config: Path, events_dir: Path, cache: bool | ParseCache = True
 
 
 def compiled_cache(config: Path, cache: bool | ParseCache = True) -> CompiledCache | None:
-    """Where the project keeps emails' compiled HTML (sources/cache.py), unless the cache is off."""
+    """Where the project keeps emails' compiled HTML (sources/compiled.py), unless the cache is off."""
     if cache is False:
         return None
-    from newsletter.sources.cache import CompiledCache
+    from newsletter.sources.compiled import CompiledCache
 
     return CompiledCache.beside(config)
 

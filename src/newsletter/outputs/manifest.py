@@ -108,7 +108,7 @@ def files_fingerprint(folders: list[Path]) -> str:
 
 def manifest_path(config: Path, out: Path) -> Path:
     """Where the manifest of the archive written to `out` is kept."""
-    from newsletter.sources.cache import FOLDER
+    from newsletter.sources.store import FOLDER
 
     name = hashlib.sha256(str(out.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return config.resolve().parent / FOLDER / f"archive-{name}.json"
@@ -116,7 +116,7 @@ def manifest_path(config: Path, out: Path) -> Path:
 
 def manifests(root: Path) -> list[Path]:
     """The manifest of every archive written from the project at `root`, one per output folder."""
-    from newsletter.sources.cache import FOLDER
+    from newsletter.sources.store import FOLDER
 
     return sorted((root / FOLDER).glob("archive-*.json"))
 
@@ -136,7 +136,7 @@ def read_manifest(path: Path | None) -> dict[str, tuple[str, int]]:
 
 def write_manifest(path: Path | None, files: dict[str, tuple[str, int]]) -> None:
     """Replace the manifest in one step; one that cannot be written only makes the next run slower."""
-    from newsletter.sources.cache import keep
+    from newsletter.sources.store import keep
 
     if path is not None:
         keep(path, json.dumps({"version": VERSION, "files": dict(sorted(files.items()))}, indent=0).encode("utf-8"))

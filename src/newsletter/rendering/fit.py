@@ -19,7 +19,7 @@ from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings
 from newsletter.rendering.present import SQUEEZES, DigestView
 
 if TYPE_CHECKING:
-    from newsletter.sources.cache import CompiledCache
+    from newsletter.sources.compiled import CompiledCache
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from newsletter.rendering import templates
 from newsletter.i18n import speaking
 from newsletter.errors import TemplateProblem
 from newsletter.models import Digest, Event, RenderedEmail, Settings
-from newsletter.sources.cache import CompiledCache, tools_version
+from newsletter.sources.compiled import CompiledCache
+from newsletter.sources.store import tools_version
 from newsletter.rendering.present import AnnouncementView, DigestView, EmailView, announcement_view, digest_view
 
 GMAIL_CLIP_BYTES = 102_000

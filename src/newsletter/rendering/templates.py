@@ -84,7 +84,7 @@ def bytecode_cache(kind: str, root: Path):
 
     import jinja2
 
-    from newsletter.sources.cache import folder_in, tools_version
+    from newsletter.sources.store import folder_in, tools_version
 
     folder = folder_in(root, "jinja")
     if folder is None:

@@ -1,6 +1,6 @@
 """Results of pure functions that earlier runs worked out, taken from the project's cache while an email is rendered.
 
-The cache (sources/cache.py, `Results`) loads them as a dictionary of JSON
+The cache (sources/compiled.py, `Results`) loads them as a dictionary of JSON
 values and saves it again after the run; a module that keeps results
 (rendering/body.py: descriptions as HTML and text) looks them up in its own
 `Kept` while `remembering`,
