@@ -205,10 +205,7 @@ def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, o
         if edition.clipped:
             edition.warnings.append(Finding("warning", f"announcement.html is {edition.sent_bytes / 1000:.1f} KB as "
                                             "sent: Gmail clips messages over 102 KB", "shorten the event's description"))
-    written, _ = write_editions(target, result.editions, "announcement", keep=() if reminder else ("reminder",))
-    for edition in result.editions:
-        folder = target / edition.language if result.translations else target
-        edition.written = [path for path in written if path.parent == folder]
+    write_editions(target, result.editions, "announcement", keep=() if reminder else ("reminder",))
     if project.compiled is not None:  # written: what rendering made is worth keeping for the next command
         project.compiled.save()
     return result

@@ -287,26 +287,25 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
     results = [render_week(project.edition(language), chosen, drafts=drafts)
                for language in project.settings.editions]
     target = out if out is not None else Path("dist") / chosen.id
-    written, results[0].removed = write_editions(target, results, "digest")
+    results[0].removed = write_editions(target, results, "digest")
     if project.compiled is not None:  # written: what rendering made is worth keeping for the next command
         project.compiled.save()
-    for result in results:
-        result.written = [path for path in written if path.parent == (target / result.language if len(results) > 1
-                                                                     else target)]
     results[0].translations = results[1:]
     return results[0]
 
 
-def write_editions(target: Path, editions: Sequence[Rendered], what: str, keep: tuple[str, ...] = ()):
-    """Write every edition's files as one set in `target` (a folder per language when there are several).
-
-    The written paths and those an earlier run's other layout had; raises NewsletterError.
-    """
-    files = {(f"{edition.language}/{name}" if len(editions) > 1 else name): edition.outputs[name]
+def write_editions(target: Path, editions: Sequence[Rendered], what: str, keep: tuple[str, ...] = ()) -> list[Path]:
+    """Write every edition's files as one set in `target` (a folder per language when there are several), noting
+    each edition's paths in its `written`; the paths an earlier run's other layout had. Raises NewsletterError."""
+    folders = {edition.language: target / edition.language if len(editions) > 1 else target for edition in editions}
+    files = {str(folders[edition.language].relative_to(target) / name): edition.outputs[name]
              for edition in editions for name in edition.outputs}
     try:
-        return write_set(target, files, keep)
+        written, removed = write_set(target, files, keep)
     except ForeignFiles as exc:
         raise NewsletterError(str(exc)) from None
     except OSError as exc:
         raise NewsletterError(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
+    for edition in editions:
+        edition.written = [path for path in written if path.parent == folders[edition.language]]
+    return removed
