@@ -62,10 +62,8 @@ def write_set(target: Path, files: Mapping[str, bytes], keep: Iterable[str] = ()
     foreign = [entry for entry in before if not _own(target, entry, names, keep)]
     if foreign and not target.is_symlink():
         raise ForeignFiles(target, foreign)
-    earlier = [f"{entry}/{name}" if (target / entry).is_dir() else entry for entry in before
-               if entry not in keep and entry not in foreign and not _kept_set(entry, keep)
-               and not _OLD_TEMPORARY.fullmatch(entry)
-               for name in (_listing(target / entry) if (target / entry).is_dir() else [entry])]
+    earlier = _earlier_files(target, [entry for entry in before if entry not in foreign and entry not in keep
+                                      and not _kept_set(entry, keep) and not _OLD_TEMPORARY.fullmatch(entry)])
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_unused(target)
     staged = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.set"
@@ -90,6 +88,17 @@ def write_set(target: Path, files: Mapping[str, bytes], keep: Iterable[str] = ()
     _remove_unused(target)
     return [target / relative for relative in files], [target / relative for relative in earlier
                                                         if relative not in files and Path(relative).name in names]
+
+
+def _earlier_files(target: Path, entries: list[str]) -> list[str]:
+    """The relative paths of the files an earlier set of this command had: its own files, and its language folders'."""
+    found = []
+    for entry in entries:
+        if (target / entry).is_dir():
+            found += [f"{entry}/{name}" for name in _listing(target / entry)]
+        else:
+            found.append(entry)
+    return found
 
 
 def _listing(folder: Path) -> list[str]:
