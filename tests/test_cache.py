@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -19,7 +20,7 @@ from newsletter.schedule.digest import digest_window
 from newsletter.sources import frontmatter
 from newsletter.sources.cache import NAME, ParseCache
 from newsletter.sources.compiled import CompiledCache
-from newsletter.sources.store import FOLDER
+from newsletter.sources.store import FOLDER, signed
 from newsletter.sources.config import load_settings
 from newsletter.sources.events import event_files, load_events, read_event
 
@@ -225,6 +226,17 @@ def test_no_cache_neither_reads_nor_writes_it(sample):
         path.write_bytes(b"damaged")
     run("build", "--week", "2018-W04", "--no-cache", "--out", "out")
     assert {path.read_bytes() for path in kept} == {b"damaged"}
+    run("build", "--week", "2018-W04", "--out", "out")
+    before = snapshot(sample / FOLDER)
+    assert any(name.startswith("jinja/") for name in before)  # the run with the cache on kept compiled templates
+    run("build", "--week", "2018-W04", "--no-cache", "--out", "out2")
+    assert snapshot(sample / FOLDER) == before
+
+
+def snapshot(folder):
+    """Every file under `folder`, by its path there: its bytes and its modification time."""
+    return {str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
+            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def _comparable(data: bytes) -> bytes:
@@ -379,6 +391,7 @@ def test_templates_and_subject_lines_are_compiled_once_for_every_later_run(sampl
     import jinja2
 
     from newsletter.rendering import templates
+    from newsletter.sources import bytecode
 
     parsed: list[str] = []
     parse = jinja2.Environment._parse
@@ -389,11 +402,11 @@ def test_templates_and_subject_lines_are_compiled_once_for_every_later_run(sampl
         templates._environment.cache_clear()  # what a new process starts without
         templates._subject_template.cache_clear()
         templates._sandbox.cache_clear()
+        bytecode._HELD.clear()
         parsed.clear()
-        assert run("build", "--week", "2018-W04", "--out", "out", "--no-cache").exit_code == 0
+        assert run("build", "--week", "2018-W04", "--out", "out").exit_code == 0
         return (sample / "out" / "digest.json").read_text()
 
-    (sample / ".newsletter-cache").mkdir()  # as any run with the cache on leaves it; --no-cache makes none
     settings = sample / "newsletter.toml"
     settings.write_text(settings.read_text().replace('subject = "{{ name }}:', 'subject = "{{ name }} & friends:'))
     first = digest_json_of_a_new_run()
@@ -405,6 +418,47 @@ def test_templates_and_subject_lines_are_compiled_once_for_every_later_run(sampl
     # In the project's own cache folder, never a temporary folder other users and other checkouts share.
     kept = sorted(p.name for p in (sample / ".newsletter-cache" / "jinja").iterdir())
     assert kept and all(name.startswith(("email-", "settings-")) for name in kept), kept
+
+
+def test_compiled_templates_that_this_user_did_not_sign_never_run(sample):
+    """A compiled template is code: one copied in with a project (a forged .cache file) is ignored, and the
+    template is compiled from its source again. The same forgery signed with the user's key would run."""
+    import io
+    import pickle
+
+    import jinja2
+    from jinja2.bccache import Bucket, bc_magic
+
+    from newsletter.rendering import templates
+    from newsletter.sources import bytecode
+    from newsletter.sources.store import signing_key
+
+    def subject_of_a_new_run() -> str:
+        templates._environment.cache_clear()
+        templates._subject_template.cache_clear()
+        templates._sandbox.cache_clear()
+        bytecode._HELD.clear()
+        assert run("build", "--week", "2018-W04", "--out", "out").exit_code == 0
+        return json.loads((sample / "out" / "digest.json").read_text())["subject"]
+
+    honest = subject_of_a_new_run()
+    env = jinja2.Environment()
+
+    def forged(path) -> bytes:
+        """Other code under the same name, for the same template source (its checksum, after Jinja's magic)."""
+        kept = io.BytesIO(path.read_bytes()[32 + len(bc_magic):])
+        bucket = Bucket(env, "forged", pickle.load(kept))
+        bucket.code = env.compile("FORGED {{ 6 * 7 }}", "forged")
+        return bucket.bytecode_to_string()
+
+    for path in (sample / FOLDER / "jinja").glob("settings-*.cache"):
+        path.write_bytes(b"\0" * 32 + forged(path))
+    assert subject_of_a_new_run() == honest
+    key = signing_key()
+    assert key is not None
+    for path in (sample / FOLDER / "jinja").glob("settings-*.cache"):  # the control: signed, it is loaded
+        path.write_bytes(signed(key, forged(path), about=path.name.rsplit("-", 1)[0].encode()))
+    assert subject_of_a_new_run() == "FORGED 42"
 
 
 def test_a_library_installed_upgraded_or_removed_beside_another_is_a_new_cache_key(tmp_path, monkeypatch):
@@ -474,14 +528,14 @@ def test_rendering_writes_nothing_until_the_command_decides_to_keep_it(sample):
     from newsletter.outputs.build import choose_week, load_project, render_week
 
     project = load_project(sample / "newsletter.toml", sample / "events")
-    compiled = sample / FOLDER / "compiled"
-    before = sorted(compiled.iterdir()) if compiled.exists() else []
+    before = snapshot(sample / FOLDER)
     week = choose_week(project.settings, "2018-W04", date(2018, 1, 18))
     first = render_week(project, week)
-    assert (sorted(compiled.iterdir()) if compiled.exists() else []) == before
+    assert snapshot(sample / FOLDER) == before  # nor Jinja's compiled templates, nor a used file's time
     assert project.compiled is not None
     project.compiled.save()
     assert len(compiled_files(sample)) == 2  # the email, and premailer's output for its shape
+    assert any(name.startswith("jinja/email-") for name in snapshot(sample / FOLDER))
     assert render_week(project, week).outputs["digest.html"] == first.outputs["digest.html"]
 
 

@@ -503,6 +503,8 @@ def archive(out, jobs, today, config, events_dir, no_cache):
     plan = site_plan(project, today or today_in(project.settings), out)
     report = write_site(plan, out, _progress("Building the archive"), manifest=manifest_path(config, out),
                         reuse=not no_cache, workers=jobs or os.cpu_count() or 1)
+    if project.compiled is not None:
+        project.compiled.save()  # the pages' compiled templates, kept for the next run
     removed = f", removed {len(report.removed)}" if report.removed else ""
     click.echo(f"{_count(report.weeks, 'week')}, {_count(report.events, 'event')}: wrote {len(report.written)} files, "
                f"{report.unchanged + report.skipped} unchanged{removed}, in {out}")

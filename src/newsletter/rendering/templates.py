@@ -72,25 +72,18 @@ def times_together(text: str) -> str:
 
 
 def bytecode_cache(kind: str, root: Path):
-    """Jinja's compiled templates, kept between runs in the cache folder of the project at `root`.
+    """Jinja's compiled templates for environment `kind` of the project at `root` (sources/bytecode.py).
 
     Each entry is checked against its template's source, so an edited
     template (a group's own or a built-in one) is compiled again; Jinja
-    checks its own version. The names carry the environment's `kind` and a
-    digest of newsletter's code and Python's version, as the compiled code
-    also depends on the environment's options, set in that code.
+    checks its own version. The names carry `kind` and a digest of
+    newsletter's code and Python's version, as the compiled code also
+    depends on the environment's options, set in that code. Rendering only
+    adds to it in memory: the command saves it with the compiled cache.
     """
-    import hashlib
+    from newsletter.sources.bytecode import held
 
-    import jinja2
-
-    from newsletter.sources.store import folder_in, tools_version
-
-    folder = folder_in(root, "jinja")
-    if folder is None:
-        return None
-    code = hashlib.sha256(tools_version("jinja2", "markupsafe").encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return jinja2.FileSystemBytecodeCache(str(folder), pattern=f"{kind}-{code}-%s.cache")
+    return held(root, kind)
 
 
 @lru_cache(maxsize=8)

@@ -11,9 +11,12 @@ import hmac
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsletter.sources.store import FOLDER, keep, signed, signing_key, tools_version, verified
+
+if TYPE_CHECKING:
+    from newsletter.sources.bytecode import HeldBytecode
 
 BODIES = "bodies.json"  # in compiled/: descriptions already turned into HTML and text
 
@@ -89,10 +92,17 @@ class CompiledCache:
         self._room = 0  # how many more compiled files fit before _prune must look (the first put always looks)
         # descriptions already turned into HTML and text, so that a week built again does not import markdown-it
         self._bodies = Results(folder / BODIES, key, ("markdown_it",), self.BODY_LIMIT)
+        self._templates: list[HeldBytecode] = []  # Jinja's compiled templates, kept with the rest
+        self._used: set[Path] = set()  # compiled files read this run: the last to be pruned
 
     @classmethod
     def beside(cls, config: Path) -> CompiledCache:
-        return cls(config.resolve().parent / FOLDER / "compiled", signing_key())
+        from newsletter.sources.bytecode import open_held  # imports Jinja, which a command that renders loads anyway
+
+        root = config.resolve().parent
+        found = cls(root / FOLDER / "compiled", signing_key())
+        found._templates = open_held(root)
+        return found
 
     def _name(self, inputs: bytes) -> Path:
         if self.key is None:
@@ -107,11 +117,13 @@ class CompiledCache:
             return self._pending[path]
         try:
             data = path.read_bytes()
-            os.utime(path)  # recently used: the last to be pruned
         except OSError:
             return None
         html = verified(self.key, data, about=path.name.encode())
-        return None if html is None else html.decode("utf-8", "surrogateescape")
+        if html is None:
+            return None
+        self._used.add(path)
+        return html.decode("utf-8", "surrogateescape")
 
     def put(self, inputs: bytes, html: str) -> None:
         """Keep `html` for `inputs`: found by get() at once, on disk once the command saves."""
@@ -124,6 +136,12 @@ class CompiledCache:
         Rendering only adds to the cache in memory; the command decides, when
         its files are written, that what it made is worth keeping.
         """
+        for path in self._used:
+            try:
+                os.utime(path)  # recently used: the last to be pruned
+            except OSError:
+                pass
+        self._used.clear()
         if self.key is not None:
             for path, html in self._pending.items():
                 data = html.encode("utf-8", "surrogateescape")
@@ -134,6 +152,8 @@ class CompiledCache:
             keep(self.folder / HINTS, json.dumps(self._known_hints, sort_keys=True).encode("utf-8"))
             self._hints_changed = False
         self._bodies.save()
+        for holder in self._templates:
+            holder.save()
 
     def bodies(self) -> tuple[dict[str, str], set[str]]:
         """Descriptions turned into HTML and text before (sources/body.py), and the set to note those used in."""

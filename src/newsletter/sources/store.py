@@ -33,19 +33,6 @@ def stamp_of(path: Path | str) -> Stamp | None:
     return str(path), found.st_size, found.st_mtime_ns
 
 
-def folder_in(root: Path, name: str) -> Path | None:
-    """The cache's folder `name` in the project at `root`, made if it was not there; None when the project has no
-    cache folder (a run with --no-cache makes none) or it cannot be made (the cache is only lost)."""
-    folder = root / FOLDER / name
-    try:
-        if (root / FOLDER).is_dir():
-            folder.mkdir(exist_ok=True)
-            return folder
-    except OSError:
-        pass
-    return None
-
-
 def keep(path: Path, data: bytes) -> bool:
     """Replace a file of the cache folder in one step; False when it cannot be written (the cache is only lost).
 
