@@ -43,3 +43,27 @@ def test_every_model_is_a_frozen_slotted_dataclass_that_survives_the_cache():
     assert pickle.loads(pickle.dumps(location)) == location
     with pytest.raises(dataclasses.FrozenInstanceError):
         location.name = "Other"  # type: ignore[misc]
+
+
+def test_no_record_of_the_package_is_a_tuple():
+    """Problems, mailing services and earlier sends are records too: a Problem is not equal to the tuple of its
+    values, survives the parse cache, and no class anywhere in newsletter is a NamedTuple."""
+    import importlib
+    import pkgutil
+
+    import newsletter
+    from newsletter.errors import Problem
+
+    problem = Problem("events/a.md", 3, "start", "not a date")
+    assert problem != ("events/a.md", 3, "start", "not a date")
+    assert pickle.loads(pickle.dumps(problem)) == problem and hash(problem) == hash(pickle.loads(pickle.dumps(problem)))
+    with pytest.raises(TypeError):
+        json.dumps(problem)
+    tuples = []
+    for module in pkgutil.walk_packages(newsletter.__path__, "newsletter."):
+        if module.name == "newsletter.__main__":
+            continue  # runs the command line
+        loaded = importlib.import_module(module.name)
+        tuples += [f"{module.name}.{name}" for name, value in vars(loaded).items()
+                   if isinstance(value, type) and value.__module__ == module.name and issubclass(value, tuple)]
+    assert tuples == []

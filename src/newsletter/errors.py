@@ -1,9 +1,10 @@
 """The project's own errors: each problem names its file, line and field."""
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 
-class Problem(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Problem:
     """One thing wrong with an input file, printable as `path:line: field: message`."""
 
     path: str

@@ -5,10 +5,11 @@ such as Mailchimp's *|UNSUB|*. newsletter writes the tags exactly as the
 service documents them; the renderer keeps the CSS inliner from encoding them.
 """
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 
-class Provider(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Provider:
     name: str
     label: str
     unsubscribe: str | None = None  # the tag for the recipient's own unsubscribe link

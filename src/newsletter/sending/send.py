@@ -18,7 +18,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from collections.abc import Callable
 
 from newsletter.errors import NewsletterError
@@ -124,7 +124,8 @@ def _edition(result, language: str | None):
     return result.edition(language)
 
 
-class Repeat(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Repeat:
     """An earlier send of the same thing to some of the same people."""
 
     message: str
