@@ -171,7 +171,8 @@ def preview_rebuild(root: Path, edited: Path, runs: int) -> list[float]:
 def mjml_of_week(root: Path, week: str) -> str:
     """The MJML newsletter compiles for `week` of the project in `root`, as the official CLI would be given it."""
     import newsletter.rendering.render as render
-    from newsletter.outputs.build import choose_week, load_project, render_week
+    from newsletter.outputs.build import render_week
+    from newsletter.outputs.project import choose_week, load_project
 
     sources = []
     compile_mjml = render.compile_mjml

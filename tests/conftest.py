@@ -52,7 +52,7 @@ class Project:
         return path
 
     def load(self):
-        from newsletter.outputs.build import load_project
+        from newsletter.outputs.project import load_project
 
         return load_project(self.config, self.events)
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from newsletter.cli import main
 from newsletter.errors import InvalidInput
-from newsletter.outputs.build import build, load_project
+from newsletter.outputs.build import build
+from newsletter.outputs.project import load_project
 from datetime import UTC
 
 W04 = dict(week="2018-W04")

@@ -115,7 +115,7 @@ def notice_url(tmp_path_factory):
     from pathlib import Path
 
     from newsletter.outputs.announce import find_event, render_announcement_files
-    from newsletter.outputs.build import load_project
+    from newsletter.outputs.project import load_project
 
     repo = Path(__file__).resolve().parents[1]
     root = tmp_path_factory.mktemp("notice")

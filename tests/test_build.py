@@ -96,7 +96,8 @@ def test_the_eml_json_and_calendar_are_made_only_when_asked_for_and_alike_either
     from datetime import datetime
 
     import newsletter.outputs.calendars as calendars
-    from newsletter.outputs.build import load_project, render_week
+    from newsletter.outputs.build import render_week
+    from newsletter.outputs.project import load_project
     from newsletter.schedule.dates import parse_week
 
     made = []

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from conftest import REPO
 from newsletter.cli import main
-from newsletter.outputs.build import load_project
+from newsletter.outputs.project import load_project
 from newsletter.schedule.dates import parse_week
 from newsletter.schedule.digest import digest_window
 from newsletter.sources import frontmatter
@@ -525,7 +525,8 @@ def test_rendering_writes_nothing_until_the_command_decides_to_keep_it(sample):
     """render_week adds to the cache in memory; build saves it once its files are written."""
     from datetime import date
 
-    from newsletter.outputs.build import choose_week, load_project, render_week
+    from newsletter.outputs.build import render_week
+    from newsletter.outputs.project import choose_week, load_project
 
     project = load_project(sample / "newsletter.toml", sample / "events")
     before = snapshot(sample / FOLDER)

@@ -158,7 +158,7 @@ def test_compact_without_archive_url_keeps_the_full_text_and_check_says_so(proje
 
 def _fitted_busy_week(project, monkeypatch, hint=None, layout=""):
     """fit_digest on the 30-event week, counting the HTML renders and the text parts written."""
-    from newsletter.outputs.build import load_project
+    from newsletter.outputs.project import load_project
     from newsletter.rendering import fit, render
     from newsletter.schedule.dates import parse_week
     from newsletter.schedule.digest import digest_for_week

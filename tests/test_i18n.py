@@ -59,7 +59,7 @@ def test_a_spanish_change_notice_and_reminder(sample):
     from datetime import date
 
     from newsletter.outputs.announce import announcement_for
-    from newsletter.outputs.build import load_project
+    from newsletter.outputs.project import load_project
 
     spanish(sample)
     project = load_project(sample / "newsletter.toml", sample / "events")
@@ -195,7 +195,7 @@ def test_the_archive_speaks_the_group_s_language(sample):
     from datetime import date
 
     from newsletter.outputs.archive import site_files
-    from newsletter.outputs.build import load_project
+    from newsletter.outputs.project import load_project
 
     spanish(sample)
     files = dict(site_files(load_project(sample / "newsletter.toml", sample / "events"), date(2018, 1, 18)))

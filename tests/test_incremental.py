@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from newsletter.cli import main
 from newsletter.outputs import archive
-from newsletter.outputs.build import load_project
+from newsletter.outputs.project import load_project
 from newsletter.outputs.manifest import fingerprint, manifest_path
 
 RALLY = "2018-01-27-justice-for-siham-and-naseem-rally"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from newsletter.outputs.build import load_project
+from newsletter.outputs.project import load_project
 from newsletter.cli import main
 
 

@@ -15,7 +15,8 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from newsletter.outputs.build import build, load_project
+from newsletter.outputs.build import build
+from newsletter.outputs.project import load_project
 from newsletter.cli import main
 from newsletter.serving.server import is_loopback
 
@@ -426,9 +427,9 @@ def test_a_save_in_a_busy_week_starts_from_what_was_shortened_before(sample, mon
 def test_edits_read_one_file_yet_leave_the_same_events_weeks_and_index_as_a_full_read(sample, monkeypatch):
     """Edits, a new file, a deleted one, a broken one and its fix: after each, the preview's events, its
     list of weeks and its week index are what reading the whole folder again gives."""
-    import newsletter.outputs.build as build_module
+    import newsletter.outputs.project as build_module
     import newsletter.serving.preview as preview_module
-    from newsletter.outputs.build import load_project
+    from newsletter.outputs.project import load_project
     from newsletter.schedule.digest import WeekIndex, weeks_with_events
 
     site = preview_module.PreviewSite(sample / "newsletter.toml", sample / "events")

@@ -496,7 +496,7 @@ def archive(out, jobs, today, config, events_dir, no_cache):
     import os
 
     from newsletter.outputs.archive import site_plan, write_site
-    from newsletter.outputs.build import load_project, today_in
+    from newsletter.outputs.project import load_project, today_in
     from newsletter.outputs.manifest import manifest_path
 
     project = load_project(config, _events_dir(config, events_dir), cache=not no_cache)

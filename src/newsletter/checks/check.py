@@ -6,8 +6,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from newsletter.outputs.build import (Project, Rendered, choose_week, compiled_cache, read_events, render_week,
-                                      today_in)
+from newsletter.outputs.build import render_week
+from newsletter.outputs.project import Project, choose_week, compiled_cache, read_events, today_in
+from newsletter.outputs.rendered import Rendered
 from newsletter.sources.config import load_settings
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.models import Finding, Week

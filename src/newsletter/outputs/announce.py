@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, UTC
 from pathlib import Path
 
-from newsletter.outputs.build import (Outputs, Project, Rendered, load_project, message_ident, remembered_bodies, today_in,
-                                      write_editions)
+from newsletter.outputs.project import Project, load_project, message_ident, today_in
+from newsletter.outputs.rendered import Outputs, Rendered, remembered_bodies, write_editions
 from newsletter.schedule.dates import format_day
 from newsletter.sources.config import load_settings
 from newsletter.schedule.digest import LOOK_AHEAD, next_events

@@ -31,7 +31,7 @@ from xml.etree import ElementTree
 from newsletter.outputs import calendars
 from newsletter.rendering import calendar_links
 from newsletter.schedule import recurrence
-from newsletter.outputs.build import Project
+from newsletter.outputs.project import Project
 from newsletter.schedule.dates import format_clock, week_containing, week_label
 from newsletter.schedule.digest import digest_for_week, weeks_with_events
 from newsletter.errors import NewsletterError
@@ -271,7 +271,7 @@ def _page(name: str, settings: Settings, here: str, **context) -> bytes:
 
 def _editions(settings: Settings, here: str) -> list[dict]:
     """The same page in each language, for hreflang links and the language switch; none for one language."""
-    from newsletter.outputs.build import site_root
+    from newsletter.outputs.project import site_root
     from newsletter.i18n import language_name
 
     if len(settings.editions) < 2:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from newsletter.outputs.build import Project, choose_week, load_project, today_in
+from newsletter.outputs.project import Project, choose_week, load_project, today_in
 from newsletter.sources.config import load_settings
 from newsletter.schedule.dates import format_short_day, format_through, format_time, format_time_range, week_label
 from newsletter.schedule.digest import digest_for_week, digest_window

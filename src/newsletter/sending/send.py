@@ -25,7 +25,7 @@ from newsletter.errors import NewsletterError
 from newsletter.models import Settings, SmtpSettings
 
 if TYPE_CHECKING:
-    from newsletter.outputs.build import Rendered
+    from newsletter.outputs.rendered import Rendered
 
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
 PROOF_PREFIX = "[PROOF] "

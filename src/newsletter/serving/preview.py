@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.outputs.announce import Announcement, reminder_problem, render_announcement_files
-from newsletter.outputs.build import Build, Project, Rendered, load_project, render_week, today_in
+from newsletter.outputs.build import Build, render_week
+from newsletter.outputs.project import Project, load_project, today_in
+from newsletter.outputs.rendered import Rendered
 from newsletter.schedule.dates import BadDate, coming_week, parse_week, week_containing, week_label
 from newsletter.schedule.digest import EventWeeks, WeekIndex, digest_for_week
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
