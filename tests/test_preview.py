@@ -349,11 +349,12 @@ def test_week_page_names_the_entries_shortened_to_fit(sample):
 
 def test_watched_changes_reload_only_what_they_touch(sample, monkeypatch):
     """The watcher names the changed files: the preview reads only those, and renders a week only if it changed."""
+    import newsletter.serving.live as live_module
     import newsletter.serving.preview as preview_module
 
     rendered = []
-    render_week = preview_module.render_week
-    monkeypatch.setattr(preview_module, "render_week",
+    render_week = live_module.render_week
+    monkeypatch.setattr(live_module, "render_week",
                         lambda project, week, **kw: rendered.append(week.id) or render_week(project, week, **kw))
     site = preview_module.PreviewSite(sample / "newsletter.toml", sample / "events")
     page = lambda: site.respond("/week/2018-W04/email.html", 1).body.decode()  # noqa: E731
@@ -387,6 +388,7 @@ def test_a_save_in_a_busy_week_starts_from_what_was_shortened_before(sample, mon
     import sys
     from pathlib import Path
 
+    import newsletter.serving.live as live_module
     import newsletter.serving.preview as preview_module
 
     sys.path.insert(0, str(Path(__file__).parent))
@@ -396,14 +398,14 @@ def test_a_save_in_a_busy_week_starts_from_what_was_shortened_before(sample, mon
         settings.write("\n[digest]\nmax_html_kb = 60\n")
     edited = write_busy_week(sample / "events", 12)[0]
     hints, shortened = [], []
-    render_week = preview_module.render_week
+    render_week = live_module.render_week
 
     def counting(project, week, **kw):
         hints.append(kw.get("hint"))
         shortened.append(len((found := render_week(project, week, **kw)).shortened))
         return found
 
-    monkeypatch.setattr(preview_module, "render_week", counting)
+    monkeypatch.setattr(live_module, "render_week", counting)
     site = preview_module.PreviewSite(sample / "newsletter.toml", sample / "events")
     site.respond("/week/2018-W04/email.html", 1)
     edited.write_text(edited.read_text().replace("summary: ", "summary: Moved upstairs. ", 1))
@@ -428,6 +430,7 @@ def test_edits_read_one_file_yet_leave_the_same_events_weeks_and_index_as_a_full
     """Edits, a new file, a deleted one, a broken one and its fix: after each, the preview's events, its
     list of weeks and its week index are what reading the whole folder again gives."""
     import newsletter.outputs.project as build_module
+    import newsletter.serving.live as live_module
     import newsletter.serving.preview as preview_module
     from newsletter.outputs.project import load_project
     from newsletter.schedule.digest import WeekIndex, weeks_with_events
@@ -468,9 +471,9 @@ def test_edits_read_one_file_yet_leave_the_same_events_weeks_and_index_as_a_full
         monkeypatch.setattr(build_module, "load_events", lambda *a, **k: full_reads.append(1) or load_events(*a, **k))
         assert project.events == fresh.events, number
         settings = fresh.settings
-        until = site.today(project) + timedelta(weeks=settings.coming_up_weeks + preview_module.PREVIEW_WEEKS_AHEAD)
+        until = site.today(project) + timedelta(weeks=settings.coming_up_weeks + live_module.PREVIEW_WEEKS_AHEAD)
         assert site._weeks(project) == weeks_with_events(fresh.events, settings, drafts=True, until=until)
-        index, again = site._events_by_week(project), WeekIndex(fresh.events)
+        index, again = site.live.events_by_week(project), WeekIndex(fresh.events)
         assert (index.singles, index.starts, index.long, index.series) == (
             again.singles, again.starts, again.long, again.series), number
     assert full_reads == []  # each save read its own file only, the broken one and its fix too

@@ -10,29 +10,24 @@ import re
 import threading
 from email.utils import parseaddr
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from newsletter.outputs.announce import Announcement, reminder_problem, render_announcement_files
-from newsletter.outputs.build import Build, render_week
-from newsletter.outputs.project import Project, load_project, today_in
+from newsletter.outputs.announce import Announcement, reminder_problem
+from newsletter.outputs.build import Build
+from newsletter.outputs.project import Project
 from newsletter.outputs.rendered import Rendered
 from newsletter.schedule.dates import BadDate, coming_week, parse_week, week_containing, week_label
-from newsletter.schedule.digest import EventWeeks, WeekIndex, digest_for_week
+from newsletter.schedule.digest import digest_for_week
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.models import Week
 from newsletter.rendering.present import status_label
 from newsletter.rendering.render import GMAIL_CLIP_BYTES
+from newsletter.serving.live import LiveProject
 from newsletter.serving.server import Page
 from newsletter.i18n import N_, _
 from newsletter.rendering.templates import builtin_dir
 
-if TYPE_CHECKING:
-    from newsletter.outputs.manifest import Fingerprints
-    from newsletter.sources.cache import ParseCache
-
-PREVIEW_WEEKS_AHEAD = 4  # weeks past "Coming up" that an open-ended series is listed for
 _WEEK = r"(\d{4}-W\d{2})"
 _ROUTES = {
     "index": re.compile(r"^/$"),
@@ -69,26 +64,10 @@ class PreviewSite:
                  cache: bool = True):
         self.config = config
         self.events_dir = events_dir
-        self.fixed_today = today
         self.drafts = drafts
+        self.live = LiveProject(config, events_dir, today, drafts, cache)
         self._lock = threading.Lock()
-        self._project: Project | None = None
-        self._builds: dict[str, Build | Announcement | NewsletterError] = {}
         self._language: str | None = None  # the edition the page being answered is in; None for the primary
-        self._use_cache = cache
-        # kept in memory between edits; written to disk when first read and at the end
-        self._parse_cache: ParseCache | None = None
-        # Between edits the watcher says which event files changed: the others are neither listed nor checked.
-        self._files: set[Path] | None = None
-        self._changed: set[Path] = set()  # since `_last`, the last project read without a problem
-        # The last project read without a problem, and where each of its events is in its list (once known).
-        self._last: tuple[Project, dict[str, int] | None] | None = None
-        self._delta: tuple[Project, Project, list, list] | None = None  # the last edit: before, after, removed, added
-        self._week_index: tuple[Project, WeekIndex] | None = None
-        self._week_list: tuple[Project, tuple, EventWeeks] | None = None
-        self._digests: dict[str, tuple] = {}  # week id: (the project or edition, its digest, its key)
-        self._keys: Fingerprints | None = None  # kept between saves
-        self._event_weeks: dict = {}  # event id: (the Event, `until`, its weeks); "": the settings they are for
         self._images: tuple[Project, set[str]] | None = None  # the project's image files, for the project read
 
     # What to watch ---------------------------------------------------------------
@@ -102,31 +81,12 @@ class PreviewSite:
     def invalidate(self, paths: set[str] | None = None) -> None:
         """Forget what the change of `paths` (None: of anything) may have changed."""
         with self._lock:
-            self._project = None
-            self._digests.clear()
-            events = self.events_dir.resolve()
-            inside = [Path(p) for p in paths or ()
-                      if Path(p).suffix == ".md" and Path(p).is_relative_to(events)]
-            if paths is None or len(inside) < len(paths) or self._files is None:
-                # settings or templates: read and render everything
-                self._files, self._changed, self._last = None, set(), None
-                self._builds.clear()
-                return
-            from newsletter.sources.events import is_event_file
+            self.live.invalidate(paths)
 
-            for path in inside:
-                relative = path.relative_to(events)
-                shown = self.events_dir / relative
-                if path.is_file() and is_event_file(relative):
-                    self._files.add(shown)
-                elif shown in self._files:
-                    self._files.discard(shown)
-                else:
-                    continue  # not an event file, and never was
-                self._changed.add(shown)
-            # A week's email is kept under its digest's fingerprint, so an edit elsewhere renders nothing;
-            # an announcement also shows the events that come next, so every one is rendered again.
-            self._builds = {key: value for key, value in self._builds.items() if ":week:" in key}
+    def close(self) -> None:
+        """Keep what the preview read for the next command."""
+        with self._lock:
+            self.live.close()
 
     # Pages -----------------------------------------------------------------------
 
@@ -304,136 +264,26 @@ class PreviewSite:
         settings = self._edition(project).settings
         return speaking(settings.language, settings.clock)
 
-    # Building --------------------------------------------------------------------
+    # What the pages show, from the live project ----------------------------------
 
     def today(self, project: Project) -> date:
-        return self.fixed_today or today_in(project.settings)
+        return self.live.today(project)
 
     def _load(self) -> Project:
-        if self._project is None:
-            if not self._use_cache:
-                self._project = load_project(self.config, self.events_dir, cache=False)
-                return self._project
-            from newsletter.sources.cache import ParseCache
+        return self.live.load()
 
-            cached = self._parse_cache
-            first = cached is None or cached.context != ParseCache.context_of(self.config, self.events_dir)
-            if not first and self._last is not None and self._files is not None:
-                project = self._reread(*self._last)
-                if project is not None:
-                    self._project = project
-                    return project
-            if first or cached is None:  # the settings changed: every file is read again (or found in the cache on disk)
-                if cached is not None:
-                    cached.save()
-                cached = self._parse_cache = ParseCache.beside(self.config, self.events_dir)
-            # After a change the watcher could not pin on event files (a save by rename leaves a temporary
-            # file's name among them), which files changed is unknown: every one is checked against the cache.
-            unknown = first or self._files is None
-            files = self._files
-            if files is None or unknown:
-                from newsletter.sources.events import event_files
+    def _build(self, project: Project, week: Week) -> Build:
+        return self.live.build(self._edition(project), week, self._language)
 
-                files = self._files = set(event_files(self.events_dir))
-                self._changed = set()
-            try:
-                self._project = load_project(self.config, self.events_dir, cached,
-                                             files=sorted(files, key=lambda p: p.parts),  # as event_files
-                                             changed=None if unknown else self._changed)
-                self._changed, self._last = set(), (self._project, None)
-            finally:
-                if first:
-                    cached.save()
-        return self._project
+    def _announcement(self, project: Project, event, reminder: bool) -> Announcement:
+        return self.live.announcement(self._edition(project), event, reminder, self._language)
 
-    def _reread(self, last: Project, position: dict[str, int] | None) -> Project | None:
-        """`last` with the files changed since read again; None when that takes reading every file."""
-        from dataclasses import replace
-
-        from newsletter.sources.events import reread_events
-
-        found = reread_events(self.events_dir, last.settings, last.events, self._changed, self._parse_cache, position)
-        if found is None:
-            return None
-        if found.problems:
-            raise InvalidInput(found.problems)
-        project = replace(last, events=found.events)
-        self._delta = (last, project, found.removed, found.added)
-        self._changed, self._last = set(), (project, found.position)
-        return project
-
-    def _edited(self, before, project: Project) -> tuple[list, list] | None:
-        """What the last edit removed and added, when it went from `before` to `project`."""
-        delta = self._delta
-        if delta is not None and delta[0] is before and delta[1] is project:
-            return delta[2], delta[3]
-        return None
-
-    def close(self) -> None:
-        """Keep what the preview read for the next command."""
-        with self._lock:
-            if self._parse_cache is not None:
-                self._parse_cache.save()
+    def _weeks(self, project: Project) -> list[Week]:
+        return self.live.weeks(project)
 
     def _parse_week(self, project: Project, week_id: str) -> Week:
         settings = project.settings
         return parse_week(week_id, settings.week_start, settings.timezone)
-
-    def _build(self, project: Project, week: Week) -> Build:
-        from newsletter.outputs.manifest import Fingerprints
-
-        fingerprint = self._keys
-        if fingerprint is None or fingerprint.size > 4 * len(project.events) + 1000:
-            fingerprint = self._keys = Fingerprints()  # each event hashed once while it lives; edits leave old ones
-        edition = self._edition(project)
-        settings = edition.settings
-        known = self._digests.get(week.id)
-        if known is not None and known[0] is edition:  # the page and its email, asked for one after the other
-            digest, key = known[1], known[2]
-        else:
-            digest = digest_for_week(self._events_by_week(edition).near(week, settings), week, settings,
-                                     drafts=self.drafts)
-            key = f"week:{week.id}:{fingerprint(digest, settings)}"
-            self._digests[week.id] = (edition, digest, key)
-        hint = None  # as many shortened as in the week's last version: after an edit, usually still right
-        for stale in [k for k in self._builds if k.startswith(f"{self._language or ''}:week:{week.id}:")
-                      and not k.endswith(key)]:
-            if isinstance(previous := self._builds.pop(stale), Build):
-                hint = previous.fit_step or len(previous.shortened)
-        return self._cached(key, lambda: render_week(edition, week, drafts=self.drafts, hint=hint, digest=digest))
-
-    def _events_by_week(self, project: Project) -> WeekIndex:
-        """The week index of `project`'s events, built once for each loaded project (or edition)."""
-        known = self._week_index
-        if known is None or known[0] is not project:
-            edit = self._edited(known[0], project) if known is not None else None
-            try:
-                index = known[1].update(*edit) if edit and known is not None else WeekIndex(project.events)
-            except LookupError:
-                index = WeekIndex(project.events)
-            self._week_index = known = (project, index)
-        return known[1]
-
-    def _announcement(self, project: Project, event, reminder: bool) -> Announcement:
-        edition = self._edition(project)
-        return self._cached(f"{'reminder' if reminder else 'announce'}:{event.id}", lambda: render_announcement_files(
-            edition, edition.localized(event), self.today(project), reminder))
-
-    def _cached(self, key: str, render):
-        """What `render` gives for the edition being shown, kept (a failure too) until a file changes."""
-        key = f"{self._language or ''}:{key}"
-        cached = self._builds.get(key)
-        if cached is None:
-            try:
-                cached = render()
-            except NewsletterError as exc:
-                cached = exc
-            self._builds[key] = cached
-            if self._project is not None and self._project.compiled is not None:
-                self._project.compiled.save()  # for the next render, and the commands after the preview
-        if isinstance(cached, NewsletterError):
-            raise cached
-        return cached
 
     def _built(self, week_id: str) -> Build | None:
         try:
@@ -448,7 +298,7 @@ class PreviewSite:
         this = week_containing(today, settings.week_start, settings.timezone)
         coming = coming_week(today, settings.week_start, settings.timezone)
         entries = []
-        index = self._events_by_week(project)
+        index = self.live.events_by_week(project)
         for week in self._weeks(project):
             digest = digest_for_week(index.near(week, settings), week, settings, drafts=self.drafts)
             count = len(digest.events)
@@ -462,33 +312,6 @@ class PreviewSite:
                 when = "later"
             entries.append(WeekEntry(week, week_label(week), count, when))
         return entries
-
-    def _weeks(self, project: Project) -> list[Week]:
-        """The weeks with events; a series without an end is followed a few weeks past "Coming up"."""
-        ahead = timedelta(weeks=project.settings.coming_up_weeks + PREVIEW_WEEKS_AHEAD)
-        if self._event_weeks.get("") != project.settings:  # settings can change every event's weeks
-            self._event_weeks = {"": project.settings}
-        until = self.today(project) + ahead
-        known, key = self._week_list, (project.settings, until)
-        if known is None or known[0] is not project:
-            edit = self._edited(known[0], project) if known is not None and known[1] == key else None
-            if edit and known is not None:
-                counted = known[2].update(*edit)
-            else:
-                counted = EventWeeks(project.events, project.settings, until, self.drafts, self._weeks_of)
-            self._week_list = known = (project, key, counted)
-        return known[2].weeks()
-
-    def _weeks_of(self, event, settings, until) -> list[Week]:
-        """An event's weeks, remembered while it is the same event (the parse cache gives the same object)."""
-        from newsletter.schedule.digest import _weeks_of
-
-        known = self._event_weeks.get(event.id)
-        if known is not None and known[0] is event and known[1] == until:
-            return known[2]
-        weeks = _weeks_of(event, settings, until)
-        self._event_weeks[event.id] = (event, until, weeks)
-        return weeks
 
     def _neighbours(self, project: Project, week: Week) -> dict[str, str | None]:
         ids = [w.id for w in self._weeks(project)]
