@@ -21,6 +21,9 @@ STUDY = "2018-01-11-united-front-study-group"
 DRIVE = "2018-01-15-cersc-fund-drive"
 
 
+SHARE = "whatsapp.txt, telegram.txt, signal.txt, mastodon.txt, bluesky.txt, card.png, square.png, card.txt"
+
+
 def run(*args: str, input: str | None = None):
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
@@ -29,7 +32,7 @@ def announce(*args: str) -> dict[str, bytes]:
     """Run `newsletter announce ... --out out` and return what it wrote."""
     result = run("announce", *args, "--out", "out")
     assert result.exit_code == 0, result.output
-    return {p.name: p.read_bytes() for p in sorted(Path("out").iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(Path("out").iterdir()) if p.is_file()}
 
 
 def soup_of(files) -> BeautifulSoup:
@@ -63,6 +66,7 @@ def test_rally_a_week_ahead_end_to_end(sample):
         f"Wrote {folder}/announcement.eml",
         f"Wrote {folder}/announcement.json",
         f"Wrote {folder}/event.ics",
+        f"Wrote {folder}/share/: {SHARE}",
         "",
     ]
     assert re.fullmatch(r"HTML size: \d+\.\d KB, \d+\.\d KB as sent \(Gmail clips at 102 KB\)", result.stdout.split("\n")[2])

@@ -197,7 +197,9 @@ def test_separate_editions_are_one_set_of_files_per_language(sample):
     config = bilingual(sample)
     result = build(config, sample / "events", **W04)
     assert [e.language for e in result.editions] == ["en", "es"]
-    assert {p.parent.name for e in result.editions for p in e.written} == {"en", "es"}
+    out = sample / "dist" / "2018-W04"
+    assert {p.absolute().relative_to(out).parts[0] for e in result.editions for p in e.written} == {"en", "es"}
+    assert (out / "es" / "share" / "whatsapp.txt").read_text().startswith("*ISO Boston Events: 22–28 de enero de 2018*")
     english = soup_of((sample / "dist/2018-W04/en/digest.html").read_bytes())
     spanish = soup_of((sample / "dist/2018-W04/es/digest.html").read_bytes())
     assert english.html["lang"] == "en" and spanish.html["lang"] == "es"
@@ -355,7 +357,7 @@ def test_the_preview_serves_each_edition_in_its_own_words(sample):
     page = soup_of(site.respond("/es/week/2018-W04/", 1).body)
     assert page.html["lang"] == "es"
     assert [b.get_text() for b in page.select(".tabs button")] == ["Escritorio", "Teléfono", "Modo oscuro",
-                                                                   "Texto sin formato"]
+                                                                   "Texto sin formato", "Compartir"]
     assert page.find("nav", class_="editions").find("a", string="English")["href"] == "/week/2018-W04/"
     assert page.find("a", href=f"/es/announce/{RALLY}/") is not None
     email = soup_of(site.respond("/es/week/2018-W04/email.html", 1).body)

@@ -17,8 +17,9 @@ def test_build_writes_its_files_into_dist_week(sample):
     result = build(sample / "newsletter.toml", sample / "events", week="2018-01-24")
     out = sample / "dist" / "2018-W04"
     names = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
-    assert sorted(p.name for p in out.iterdir()) == sorted(names)
-    assert [p.absolute() for p in result.written] == [out / n for n in names]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*names, "share"])
+    assert [p.absolute() for p in result.written][:5] == [out / n for n in names]
+    assert {p.absolute().parent for p in result.written[5:]} == {out / "share"}
 
 
 def test_json_summary(sample):
@@ -53,11 +54,11 @@ def test_empty_week_writes_nothing(sample):
 
 def test_a_bad_file_anywhere_stops_the_build_and_keeps_previous_outputs(sample):
     build(sample / "newsletter.toml", sample / "events", week="2018-W04")
-    before = {p.name: p.read_bytes() for p in (sample / "dist" / "2018-W04").iterdir()}
+    before = {p.name: p.read_bytes() for p in (sample / "dist" / "2018-W04").rglob("*") if p.is_file()}
     (sample / "events" / "broken.md").write_text("---\ntitle: [\n---\n")
     with pytest.raises(InvalidInput):
         build(sample / "newsletter.toml", sample / "events", week="2018-W04")
-    after = {p.name: p.read_bytes() for p in (sample / "dist" / "2018-W04").iterdir()}
+    after = {p.name: p.read_bytes() for p in (sample / "dist" / "2018-W04").rglob("*") if p.is_file()}
     assert after == before
 
 
@@ -100,9 +101,12 @@ def test_the_eml_json_and_calendar_are_made_only_when_asked_for_and_alike_either
     from newsletter.outputs.project import load_project
     from newsletter.schedule.dates import parse_week
 
+    import newsletter.rendering.cards as cards
+
     made = []
-    to_ics = calendars.to_ics
+    to_ics, draw = calendars.to_ics, cards.draw
     monkeypatch.setattr(calendars, "to_ics", lambda *a, **k: made.append("ics") or to_ics(*a, **k))
+    monkeypatch.setattr(cards, "draw", lambda *a, **k: made.append("png") or draw(*a, **k))
     project = load_project(sample / "newsletter.toml", sample / "events", cache=False)
     week = parse_week("2018-W04", project.settings.week_start, project.settings.timezone)
     now = datetime(2018, 1, 20, 12, tzinfo=UTC)
@@ -113,4 +117,6 @@ def test_the_eml_json_and_calendar_are_made_only_when_asked_for_and_alike_either
     eager = dict(render_week(project, week, now=now).outputs)
     boundaries = lambda data: re.sub(rb"={15}\d+==", b"BOUNDARY", data)  # noqa: E731  (random in every message)
     assert {k: boundaries(v) for k, v in lazy.outputs.items()} == {k: boundaries(v) for k, v in eager.items()}
-    assert sorted(eager) == ["digest.eml", "digest.html", "digest.json", "digest.txt", "events.ics"]
+    share = ["share/bluesky.txt", "share/card.png", "share/card.txt", "share/mastodon.txt", "share/signal.txt",
+             "share/square.png", "share/telegram.txt", "share/whatsapp.txt"]
+    assert sorted(eager) == ["digest.eml", "digest.html", "digest.json", "digest.txt", "events.ics", *share]

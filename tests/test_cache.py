@@ -514,7 +514,7 @@ def test_only_the_most_recently_used_are_kept(tmp_path, monkeypatch):
         kept.put(f"mjml {n}".encode(), f"<p>{n}</p>")
         kept.save()
         then = time.time_ns() - (10 - n) * 1_000_000_000  # each older than the next
-        os.utime(kept._name(f"mjml {n}".encode()), ns=(then, then))
+        os.utime(kept._name(f"mjml {n}".encode(), ".html"), ns=(then, then))
     assert kept.get(b"mjml 2") == "<p>2</p>"  # used again: now the most recent
     kept.put(b"mjml 5", "<p>5</p>")
     kept.save()

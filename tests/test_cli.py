@@ -17,6 +17,9 @@ from newsletter.sources.events import read_event
 COMMANDS = ["init", "build", "announce", "list", "check", "new", "preview", "send", "sent", "archive"]
 
 
+SHARE = "whatsapp.txt, telegram.txt, signal.txt, mastodon.txt, bluesky.txt, card.png, square.png, card.txt"
+
+
 def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
@@ -38,6 +41,7 @@ def test_build_sample_week_end_to_end(sample):
         "Wrote dist/2018-W04/digest.eml",
         "Wrote dist/2018-W04/digest.json",
         "Wrote dist/2018-W04/events.ics",
+        f"Wrote dist/2018-W04/share/: {SHARE}",
         "",
     ]
     assert result.stdout.split("\n")[6].startswith("HTML size: ")

@@ -239,8 +239,11 @@ def test_any_week_of_events_builds_whole_or_gives_problems(tmp_path_factory):
             assert not out.exists()
             refused.append(exc)
             return
-        files = {path.name: path.read_bytes() for path in out.iterdir()}
+        files = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
         assert sorted(files) == ["digest.eml", "digest.html", "digest.json", "digest.txt", "events.ics"]
+        shared = {path.name: path.read_bytes() for path in (out / "share").iterdir()}
+        assert {"whatsapp.txt", "signal.txt", "card.png", "square.png", "card.txt"} <= set(shared)
+        message_text = " ".join(shared["signal.txt"].decode("utf-8").split())
         tags, attributes = _shape(files["digest.html"].decode("utf-8"))
         assert tags <= allowed_tags, tags - allowed_tags
         assert attributes <= allowed_attributes, attributes - allowed_attributes
@@ -253,7 +256,7 @@ def test_any_week_of_events_builds_whole_or_gives_problems(tmp_path_factory):
         assert sorted(" ".join(s.split()) for s in summaries) == sorted(" ".join(e[0].split()) for e in events)
         for summary in summaries:
             shown = " ".join(summary.split())
-            assert shown in html_text and shown in text, shown
+            assert shown in html_text and shown in text and shown in message_text, shown
         calendars.append((out / "events.ics", summaries))
 
     from bs4 import BeautifulSoup

@@ -215,7 +215,7 @@ def test_two_builds_of_the_same_week_at_once_both_succeed(sample):
         assert [code for code, _ in outcomes] == [0, 0], outcomes
     folder = sample / "dist" / "2018-W04"
     assert sorted(p.name for p in folder.iterdir()) == ["digest.eml", "digest.html", "digest.json", "digest.txt",
-                                                        "events.ics"]
+                                                        "events.ics", "share"]
     # A run leaves the other's set while that one still runs; the next run clears it.
     assert newsletter(sample, "build", "--week", "2018-W04").returncode == 0
     assert [p.name for p in folder.parent.iterdir() if p.name != "2018-W04"] == [os.readlink(folder)]

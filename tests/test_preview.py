@@ -562,3 +562,21 @@ def test_a_project_image_shows_in_the_preview_before_the_archive_is_published(sa
         running.close()
     built = build(sample / "newsletter.toml", sample / "events", week="2018-W04")  # the email itself is unchanged
     assert 'src="https://example.org/iso-boston/images/crowd.png"' in built.outputs["digest.html"].decode()
+
+
+def test_the_share_folder_is_served_as_build_and_announce_write_it(sample):
+    """The preview's Share tab reads the same texts and images the commands write, from memory."""
+    from newsletter.serving.preview import PreviewSite
+
+    for command in (["build", "--week", "2018-W04"], ["announce", RALLY, "--today", "2018-01-20"]):
+        assert CliRunner().invoke(main, command).exit_code == 0
+    site = PreviewSite(sample / "newsletter.toml", sample / "events", today=date(2018, 1, 20))
+    for url, folder in (("/week/2018-W04/share/", sample / "dist" / "2018-W04" / "share"),
+                        (f"/announce/{RALLY}/share/", sample / "dist" / "announce" / RALLY / "share")):
+        for name in ("whatsapp.txt", "bluesky.txt", "card.txt"):
+            page = site.respond(url + name, 1)
+            assert page.content_type.startswith("text/plain") and page.body == (folder / name).read_bytes()
+        page = site.respond(url + "card.png", 1)
+        assert page.content_type == "image/png" and page.body == (folder / "card.png").read_bytes()
+        assert site.respond(url + "flyer.exe", 1) is None and site.respond(url + "nothing.txt", 1) is None
+    assert "data-src=\"share/whatsapp.txt\"" in site.respond("/week/2018-W04/", 1).body.decode()

@@ -152,8 +152,7 @@ def build(week, out, drafts, preheader, today, config, events_dir, no_cache):
             click.echo(f"Shortened {why}, each linking to its page for the rest:")
             for shortened in edition.shortened:
                 click.echo(f"  {shortened.title}")
-        for path in edition.written:
-            click.echo(f"Wrote {path}")
+        _echo_written(edition.written)
         for warning in edition.warnings:
             click.echo(str(warning), err=True)
     for path in result.removed:
@@ -208,8 +207,7 @@ def announce(event, reminder, out, today, config, events_dir, no_cache):
         click.echo(f"Subject: {edition.email.subject}")
         click.echo(f"HTML size: {edition.html_bytes / 1000:.1f} KB, {edition.sent_bytes / 1000:.1f} KB as sent "
                    f"(Gmail clips at {GMAIL_CLIP_BYTES // 1000} KB)")
-        for path in edition.written:
-            click.echo(f"Wrote {path}")
+        _echo_written(edition.written)
         for warning in edition.warnings:
             click.echo(str(warning), err=True)
 
@@ -509,6 +507,16 @@ def archive(out, jobs, today, config, events_dir, no_cache):
     click.echo(f"{_count(report.weeks, 'week')}, {_count(report.events, 'event')}: wrote {len(report.written)} files, "
                f"{report.unchanged + report.skipped} unchanged{removed}, in {out}")
     click.echo(f"Publish {out}/ at {project.settings.archive_url}")
+
+
+def _echo_written(paths) -> None:
+    """Each email file on its line; the share folder's on one."""
+    shared = [path for path in paths if path.parent.name == "share"]
+    for path in paths:
+        if path not in shared:
+            click.echo(f"Wrote {path}")
+    if shared:
+        click.echo(f"Wrote {shared[0].parent}/: {', '.join(path.name for path in shared)}")
 
 
 def _progress(label: str, every: float = 5.0):

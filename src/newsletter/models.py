@@ -84,6 +84,14 @@ class DigestOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ShareOptions:
+    """The [share] table: what the chat messages, posts and share images carry besides the event."""
+
+    hashtags: tuple[str, ...] = ()  # added to every post, without the '#'
+    images: bool = True  # write card.png and square.png (they need the fonts named in the docs)
+
+
+@dataclass(frozen=True, slots=True)
 class SmtpSettings:
     """Where `newsletter send` hands messages over; the password comes from the environment."""
 
@@ -140,6 +148,7 @@ class Settings:
     kinds: tuple[Kind, ...] = DEFAULT_KINDS
     theme: Theme = Theme()
     digest: DigestOptions = DigestOptions()
+    share: ShareOptions = ShareOptions()
     provider: Provider = NONE
     smtp: SmtpSettings | None = None
     root: Path = Path(".")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsletter.outputs.build import render_week
 from newsletter.outputs.project import Project, choose_week, compiled_cache, read_events, today_in
-from newsletter.outputs.rendered import Rendered
+from newsletter.outputs.rendered import Rendered, shared_findings
 from newsletter.sources.config import load_settings
 from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.models import Finding, Week
@@ -95,6 +95,7 @@ def check(config: Path, events_dir: Path, week: str | None = None, today: date |
     report.findings.extend(readiness(settings, events, shown, today or today_in(settings)))
     subject_fix = "shorten the event's title, or the announce_subject setting" if event else "shorten the subject setting"
     report.findings = lint(result.email, settings, subject_fix) + report.findings
+    report.findings.extend(shared_findings(result))
     for edition in result.translations:  # another language's edition: what differs is its words and its size
         found = edition.warnings if event is None else []
         found = [f for f in lint(edition.email, edition.settings, subject_fix) + found

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, UTC
 from pathlib import Path
 
 from newsletter.outputs.project import Project, load_project, message_ident, today_in
-from newsletter.outputs.rendered import Outputs, Rendered, remembered_bodies, write_editions
+from newsletter.outputs.rendered import Outputs, Rendered, remembered_bodies, shared_findings, write_editions
 from newsletter.schedule.dates import format_day
 from newsletter.sources.config import load_settings
 from newsletter.schedule.digest import LOOK_AHEAD, next_events
@@ -95,6 +95,7 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
     from newsletter.outputs.calendars import to_ics
     from newsletter.outputs.mime import build_message, to_bytes
     from newsletter.rendering.render import render_announcement
+    from newsletter.rendering.share import Share
     from newsletter.outputs.summary import announcement_summary, to_json
 
     settings = project.settings
@@ -113,9 +114,11 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
     upcoming = () if reminder else tuple(next_events(project.events, since, ALSO_COMING_UP, leave_out=event.id))
     resumes = _next_date(project, event) if event.is_off and not reminder else None
     with remembered_bodies(project.compiled):
-        _, email = render_announcement(event, settings, today, reminder, upcoming, project.compiled, resumes)
+        view, email = render_announcement(event, settings, today, reminder, upcoming, project.compiled, resumes)
     ident = f"{'reminder' if reminder else 'announce'}.{event.id.replace('/', '.')}"
-    result = Announcement(settings=settings, event=event, reminder=reminder, email=email, warnings=warnings)
+    share = Share(view, settings, project.compiled)
+    result = Announcement(settings=settings, event=event, reminder=reminder, email=email, warnings=warnings,
+                          share=share)
     result.outputs = Outputs({
         "announcement.html": email.html.encode("utf-8"),
         "announcement.txt": email.text.encode("utf-8"),
@@ -126,6 +129,7 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
         # calendar; a change notice changes only the date it is about.
         "event.ics": lambda: to_ics([event if event.changed else _series_of(project, event)], settings, now,
                                     name=event.title),
+        **share.files(),
     })
     return result
 
@@ -206,6 +210,8 @@ def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, o
             edition.warnings.append(Finding("warning", f"announcement.html is {edition.sent_bytes / 1000:.1f} KB as "
                                             "sent: Gmail clips messages over 102 KB", "shorten the event's description"))
     write_editions(target, result.editions, "announcement", keep=() if reminder else ("reminder",))
+    for edition in result.editions:
+        edition.warnings.extend(shared_findings(edition))
     if project.compiled is not None:  # written: what rendering made is worth keeping for the next command
         project.compiled.save()
     return result

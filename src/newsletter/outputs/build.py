@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from newsletter.errors import NoEvents
 from newsletter.models import Digest, Event, Finding, Week
 from newsletter.outputs.project import Project, choose_week, load_project, message_ident
-from newsletter.outputs.rendered import Outputs, Rendered, remembered_bodies, write_editions
+from newsletter.outputs.rendered import Outputs, Rendered, remembered_bodies, shared_findings, write_editions
 from newsletter.schedule.dates import week_label
 from newsletter.schedule.digest import digest_for_week, digest_window
 from newsletter.sources.config import load_settings
@@ -46,6 +46,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     from newsletter.outputs.calendars import to_ics
     from newsletter.outputs.mime import build_message, to_bytes
     from newsletter.rendering.fit import fit_digest
+    from newsletter.rendering.share import Share
     from newsletter.outputs.summary import digest_summary, to_json
 
     settings = project.settings
@@ -61,16 +62,18 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
         compiled.remember(remembered, len(fitted.shortened))
     email = fitted.email
     now = now or datetime.now(UTC)
+    share = Share(fitted.view, settings, compiled)
     outputs = Outputs({
         "digest.html": email.html.encode("utf-8"),
         "digest.txt": email.text.encode("utf-8"),
         "digest.eml": lambda: to_bytes(build_message(email, settings, message_ident(week.id, settings), now)),
         "digest.json": lambda: to_json(digest_summary(digest, email, settings, fitted.shortened)).encode("utf-8"),
         "events.ics": lambda: to_ics(list(digest.events), settings, now, name=f"{settings.name}: {week_label(week)}"),
+        **share.files(),
     })
     result = Build(settings=settings, week=week, digest=digest, email=email, outputs=outputs,
                    shortened=fitted.shortened, fit_warnings=fitted.warnings, fit_step=fitted.step,
-                   squeeze=fitted.view.squeeze)
+                   squeeze=fitted.view.squeeze, share=share)
     result.warnings.extend(fitted.warnings)
     if result.clipped and not any(w.severity == "error" for w in fitted.warnings):
         result.warnings.append(Finding(
@@ -95,6 +98,8 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
                for language in project.settings.editions]
     target = out if out is not None else Path("dist") / chosen.id
     results[0].removed = write_editions(target, results, "digest")
+    for result in results:
+        result.warnings.extend(shared_findings(result))
     if project.compiled is not None:  # written: what rendering made is worth keeping for the next command
         project.compiled.save()
     results[0].translations = results[1:]

@@ -56,10 +56,11 @@ def write_set(target: Path, files: Mapping[str, bytes], keep: Iterable[str] = ()
         target = Path(os.path.abspath(target))
     keep = set(keep)
     names = {Path(relative).name for relative in files}
+    folders = {part for relative in files for part in Path(relative).parts[:-1]}  # share/, a language's en/
     if target.exists() and not target.is_dir():
         raise NotAFolder(target)
     before = _listing(target) if target.is_dir() else []
-    foreign = [entry for entry in before if not _own(target, entry, names, keep)]
+    foreign = [entry for entry in before if not _own(target, entry, names, keep, folders)]
     if foreign and not target.is_symlink():
         raise ForeignFiles(target, foreign)
     earlier = _earlier_files(target, [entry for entry in before if entry not in foreign and entry not in keep
@@ -91,11 +92,11 @@ def write_set(target: Path, files: Mapping[str, bytes], keep: Iterable[str] = ()
 
 
 def _earlier_files(target: Path, entries: list[str]) -> list[str]:
-    """The relative paths of the files an earlier set of this command had: its own files, and its language folders'."""
+    """The relative paths of the files an earlier set of this command had: its own files, and its folders'."""
     found = []
     for entry in entries:
         if (target / entry).is_dir():
-            found += [f"{entry}/{name}" for name in _listing(target / entry)]
+            found += [f"{entry}/{name}" for name in _earlier_files(target / entry, _listing(target / entry))]
         else:
             found.append(entry)
     return found
@@ -108,15 +109,16 @@ def _listing(folder: Path) -> list[str]:
         return []
 
 
-def _own(target: Path, entry: str, names: set[str], keep: set[str]) -> bool:
-    """Whether `entry` in the folder is something a run of this command (or a kept one) wrote."""
+def _own(target: Path, entry: str, names: set[str], keep: set[str], folders: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether `entry` in the folder is something a run of this command (or a kept one) wrote: one of its files,
+    or a folder of them (a language's, the share folder) holding nothing else."""
     path = target / entry
     if entry in keep or _kept_set(entry, keep) or _OLD_TEMPORARY.fullmatch(entry):
         return True
     if path.is_file() and not path.is_symlink():
         return entry in names
-    if path.is_dir() and not path.is_symlink() and LANGUAGE_FOLDER.fullmatch(entry):
-        return all(name in names or _OLD_TEMPORARY.fullmatch(name) for name in _listing(path))
+    if path.is_dir() and not path.is_symlink() and (LANGUAGE_FOLDER.fullmatch(entry) or entry in folders):
+        return all(_own(path, name, names, set(), folders) for name in _listing(path))
     return False
 
 

@@ -13,6 +13,7 @@ from newsletter.models import Finding, RenderedEmail, Settings
 from newsletter.outputs.fileset import ForeignFiles, write_set
 
 if TYPE_CHECKING:
+    from newsletter.rendering.share import Share
     from newsletter.sources.compiled import CompiledCache
 
 
@@ -51,6 +52,7 @@ class Rendered:
     removed: list[Path] = field(default_factory=list)  # files of the other layout (one folder, or one per language)
     warnings: list[Finding] = field(default_factory=list)  # printed by the command, listed by check
     translations: Sequence[Rendered] = field(default_factory=list)  # the other languages' editions, when separate
+    share: Share | None = None  # its chat messages, posts and share images (share/ among the outputs)
 
     @property
     def language(self) -> str:
@@ -108,6 +110,19 @@ def remembered_bodies(compiled: CompiledCache | None) -> Iterator[None]:
         yield
 
 
+def shared_findings(result: Rendered) -> list[Finding]:
+    """What is wrong with an email's share folder (rendering/share.py), each message naming its edition when the
+    group writes several."""
+    from dataclasses import replace
+
+    if result.share is None:
+        return []
+    found = result.share.findings()
+    if result.language != result.settings.primary:
+        found = [replace(f, message=f"{result.language} edition: {f.message}") for f in found]
+    return found
+
+
 def write_editions(target: Path, editions: Sequence[Rendered], what: str, keep: tuple[str, ...] = ()) -> list[Path]:
     """Write every edition's files as one set in `target` (a folder per language when there are several), noting
     each edition's paths in its `written`; the paths an earlier run's other layout had. Raises NewsletterError."""
@@ -121,5 +136,5 @@ def write_editions(target: Path, editions: Sequence[Rendered], what: str, keep: 
     except OSError as exc:
         raise NewsletterError(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
     for edition in editions:
-        edition.written = [path for path in written if path.parent == folders[edition.language]]
+        edition.written = [path for path in written if path.is_relative_to(folders[edition.language])]
     return removed

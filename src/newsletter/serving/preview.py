@@ -35,8 +35,10 @@ _ROUTES = {
     "email": re.compile(rf"^/week/{_WEEK}/email\.html$"),
     "dark": re.compile(rf"^/week/{_WEEK}/email-dark\.html$"),
     "text": re.compile(rf"^/week/{_WEEK}/digest\.txt$"),
+    "shared": re.compile(rf"^/week/{_WEEK}/(share/[a-z]+\.(?:txt|png))$"),
     # An event's id may hold slashes (events in subfolders): the shortest id that leaves a valid ending.
-    "announce": re.compile(r"^/announce/(.+?)/(reminder/)?(email\.html|email-dark\.html|announcement\.txt)?$"),
+    "announce": re.compile(r"^/announce/(.+?)/(reminder/)?"
+                           r"(email\.html|email-dark\.html|announcement\.txt|share/[a-z]+\.(?:txt|png))?$"),
     # The project's own image files, which the emails name under archive_url before the archive is published.
     "image": re.compile(r"^/project-images/(.+)$"),
 }
@@ -208,6 +210,9 @@ class PreviewSite:
             html = html.replace(f'src="{base}{quote(relative)}"', f'src="{IMAGES}{quote(relative)}"')
         return Page(html.encode("utf-8"), page.content_type, page.status)
 
+    def _shared(self, version: int, week_id: str, name: str) -> Page | None:
+        return _files(self._built(week_id), name)
+
     def _text(self, version: int, week_id: str) -> Page | None:
         return _files(self._built(week_id), "digest.txt")
 
@@ -227,8 +232,8 @@ class PreviewSite:
             return None if name else self._error_page(exc, version, "reminder" if reminder else "announcement")
         if name:
             found = _files(result, {"email.html": "announcement.html", "email-dark.html": "dark",
-                                    "announcement.txt": "announcement.txt"}[name])
-            return found if name.endswith(".txt") else self._with_local_images(found)
+                                    "announcement.txt": "announcement.txt"}.get(name, name))
+            return found if name.endswith((".txt", ".png")) else self._with_local_images(found)
         settings = project.settings
         week = week_containing(event.start.astimezone(settings.timezone).date(), settings.week_start, settings.timezone)
         here = f"/announce/{event.id}/{'reminder/' if reminder else ''}"
@@ -349,8 +354,12 @@ def _files(result: Rendered | None, name: str) -> Page | None:
     if name == "dark":
         # Apply the dark rules unconditionally, whatever the viewer's own setting.
         return Page(_DARK_QUERY.sub("@media all", result.email.html).encode("utf-8"))
+    if name not in result.outputs:
+        return None  # a share image a group turned off, or one its fonts are missing for
     if name.endswith(".txt"):
         return Page(result.outputs[name], "text/plain; charset=utf-8")
+    if name.endswith(".png"):
+        return Page(result.outputs[name], "image/png")
     return Page(result.outputs[name])
 
 

@@ -22,6 +22,8 @@ BODIES = "bodies.json"  # in compiled/: descriptions already turned into HTML an
 
 HINTS = "fit-hints.json"  # in compiled/: how many entries each week's last fit shortened
 
+KINDS = (".html", ".card")  # in compiled/: emails and premailer's shapes; share images
+
 
 class Results:
     """What pure functions returned in earlier runs, by a key of their arguments: one signed JSON file.
@@ -104,15 +106,16 @@ class CompiledCache:
         found._templates = open_held(root)
         return found
 
-    def _name(self, inputs: bytes) -> Path:
+    def _name(self, inputs: bytes, suffix: str) -> Path:
         if self.key is None:
             raise ValueError("a cache without a key keeps nothing")
-        return self.folder / (hmac.new(self.key, inputs, hashlib.sha256).hexdigest()[:40] + ".html")
+        return self.folder / (hmac.new(self.key, inputs, hashlib.sha256).hexdigest()[:40] + suffix)
 
-    def get(self, inputs: bytes) -> str | None:
+    def get(self, inputs: bytes, suffix: str = ".html") -> str | None:
+        """What was kept for `inputs`: compiled HTML (".html"), or another kind of result by its `suffix`."""
         if self.key is None:
             return None
-        path = self._name(inputs)
+        path = self._name(inputs, suffix)
         if path in self._pending:
             return self._pending[path]
         try:
@@ -125,10 +128,10 @@ class CompiledCache:
         self._used.add(path)
         return html.decode("utf-8", "surrogateescape")
 
-    def put(self, inputs: bytes, html: str) -> None:
+    def put(self, inputs: bytes, html: str, suffix: str = ".html") -> None:
         """Keep `html` for `inputs`: found by get() at once, on disk once the command saves."""
         if self.key is not None:
-            self._pending[self._name(inputs)] = html
+            self._pending[self._name(inputs, suffix)] = html
 
     def save(self) -> None:
         """Write what this run made and used: the compiled emails, the fit hints and the converted descriptions.
@@ -188,7 +191,7 @@ class CompiledCache:
             return
         try:
             found = [(entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(self.folder)
-                     if entry.name.endswith(".html")]
+                     if entry.name.endswith(KINDS)]
         except OSError:
             return
         for _, path in sorted(found)[:max(len(found) - self.LIMIT, 0)]:

@@ -14,7 +14,7 @@ from newsletter.errors import InvalidInput, Problem
 from newsletter.sources.events import display_path
 from newsletter.sources.fields import FieldReader, is_url, suggest
 from newsletter.sources.images import read_image
-from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Settings, SmtpSettings, Theme,
+from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Settings, ShareOptions, SmtpSettings, Theme,
                                default_label)
 from newsletter.sources.files import SETTINGS_BYTES, Refused, read_regular
 from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
@@ -22,9 +22,11 @@ from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
 KEYS = (
     "name", "organization", "language", "languages", "bilingual", "clock", "timezone", "week_start", "from", "reply_to",
     "to", "list_id", "subject", "announce_subject", "preheader", "intro", "coming_up_weeks", "archive_url", "unsubscribe",
-    "address", "kinds", "kinds_replace", "theme", "digest", "provider", "smtp",
+    "address", "kinds", "kinds_replace", "theme", "digest", "share", "provider", "smtp",
 )
 DIGEST_KEYS = ("layout", "max_html_kb")
+SHARE_KEYS = ("hashtags", "images")
+_HASHTAG = re.compile(r"^\w+$")
 SMTP_KEYS = ("host", "port", "security", "username", "timeout", "ca_file")
 SECURITY = ("starttls", "ssl", "none")
 THEME_KEYS = ("accent", "background", "text", "logo")
@@ -137,6 +139,8 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
         values["theme"] = _theme(r, data["theme"], root, values.get("archive_url"))
     if "digest" in data:
         values["digest"] = _digest(r, data["digest"])
+    if "share" in data:
+        values["share"] = _share(r, data["share"])
     if (intro := _intro(r, data, root, shown)) is not None:
         values["intro"] = intro
     return Settings(name=name or "", timezone=tz, timezone_name=tz_name, week_start=week_start,
@@ -285,6 +289,26 @@ def _digest(r: FieldReader, table: Any) -> DigestOptions:
         r.problem("digest.max_html_kb", "must be a number of kilobytes from 10 to 102 (Gmail clips messages over 102 KB)")
         limit = defaults.max_html_kb
     return DigestOptions(layout, limit)
+
+
+def _share(r: FieldReader, table: Any) -> ShareOptions:
+    if not isinstance(table, dict):
+        r.problem("share", "must be a [share] table, such as: hashtags = [\"TenantsUnion\"]")
+        return ShareOptions()
+    r.unknown(table, SHARE_KEYS, prefix="share.")
+    tags = []
+    for tag in r.items(table, "hashtags"):
+        word = tag.removeprefix("#") if isinstance(tag, str) else None
+        if word is None or not _HASHTAG.match(word):
+            r.problem("share.hashtags", f"{tag!r} is not a hashtag: write letters, digits and _ only, "
+                      "such as \"TenantsUnion\" (the # is added)")
+        else:
+            tags.append(word)
+    images = table.get("images", True)
+    if not isinstance(images, bool):
+        r.problem("share.images", "must be true or false")
+        images = True
+    return ShareOptions(tuple(tags), images)
 
 
 # Settings that go into a header or a single line: a line break would end the header (or split the line).

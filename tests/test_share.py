@@ -1,0 +1,265 @@
+"""The share folder: chat messages, posts and share images written beside each email, read back the way the
+services and an image reader see them."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import REPO, require
+from newsletter.cli import main
+from newsletter.colors import contrast, to_hex
+
+EVENTS = ["2018-01-11-united-front-study-group", "2018-01-15-cersc-fund-drive",
+          "2018-01-24-socialists-in-solidarity-with-syria", "2018-01-25-metoo-fight-against-sexism",
+          "2018-01-27-justice-for-siham-and-naseem-rally"]
+TEXTS = ["whatsapp.txt", "telegram.txt", "signal.txt", "mastodon.txt", "bluesky.txt", "card.txt"]
+LINK = re.compile(r"https?://\S+")
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def counted(texts: list[str]) -> list[dict]:
+    """Each text's length counted by node's Intl.Segmenter: graphemes, Mastodon's count, UTF-16 units."""
+    node = shutil.which("node")
+    require(node is not None, "Node.js (`sudo apt-get install nodejs`)")
+    done = subprocess.run([node, str(REPO / "tests" / "count_posts.mjs")], input=json.dumps(texts),
+                          capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(done.stdout)
+
+
+def share_folders(sample: Path) -> list[Path]:
+    run("build", "--week", "2018-W04")
+    for name in EVENTS:
+        run("announce", name, "--today", "2018-01-05")
+    return [sample / "dist" / "2018-W04" / "share", *(sample / "dist" / "announce" / e / "share" for e in EVENTS)]
+
+
+def colors_of(path: Path) -> tuple[str, str, Image.Image]:
+    """An image's background (its commonest colour) and its text colour (the one farthest from it)."""
+    with Image.open(path) as found:
+        image = found.convert("RGB")
+    counts = Counter(image.get_flattened_data())
+    background = counts.most_common(1)[0][0]
+    ink = max(counts, key=lambda c: sum(abs(a - b) for a, b in zip(c, background, strict=True)))
+    return to_hex(*background), to_hex(*ink), image
+
+
+def test_every_email_gets_its_messages_posts_and_images(sample):
+    folders = share_folders(sample)
+    for folder in folders:
+        found = sorted(p.name for p in folder.iterdir())
+        assert found == sorted([*TEXTS, "card.png", "square.png"]), folder
+        texts = {name: (folder / name).read_text(encoding="utf-8") for name in TEXTS}
+        for name, text in texts.items():
+            assert "<" not in text and "](" not in text, (folder, name)  # no HTML, no Markdown links
+            assert text.endswith("\n") and not text.startswith("\n") and "\n\n\n" not in text
+        first = {name: text.splitlines()[0] for name, text in texts.items()}
+        plain = first["signal.txt"]
+        assert first["whatsapp.txt"] == f"*{plain}*" and first["telegram.txt"] == f"**{plain}**"
+        assert first["mastodon.txt"] == plain and first["bluesky.txt"] == plain
+        # Every link is written out whole, https, and the same in every text that has room for it
+        for name in TEXTS[:5]:
+            assert LINK.findall(texts[name]), (folder, name)
+            assert all(url.startswith("https://example.org/") or url.startswith("https://") for url in
+                       LINK.findall(texts[name]))
+    rally = folders[-1]
+    text = (rally / "whatsapp.txt").read_text()
+    assert "_Saturday, January 27 · 12:00–2:00 pm_" in text.splitlines()
+    assert "Where: JFK Federal Building, Boston, MA" in text.splitlines()
+    assert "Read more: https://example.org/iso-boston/events/2018-01-27-justice-for-siham-and-naseem-rally/" in text
+    week = (folders[0] / "signal.txt").read_text().splitlines()
+    assert week[0] == "ISO Boston Events: January 22–28, 2018"
+    assert "• Sat 1/27 · 12:00 pm #Justice4Siham & #Justice4Naseem Rally" in week
+    assert week[-1] == "Read more: https://example.org/iso-boston/2018-W04/"
+
+
+def test_a_change_notice_says_what_changed_first(sample):
+    folder = share_folders(sample)[1]
+    lines = (folder / "signal.txt").read_text().splitlines()
+    assert lines[0].startswith("RESCHEDULED: Left Organizing Tactics in the Age of Trump")
+    assert lines[1] == "Thursday, January 11 · 7:00–9:00 pm"
+    assert lines[2] == "Moved from Thursday, January 4, 7:00 pm"
+
+
+def test_posts_are_within_each_services_limit_as_the_services_count(sample):
+    folders = share_folders(sample)
+    texts = [(folder / name).read_text(encoding="utf-8") for folder in folders
+             for name in ("mastodon.txt", "bluesky.txt", "telegram.txt")]
+    counts = counted(texts)
+    for index, found in enumerate(counts):
+        kind = ("mastodon", "bluesky", "telegram")[index % 3]
+        limit = {"mastodon": found["mastodon"] <= 500, "bluesky": found["graphemes"] <= 300,
+                 "telegram": found["utf16"] <= 4096}
+        assert limit[kind], (kind, texts[index])
+
+
+def test_a_long_event_is_shortened_for_bluesky_but_keeps_its_title_time_and_link(project):
+    long_words = "Our neighbours need us. " * 30
+    project.event("2026-03-05-hearing.md", f"""
+        ---
+        title: Public hearing on the rent stabilization ordinance and the tenant protection package at City Hall
+        kind: meeting
+        start: 2026-03-05 18:00
+        summary: {long_words.strip()}
+        location:
+          name: Boston City Hall, Iannella Chamber, fifth floor
+          address: 1 City Hall Square, Boston, MA 02201
+        rsvp: https://example.org/rsvp/hearing-on-the-rent-stabilization-ordinance-and-tenant-protections
+        ---
+        """)
+    run("announce", "2026-03-05-hearing", "--today", "2026-03-01")
+    folder = project.root / "dist" / "announce" / "2026-03-05-hearing" / "share"
+    whatsapp = (folder / "whatsapp.txt").read_text()
+    bluesky = (folder / "bluesky.txt").read_text()
+    assert long_words.strip() in whatsapp and long_words.strip() not in bluesky
+    assert counted([bluesky])[0]["graphemes"] <= 300
+    assert "Public hearing on the rent stabilization ordinance" in bluesky and "Thursday, March 5" in bluesky
+    assert "https://example.org/rsvp/hearing-on-the-rent-stabilization-ordinance-and-tenant-protections" in bluesky
+
+
+def test_hashtags_from_the_settings_end_every_post_and_no_message(project):
+    project.config.write_text(project.config.read_text() + '\n[share]\nhashtags = ["TenantsUnion", "#RentStrike"]\n')
+    project.event("2026-03-05-meeting.md", """
+        ---
+        title: Building meeting
+        kind: meeting
+        start: 2026-03-05 18:00
+        ---
+        """)
+    run("announce", "2026-03-05-meeting", "--today", "2026-03-01")
+    folder = project.root / "dist" / "announce" / "2026-03-05-meeting" / "share"
+    for name in ("mastodon.txt", "bluesky.txt"):
+        assert (folder / name).read_text().splitlines()[-1] == "#TenantsUnion #RentStrike"
+    for name in ("whatsapp.txt", "telegram.txt", "signal.txt"):
+        assert "#TenantsUnion" not in (folder / name).read_text()
+
+
+@pytest.mark.parametrize("table, message", [
+    ('[share]\nhashtags = ["Rent Strike"]', "share.hashtags: 'Rent Strike' is not a hashtag"),
+    ('[share]\nimages = "no"', "share.images: must be true or false"),
+    ('[share]\ncolour = "red"', "share.colour"),
+])
+def test_a_wrong_share_setting_is_one_line_naming_it(project, table, message):
+    project.config.write_text(project.config.read_text() + "\n" + table + "\n")
+    result = CliRunner().invoke(main, ["list"])
+    assert result.exit_code != 0
+    line = next(line for line in result.output.splitlines() if "share." in line)
+    assert line.startswith("newsletter.toml:") and message in line, result.output
+
+
+def test_images_are_the_right_size_legible_and_inside_their_margins(sample):
+    for folder in share_folders(sample):
+        for name, size in (("card.png", (1200, 630)), ("square.png", (1080, 1080))):
+            background, ink, image = colors_of(folder / name)
+            assert image.size == size
+            assert contrast(background, ink) >= 4.5, (folder, name, background, ink)
+            # Nothing is drawn in the outer half of the margin: no text overflows the picture's edges
+            margin = round(size[0] * 0.06) // 2
+            inside = Image.new("RGB", size, background)
+            inside.paste(image.crop((margin, margin, size[0] - margin, size[1] - margin)), (margin, margin))
+            assert list(inside.get_flattened_data()) == list(image.get_flattened_data()), (folder, name)
+
+
+def test_the_card_says_what_its_alt_text_says(sample):
+    folder = share_folders(sample)[-1]
+    alt = (folder / "card.txt").read_text()
+    assert alt.startswith("Rally: #Justice4Siham & #Justice4Naseem Rally. Saturday, January 27 · 12:00–2:00 pm. "
+                          "JFK Federal Building, Boston, MA.")
+
+
+def test_a_title_too_long_for_the_card_shrinks_and_check_says_so(project):
+    title = ("Long title words " * 40).strip()
+    project.event("2026-03-05-long.md", f"""
+        ---
+        title: {title}
+        kind: meeting
+        start: 2026-03-05 18:00
+        ---
+        """)
+    run("announce", "2026-03-05-long", "--today", "2026-03-01")
+    card = project.root / "dist" / "announce" / "2026-03-05-long" / "share" / "card.png"
+    with Image.open(card) as image:
+        assert image.size == (1200, 630)
+    result = CliRunner().invoke(main, ["check", "--event", "2026-03-05-long", "--today", "2026-03-01"])
+    assert "the title had to shrink to" in result.output and "share image" in result.output
+
+
+def test_arabic_runs_right_to_left_and_chinese_has_its_glyphs(project):
+    project.config.write_text('language = "ar"\n' + project.config.read_text())
+    project.event("2026-03-05-vigil.md", """
+        ---
+        title: وقفة تضامنية مع سوريا
+        kind: rally
+        start: 2026-03-05 18:00
+        ---
+        """)
+    run("announce", "2026-03-05-vigil", "--today", "2026-03-01")
+    folder = project.root / "dist" / "announce" / "2026-03-05-vigil" / "share"
+    background, _, image = colors_of(folder / "card.png")
+    inked = [x for x in range(image.width) for y in range(60, 330, 3) if to_hex(*image.getpixel((x, y))) != background]
+    margin = round(image.width * 0.06)
+    assert abs(max(inked) - (image.width - margin)) <= 8 and min(inked) > margin + 40  # set against the right margin
+    assert "وقفة تضامنية مع سوريا" in (folder / "whatsapp.txt").read_text()
+
+    from newsletter.rendering.cards import fonts_for
+
+    bold, _, face = fonts_for("2018年1月22日", "zh")
+    assert bold.name.startswith("NotoSansCJK") and face == 2
+    assert fonts_for("وقفة", "zh")[0].name == "DejaVuSans-Bold.ttf"  # Arabic in a Chinese week keeps its letters
+
+
+def test_without_the_fonts_the_email_is_written_and_the_images_are_named_missing(sample, monkeypatch):
+    from newsletter.rendering import cards
+
+    monkeypatch.setattr(cards, "font_dirs", lambda: [])
+    cards._find.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["build", "--week", "2018-W04"])
+    finally:
+        cards._find.cache_clear()
+    assert result.exit_code == 0, result.output
+    folder = sample / "dist" / "2018-W04"
+    assert (folder / "digest.html").exists() and (folder / "share" / "whatsapp.txt").exists()
+    assert not (folder / "share" / "card.png").exists()
+    line = next(line for line in result.output.splitlines() if "share images" in line)
+    assert "sudo apt-get install fonts-dejavu-core" in line
+
+
+def test_images_can_be_turned_off(project):
+    project.config.write_text(project.config.read_text() + "\n[share]\nimages = false\n")
+    project.event("2026-03-05-meeting.md", """
+        ---
+        title: Building meeting
+        kind: meeting
+        start: 2026-03-05 18:00
+        ---
+        """)
+    run("announce", "2026-03-05-meeting", "--today", "2026-03-01")
+    folder = project.root / "dist" / "announce" / "2026-03-05-meeting" / "share"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(TEXTS[:5])
+
+
+def test_a_link_that_is_not_https_is_reported(project):
+    project.event("2026-03-05-meeting.md", """
+        ---
+        title: Building meeting
+        kind: meeting
+        start: 2026-03-05 18:00
+        rsvp: http://example.org/rsvp
+        ---
+        """)
+    result = CliRunner().invoke(main, ["check", "--event", "2026-03-05-meeting", "--today", "2026-03-01"])
+    assert "the link http://example.org/rsvp in the share texts is not https" in result.output
