@@ -40,7 +40,16 @@ def counted(texts: list[str]) -> list[dict]:
     return json.loads(done.stdout)
 
 
+def fonts(*names: str) -> None:
+    """The font files the images need, or a skip (a failure in CI) saying which package has them."""
+    from newsletter.rendering.cards import _find
+
+    require(all(_find(name) for name in names),
+            "the share images' fonts (`sudo apt-get install fonts-dejavu-core fonts-noto-cjk`)")
+
+
 def share_folders(sample: Path) -> list[Path]:
+    fonts("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
     run("build", "--week", "2018-W04")
     for name in EVENTS:
         run("announce", name, "--today", "2018-01-05")
@@ -181,6 +190,7 @@ def test_the_card_says_what_its_alt_text_says(sample):
 
 
 def test_a_title_too_long_for_the_card_shrinks_and_check_says_so(project):
+    fonts("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
     title = ("Long title words " * 40).strip()
     project.event("2026-03-05-long.md", f"""
         ---
@@ -198,6 +208,7 @@ def test_a_title_too_long_for_the_card_shrinks_and_check_says_so(project):
 
 
 def test_arabic_runs_right_to_left_and_chinese_has_its_glyphs(project):
+    fonts("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
     project.config.write_text('language = "ar"\n' + project.config.read_text())
     project.event("2026-03-05-vigil.md", """
         ---
@@ -216,6 +227,7 @@ def test_arabic_runs_right_to_left_and_chinese_has_its_glyphs(project):
 
     from newsletter.rendering.cards import fonts_for
 
+    fonts("NotoSansCJK-Bold.ttc", "NotoSansCJK-Regular.ttc")
     bold, _, face = fonts_for("2018年1月22日", "zh")
     assert bold.name.startswith("NotoSansCJK") and face == 2
     assert fonts_for("وقفة", "zh")[0].name == "DejaVuSans-Bold.ttf"  # Arabic in a Chinese week keeps its letters
