@@ -34,11 +34,36 @@ def site(sample) -> Path:
 
 def test_archive_writes_every_page_feed_and_calendar(site):
     files = sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file())
-    assert files[:3] == ["2018-W02/index.html", "2018-W03/index.html", "2018-W04/index.html"]
+    assert files[:6] == ["2018-W02/card.png", "2018-W02/index.html", "2018-W03/card.png", "2018-W03/index.html",
+                         "2018-W04/card.png", "2018-W04/index.html"]
     assert {"index.html", "feed.xml", "calendar.ics",
             "events/2018-01-27-justice-for-siham-and-naseem-rally/index.html",
             "events/2018-01-27-justice-for-siham-and-naseem-rally.ics"} <= set(files)
     assert not [f for f in files if f.endswith(".tmp")]
+
+
+def test_a_pasted_link_unfurls_with_its_card_title_date_and_alt_text(site):
+    """Open Graph and X card tags, read with an HTML parser, point at a card the archive publishes."""
+    from PIL import Image
+
+    rally = "events/2018-01-27-justice-for-siham-and-naseem-rally/"
+    for here, title, alt in ((rally, "#Justice4Siham & #Justice4Naseem Rally",
+                              "Rally: #Justice4Siham & #Justice4Naseem Rally. Saturday, January 27 · 12:00–2:00 pm. "
+                              "JFK Federal Building, Boston, MA. ISO Boston Events"),
+                             ("2018-W04/", "ISO Boston Events: January 22–28, 2018", None)):
+        soup = BeautifulSoup((site / here / "index.html").read_text(), "html.parser")
+        tags = {m.get("property") or m.get("name"): m["content"] for m in soup.find_all("meta") if m.get("content")}
+        assert tags["og:title"] == title and tags["og:url"] == BASE + here
+        assert tags["og:image"] == f"{BASE}{here}card.png" and tags["twitter:card"] == "summary_large_image"
+        assert (tags["og:image:width"], tags["og:image:height"]) == ("1200", "630")
+        assert alt is None or tags["og:image:alt"] == alt
+        assert here == rally or tags["og:image:alt"].startswith("ISO Boston Events: January 22–28, 2018.")
+        with Image.open(site / here / "card.png") as card:
+            assert card.format == "PNG" and card.size == (1200, 630)
+    soup = BeautifulSoup((site / rally / "index.html").read_text(), "html.parser")
+    tags = {m.get("property"): m["content"] for m in soup.find_all("meta") if m.get("property")}
+    assert tags["og:description"].startswith("Saturday, January 27 · 12:00–2:00 pm · JFK Federal Building")
+    assert tags["event:start_time"] == "2018-01-27T12:00:00-05:00"
 
 
 def test_index_lists_digests_newest_first_with_counts(site):

@@ -38,6 +38,7 @@ from newsletter.errors import NewsletterError
 from newsletter.models import Digest, Settings
 from newsletter.i18n import _, join_names, ngettext
 from newsletter.rendering.present import digest_view, event_view, theme_view
+from newsletter.rendering.share import Share
 from newsletter.rendering.templates import builtin_dir, bytecode_cache
 
 RECENT_WEEKS = 4  # how far back calendar.ics reaches
@@ -89,7 +90,7 @@ def site_plan(project: Project, today: date, out: Path | None = None) -> Iterabl
 
 # Whose output the pages are: a page made with another installed version of any of them is made again.
 PAGE_LIBRARIES = ("jinja2", "markupsafe", "babel", "markdown_it", "icalendar", "mjml", "premailer", "cssutils", "lxml",
-                  "cssselect", "yaml", "dateutil", "tzdata")
+                  "cssselect", "yaml", "dateutil", "tzdata", "PIL", "regex")
 
 
 def _made_with(settings: Settings) -> list[Path]:
@@ -131,15 +132,21 @@ def _files(project: Project, today: date, images: bool = True,
     listed = [(d.week.id, [e.title for e in d.events]) for d in digests]  # what the index and feed show of each
     yield ("index.html", ("index", listed),
            lambda: _page("index.html", settings, "", digests=[_summary(d) for d in digests]))
+    cards = _cards_drawn(settings)
     for digest in digests:
-        yield f"{digest.week.id}/index.html", ("week", digest), partial(_week_page, digest, settings)
+        yield f"{digest.week.id}/index.html", ("week", digest, cards), partial(_week_page, digest, settings, cards)
+        if cards:
+            yield f"{digest.week.id}/card.png", ("card", digest), partial(_week_card, digest, settings)
     shown = [e for e in project.events if not e.draft]
     for event in shown:
         if event.is_series:
             yield (f"events/{event.id}/index.html", ("series", event, today),
                    partial(_series_page, event, settings, today))
         else:
-            yield f"events/{event.id}/index.html", ("event", event), partial(_event_page, event, settings, today)
+            yield (f"events/{event.id}/index.html", ("event", event, today, cards),
+                   partial(_event_page, event, settings, today, cards))
+            if cards:
+                yield f"events/{event.id}/card.png", ("card", event, today), partial(_event_card, event, settings, today)
         # A calendar file is written again when its events change, not every day: its DTSTAMP stays the day
         # this version was first published, which is what RFC 5545 asks of it. The year is in its key
         # because an open-ended series' time zone is written out ten years past it.
@@ -208,14 +215,58 @@ def _summary(digest: Digest) -> dict:
             "titles": [e.title for e in digest.events]}
 
 
-def _week_page(digest: Digest, settings: Settings) -> bytes:
+def _week_page(digest: Digest, settings: Settings, cards: bool = False) -> bytes:
     view = digest_view(digest, settings)
-    return _page("week.html", settings, f"{digest.week.id}/", view=view, week=digest.week, label=week_label(digest.week))
+    here = f"{settings.archive_url}{digest.week.id}/"
+    share = Share(view, settings)
+    preview = {"title": f"{settings.name}: {week_label(digest.week)}", "description": view.preheader, "url": here,
+               "image": f"{here}card.png" if cards else None, "alt": " ".join(share.alt_text().split()) if cards else None}
+    return _page("week.html", settings, f"{digest.week.id}/", view=view, week=digest.week, label=week_label(digest.week),
+                 preview=preview)
 
 
-def _event_page(event, settings: Settings, today: date) -> bytes:
+def _event_page(event, settings: Settings, today: date, cards: bool = False) -> bytes:
     view = event_view(event, settings, event.start.year, heading="h2")  # under the page's <h1>
-    return _page("event.html", settings, f"events/{event.id}/", event=view, page=calendar_links.event_page(event, settings))
+    page = calendar_links.event_page(event, settings)
+    place = view.location["name"] if view.location and not view.location["tbd"] else None
+    said = [part for part in (view.when, place, event.summary) if part]
+    preview = {"title": event.title, "description": " · ".join(said), "url": page,
+               "image": f"{page}card.png" if cards else None,
+               "alt": " ".join(_event_share(event, settings, today).alt_text().split()) if cards else None,
+               "start": event.start.isoformat(), "end": event.ends_at.isoformat()}
+    return _page("event.html", settings, f"events/{event.id}/", event=view, page=page, preview=preview)
+
+
+def _cards_drawn(settings: Settings) -> bool:
+    """Whether the archive publishes share cards (the link previews' image): the setting, and the fonts there."""
+    from newsletter.rendering.cards import MissingFonts, fonts_for
+
+    if not settings.share.images:
+        return False
+    try:
+        fonts_for("", settings.language)
+    except MissingFonts:
+        return False
+    return True
+
+
+def _event_share(event, settings: Settings, today: date) -> Share:
+    """What an event's link preview shows: its announcement's card, as of `today` (a change first)."""
+    from newsletter.rendering.present import announcement_view
+
+    return Share(announcement_view(event, settings, today), settings)
+
+
+def _event_card(event, settings: Settings, today: date) -> bytes:
+    from newsletter.rendering.cards import CARD
+
+    return _event_share(event, settings, today).drawn(CARD).png
+
+
+def _week_card(digest: Digest, settings: Settings) -> bytes:
+    from newsletter.rendering.cards import CARD
+
+    return Share(digest_view(digest, settings), settings).drawn(CARD).png
 
 
 def _series_page(series, settings: Settings, today: date) -> bytes:
