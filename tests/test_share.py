@@ -275,3 +275,20 @@ def test_a_link_that_is_not_https_is_reported(project):
         """)
     result = CliRunner().invoke(main, ["check", "--event", "2026-03-05-meeting", "--today", "2026-03-01"])
     assert "the link http://example.org/rsvp in the share texts is not https" in result.output
+
+
+def test_graphemes_are_counted_as_unicode_says_with_or_without_the_shortcut():
+    """The count of plain Latin and CJK text, taken without the regex module, is the regex module's count."""
+    import regex
+    from hypothesis import given, settings, strategies as st
+
+    from newsletter.rendering.share import graphemes
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(list("aé·–—…“”‘’ 1\n\t#&年月日") + ["\u0301", "\u200d", "👍", "🏽", "\r",
+                                                                              "\U0001f1fa", "\U0001f1f8", "ا", "ُ"])))
+    def same(text: str) -> None:
+        assert graphemes(text) == len(regex.findall(r"\X", text))
+
+    same()
+    assert graphemes("Rally · 12:00–2:00 pm") == 21 and graphemes("👍🏽 e\u0301") == 3
