@@ -21,7 +21,7 @@ STUDY = "2018-01-11-united-front-study-group"
 DRIVE = "2018-01-15-cersc-fund-drive"
 
 
-SHARE = "whatsapp.txt, telegram.txt, signal.txt, mastodon.txt, bluesky.txt, card.png, square.png, card.txt"
+SHARE = "whatsapp.txt, telegram.txt, signal.txt, mastodon.txt, bluesky.txt, card.png, square.png, card.txt, flyer.pdf"
 
 
 def run(*args: str, input: str | None = None):

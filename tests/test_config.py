@@ -243,3 +243,21 @@ def test_intro_from_the_settings_or_intro_md_but_not_both(project):
     (project.root / "intro.md").write_text("A line.\n\nSee [the plan](/plan).\n")
     assert problems(project, 'name = "N"\n') == [
         "intro.md:3: link '/plan' is not a full address: write it with https://"]
+
+
+def test_a_time_zone_that_names_a_folder_of_the_tzdata_package_is_a_problem_not_a_crash(project, monkeypatch):
+    """ZoneInfo("__pycache__") raises IsADirectoryError once Python has written bytecode into the tzdata package."""
+    import newsletter.sources.config as config
+
+    real = config.ZoneInfo
+
+    def zone(name: str):
+        if name == "__pycache__":
+            raise IsADirectoryError(21, "Is a directory", name)
+        return real(name)
+
+    monkeypatch.setattr(config, "ZoneInfo", zone)
+    project.config.write_text(project.config.read_text().replace("America/New_York", "__pycache__"))
+    with pytest.raises(InvalidInput) as found:
+        load_settings(project.config)
+    assert "timezone: unknown time zone '__pycache__'" in str(found.value)

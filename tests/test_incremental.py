@@ -89,10 +89,11 @@ def test_a_deleted_event_takes_its_files_and_only_those(renders, sample):
     (sample / "events" / f"{RALLY}.md").unlink()
     out = renders.run()
     after = site_files(sample)
-    assert sorted(set(before) - set(after)) == [f"events/{RALLY}.ics", f"events/{RALLY}/index.html"]
+    assert sorted(set(before) - set(after)) == [f"events/{RALLY}.ics", f"events/{RALLY}/card.png",
+                                                 f"events/{RALLY}/index.html"]
     assert not (sample / "site" / "events" / RALLY).exists()
     assert own.read_text() == "news.example.org\n"
-    assert "removed 2" in out
+    assert "removed 3" in out
 
 
 def test_a_deleted_output_file_is_written_again(renders, sample):

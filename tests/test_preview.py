@@ -580,3 +580,7 @@ def test_the_share_folder_is_served_as_build_and_announce_write_it(sample):
         assert page.content_type == "image/png" and page.body == (folder / "card.png").read_bytes()
         assert site.respond(url + "flyer.exe", 1) is None and site.respond(url + "nothing.txt", 1) is None
     assert "data-src=\"share/whatsapp.txt\"" in site.respond("/week/2018-W04/", 1).body.decode()
+    flyer = site.respond(f"/announce/{RALLY}/share/flyer.pdf", 1)
+    assert flyer.content_type == "application/pdf" and flyer.body == (folder / "flyer.pdf").read_bytes()
+    assert 'href="share/flyer.pdf"' in site.respond(f"/announce/{RALLY}/", 1).body.decode()
+    assert site.respond("/week/2018-W04/share/flyer.pdf", 1) is None  # a week has no flyer

@@ -70,7 +70,8 @@ def test_every_email_gets_its_messages_posts_and_images(sample):
     folders = share_folders(sample)
     for folder in folders:
         found = sorted(p.name for p in folder.iterdir())
-        assert found == sorted([*TEXTS, "card.png", "square.png"]), folder
+        flyer = ["flyer.pdf"] if "announce" in folder.parts else []  # an event's, not a week's
+        assert found == sorted([*TEXTS, "card.png", "square.png", *flyer]), folder
         texts = {name: (folder / name).read_text(encoding="utf-8") for name in TEXTS}
         for name, text in texts.items():
             assert "<" not in text and "](" not in text, (folder, name)  # no HTML, no Markdown links
@@ -292,3 +293,79 @@ def test_graphemes_are_counted_as_unicode_says_with_or_without_the_shortcut():
 
     same()
     assert graphemes("Rally · 12:00–2:00 pm") == 21 and graphemes("👍🏽 e\u0301") == 3
+
+
+# The flyer, read back with poppler's pdftotext and pdfinfo, and its QR code with zbar ---------------------------
+
+def pdf_tools() -> None:
+    require(all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdftoppm", "zbarimg")),
+            "poppler-utils and zbar-tools (`sudo apt-get install poppler-utils zbar-tools`)")
+
+
+def flyer_of(path: Path) -> tuple[str, str, list[str]]:
+    """What a flyer says (pdftotext), its page size (pdfinfo), and what its QR codes hold (zbarimg on the page)."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True, timeout=60).stdout
+    size = next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("Page size"))
+    page = path.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", "100", "-gray", "-png", "-singlefile", str(path), str(page)], check=True,
+                   timeout=60)
+    codes = subprocess.run(["zbarimg", "-q", "--raw", str(page) + ".png"], capture_output=True, text=True,
+                           timeout=60).stdout.split()
+    return " ".join(text.split()), size, codes
+
+
+def test_an_events_flyer_says_what_when_where_and_opens_its_page_from_the_qr_code(sample):
+    pdf_tools()
+    folders = share_folders(sample)
+    assert not (folders[0] / "flyer.pdf").exists()  # a week has no flyer: each event has its own
+    rally = EVENTS[-1]
+    text, size, codes = flyer_of(folders[-1] / "flyer.pdf")
+    assert "#Justice4Siham & #Justice4Naseem Rally" in text
+    assert "Saturday, January 27 · 12:00–2:00 pm" in text and "JFK Federal Building Boston, MA" in text
+    assert "Reunite Siham Byah with her son" in text and text.endswith("ISO Boston Events")
+    assert codes == [f"https://example.org/iso-boston/events/{rally}/"]
+    assert "(letter)" in size  # a group in New York prints on US Letter
+    text, _, _ = flyer_of(folders[1] / "flyer.pdf")
+    assert text.startswith("RESCHEDULED Left Organizing Tactics in the Age of Trump")
+    assert "Moved from Thursday, January 4, 7:00 pm" in text
+
+
+def test_a_flyer_opens_the_rsvp_and_prints_on_a4_outside_the_americas(project):
+    pdf_tools()
+    fonts("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
+    project.config.write_text(project.config.read_text().replace("America/New_York", "Europe/Berlin"))
+    project.event("2026-03-05-meeting.md", """
+        ---
+        title: Building meeting
+        kind: meeting
+        start: 2026-03-05 18:00
+        rsvp: https://example.org/rsvp/building-meeting
+        ---
+        We meet in the laundry room.
+        """)
+    run("announce", "2026-03-05-meeting", "--today", "2026-03-01")
+    flyer = project.root / "dist" / "announce" / "2026-03-05-meeting" / "share" / "flyer.pdf"
+    text, size, codes = flyer_of(flyer)
+    assert "(A4)" in size and codes == ["https://example.org/rsvp/building-meeting"]
+    assert "We meet in the laundry room." in text
+    project.config.write_text(project.config.read_text() + '\n[share]\npaper = "Letter"\n')
+    run("announce", "2026-03-05-meeting", "--today", "2026-03-01")
+    assert "(letter)" in flyer_of(flyer)[1]
+
+
+def test_an_arabic_flyer_keeps_its_words_in_the_pdfs_text(project):
+    pdf_tools()
+    fonts("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
+    project.config.write_text('language = "ar"\n' + project.config.read_text())
+    project.event("2026-03-05-vigil.md", """
+        ---
+        title: وقفة تضامنية مع سوريا
+        kind: rally
+        start: 2026-03-05 18:00
+        ---
+        """)
+    run("announce", "2026-03-05-vigil", "--today", "2026-03-01")
+    text, _, _ = flyer_of(project.root / "dist" / "announce" / "2026-03-05-vigil" / "share" / "flyer.pdf")
+    assert "وقفة تضامنية مع سوريا" in text.replace("\u202b", "").replace("\u202c", "")

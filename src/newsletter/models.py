@@ -88,7 +88,8 @@ class ShareOptions:
     """The [share] table: what the chat messages, posts and share images carry besides the event."""
 
     hashtags: tuple[str, ...] = ()  # added to every post, without the '#'
-    images: bool = True  # write card.png and square.png (they need the fonts named in the docs)
+    images: bool = True  # write card.png, square.png and flyer.pdf (they need the fonts named in the docs)
+    paper: str | None = None  # the flyer's: "a4" or "letter"; None: the group's region decides
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,18 +135,20 @@ def _files(project: Project, today: date, images: bool = True,
     cards = _cards_drawn(settings)
     for digest in digests:
         yield f"{digest.week.id}/index.html", ("week", digest, cards), partial(_week_page, digest, settings, cards)
-        if cards:
-            yield f"{digest.week.id}/card.png", ("card", digest), partial(_week_card, digest, settings)
+        if cards:  # keyed on what the card shows: an edited description leaves it alone
+            shown_on_card = tuple((e.title, e.start, e.ends_at, e.all_day, e.status) for e in digest.events)
+            yield f"{digest.week.id}/card.png", ("card", digest.week, shown_on_card), partial(_week_card, digest, settings)
     shown = [e for e in project.events if not e.draft]
     for event in shown:
         if event.is_series:
             yield (f"events/{event.id}/index.html", ("series", event, today),
                    partial(_series_page, event, settings, today))
         else:
-            yield (f"events/{event.id}/index.html", ("event", event, today, cards),
+            yield (f"events/{event.id}/index.html", ("event", event, cards),
                    partial(_event_page, event, settings, today, cards))
-            if cards:
-                yield f"events/{event.id}/card.png", ("card", event, today), partial(_event_card, event, settings, today)
+            if cards:  # keyed on what the card shows: not the description, not the day
+                card_of = replace(event, body="", summary=None)
+                yield f"events/{event.id}/card.png", ("card", card_of), partial(_event_card, card_of, settings)
         # A calendar file is written again when its events change, not every day: its DTSTAMP stays the day
         # this version was first published, which is what RFC 5545 asks of it. The year is in its key
         # because an open-ended series' time zone is written out ten years past it.
@@ -232,7 +234,7 @@ def _event_page(event, settings: Settings, today: date, cards: bool = False) -> 
     said = [part for part in (view.when, place, event.summary) if part]
     preview = {"title": event.title, "description": " · ".join(said), "url": page,
                "image": f"{page}card.png" if cards else None,
-               "alt": " ".join(_event_share(event, settings, today).alt_text().split()) if cards else None,
+               "alt": " ".join(_event_share(event, settings, event.start.date()).alt_text().split()) if cards else None,
                "start": event.start.isoformat(), "end": event.ends_at.isoformat()}
     return _page("event.html", settings, f"events/{event.id}/", event=view, page=page, preview=preview)
 
@@ -257,10 +259,11 @@ def _event_share(event, settings: Settings, today: date) -> Share:
     return Share(announcement_view(event, settings, today), settings)
 
 
-def _event_card(event, settings: Settings, today: date) -> bytes:
+def _event_card(event, settings: Settings) -> bytes:
+    """An event's card, which shows nothing that depends on the day: as of the day it starts."""
     from newsletter.rendering.cards import CARD
 
-    return _event_share(event, settings, today).drawn(CARD).png
+    return _event_share(event, settings, event.start.date()).drawn(CARD).png
 
 
 def _week_card(digest: Digest, settings: Settings) -> bytes:

@@ -89,7 +89,7 @@ def check_answers(group: NewGroup) -> None:
         raise NewsletterError("--name: the newsletter needs a name")
     try:
         ZoneInfo(group.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name that is a folder of the tzdata package
         raise NewsletterError(f"--timezone: unknown time zone '{group.timezone}' "
                               "(use an IANA name such as America/New_York)") from None
     if "@" not in parseaddr(group.sender)[1]:

@@ -224,7 +224,32 @@ class Share:
             found["share/card.png"] = lambda: self.drawn(CARD).png
             found["share/square.png"] = lambda: self.drawn(SQUARE).png
             found["share/card.txt"] = lambda: self.alt_text().encode("utf-8")
+            if isinstance(self.view, AnnouncementView):
+                found["share/flyer.pdf"] = self.flyer
         return found
+
+    def flyer(self) -> bytes:
+        """The event's printable flyer (rendering/flyer.py), from the compiled cache when made before."""
+        import base64
+        import json
+
+        from newsletter.rendering.cards import font_key
+        from newsletter.rendering.flyer import flyer_pdf, paper
+        from newsletter.sources.store import tools_version
+
+        assert isinstance(self.view, AnnouncementView)
+        with self._speaking():
+            facts = flyer_facts(self.view)
+        inputs = json.dumps([facts, self.settings.language, self.settings.direction, self.settings.theme.accent,
+                             paper(self.settings), font_key(self.card()),
+                             tools_version("fpdf", "segno", "uharfbuzz", "fontTools")]).encode("utf-8", "surrogateescape")
+        kept = self.compiled.get(inputs, ".flyer") if self.compiled is not None else None
+        if kept is not None:
+            return base64.b64decode(kept)
+        made = flyer_pdf(facts, self.settings)
+        if self.compiled is not None:
+            self.compiled.put(inputs, base64.b64encode(made).decode("ascii"), ".flyer")
+        return made
 
     def findings(self) -> list[Finding]:
         """What check and the commands report: a post over its limit, a link that is not https, a title shrunk
@@ -251,6 +276,28 @@ class Share:
                                          f"{size[0]}×{size[1]} share image, too small to read on a phone",
                                          "give the event a shorter title, or a short_title"))
         return found
+
+
+def flyer_facts(view: AnnouncementView) -> dict[str, Any]:
+    """What an event's flyer says, from its announcement: a change first, then when, where, the opening words,
+    and the link its QR code opens (the RSVP, else the event's page, else the online meeting)."""
+    from newsletter.rendering.flyer import opening_of
+
+    event = view.event
+    notice = view.notice
+    location = event.location or {}
+    where = _("to be announced") if location.get("tbd") else location.get("name") or ""
+    opening = event.summary or (body.to_text(body.first_paragraph(event.event.body)) if event.event.body.strip() else "")
+    links = [(button["href"], button["label"]) for button in event.buttons if button["href"] == event.rsvp]
+    if view.event_page:
+        links.append((view.event_page, _("Read more:").rstrip(":\uff1a ")))
+    links += [(button["href"], button["label"]) for button in event.buttons]
+    link, label = links[0] if links else (None, "")
+    return {"kicker": notice["label"].upper() if notice else view.kicker, "title": event.title,
+            "when": notice["when"] if notice and notice["when"] else event.when,
+            "notice": [line for line in (notice["change"], notice["reason"], notice["next"]) if line] if notice else [],
+            "where": where, "address": location.get("address") or "", "opening": opening_of(opening),
+            "link": link, "link_label": label, "name": view.name}
 
 
 def event_card(view: AnnouncementView, settings: Settings) -> Card:

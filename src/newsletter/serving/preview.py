@@ -38,7 +38,7 @@ _ROUTES = {
     "shared": re.compile(rf"^/week/{_WEEK}/(share/[a-z]+\.(?:txt|png))$"),
     # An event's id may hold slashes (events in subfolders): the shortest id that leaves a valid ending.
     "announce": re.compile(r"^/announce/(.+?)/(reminder/)?"
-                           r"(email\.html|email-dark\.html|announcement\.txt|share/[a-z]+\.(?:txt|png))?$"),
+                           r"(email\.html|email-dark\.html|announcement\.txt|share/[a-z]+\.(?:txt|png|pdf))?$"),
     # The project's own image files, which the emails name under archive_url before the archive is published.
     "image": re.compile(r"^/project-images/(.+)$"),
 }
@@ -233,7 +233,7 @@ class PreviewSite:
         if name:
             found = _files(result, {"email.html": "announcement.html", "email-dark.html": "dark",
                                     "announcement.txt": "announcement.txt"}.get(name, name))
-            return found if name.endswith((".txt", ".png")) else self._with_local_images(found)
+            return found if name.endswith((".txt", ".png", ".pdf")) else self._with_local_images(found)
         settings = project.settings
         week = week_containing(event.start.astimezone(settings.timezone).date(), settings.week_start, settings.timezone)
         here = f"/announce/{event.id}/{'reminder/' if reminder else ''}"
@@ -360,6 +360,8 @@ def _files(result: Rendered | None, name: str) -> Page | None:
         return Page(result.outputs[name], "text/plain; charset=utf-8")
     if name.endswith(".png"):
         return Page(result.outputs[name], "image/png")
+    if name.endswith(".pdf"):
+        return Page(result.outputs[name], "application/pdf")
     return Page(result.outputs[name])
 
 

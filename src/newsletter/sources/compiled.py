@@ -22,7 +22,7 @@ BODIES = "bodies.json"  # in compiled/: descriptions already turned into HTML an
 
 HINTS = "fit-hints.json"  # in compiled/: how many entries each week's last fit shortened
 
-KINDS = (".html", ".card")  # in compiled/: emails and premailer's shapes; share images
+KINDS = (".html", ".card", ".flyer")  # in compiled/: emails and premailer's shapes; share images; flyers
 
 
 class Results:

@@ -25,7 +25,7 @@ KEYS = (
     "address", "kinds", "kinds_replace", "theme", "digest", "share", "provider", "smtp",
 )
 DIGEST_KEYS = ("layout", "max_html_kb")
-SHARE_KEYS = ("hashtags", "images")
+SHARE_KEYS = ("hashtags", "images", "paper")
 _HASHTAG = re.compile(r"^\w+$")
 SMTP_KEYS = ("host", "port", "security", "username", "timeout", "ca_file")
 SECURITY = ("starttls", "ssl", "none")
@@ -76,7 +76,7 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
     tz_name = _string(r, data, "timezone") or "UTC"
     try:
         tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name that is a folder of the tzdata package
         r.problem("timezone", f"unknown time zone '{tz_name}' (use an IANA name such as America/New_York)")
         tz, tz_name = ZoneInfo("UTC"), "UTC"
     for key in ("organization", "language", "subject", "announce_subject", "address", "list_id", "preheader"):
@@ -308,7 +308,11 @@ def _share(r: FieldReader, table: Any) -> ShareOptions:
     if not isinstance(images, bool):
         r.problem("share.images", "must be true or false")
         images = True
-    return ShareOptions(tuple(tags), images)
+    paper = r.text(table, "paper", "share.paper")
+    if paper is not None and paper.lower() not in ("a4", "letter"):
+        r.problem("share.paper", f"'{paper}' must be \"a4\" or \"letter\" (leave it out to go by the time zone's country)")
+        paper = None
+    return ShareOptions(tuple(tags), images, paper.lower() if paper else None)
 
 
 # Settings that go into a header or a single line: a line break would end the header (or split the line).

@@ -381,7 +381,7 @@ class _EventReader:
             return self.settings.timezone
         try:
             return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name that is a folder of the tzdata package
             self.r.problem("timezone", f"unknown time zone '{name}' (use an IANA name such as America/New_York)")
             return self.settings.timezone
 
