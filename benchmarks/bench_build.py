@@ -190,7 +190,8 @@ def versions() -> list[str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = []
-    for name in ("mjml-python", "premailer", "cssutils", "Jinja2", "icalendar", "markdown-it-py", "lxml", "imagesize"):
+    for name in ("mjml-python", "premailer", "cssutils", "Jinja2", "icalendar", "markdown-it-py", "lxml", "imagesize",
+                 "pillow", "regex", "fpdf2", "segno"):
         try:
             found.append(f"{name} {version(name)}")
         except PackageNotFoundError:
