@@ -66,6 +66,20 @@ def test_a_pasted_link_unfurls_with_its_card_title_date_and_alt_text(site):
     assert tags["event:start_time"] == "2018-01-27T12:00:00-05:00"
 
 
+def test_only_what_is_still_shared_gets_a_picture(sample):
+    """Months later the old events' pages keep their tags without a card: a decade of events draws no decade of
+    cards."""
+    result = CliRunner().invoke(main, ["archive", "--today", "2018-06-01", "--out", "site"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    site = sample / "site"
+    assert not list(site.rglob("card.png"))
+    page = BeautifulSoup((site / "events" / "2018-01-27-justice-for-siham-and-naseem-rally" / "index.html").read_text(),
+                         "html.parser")
+    tags = {m.get("property") or m.get("name"): m["content"] for m in page.find_all("meta") if m.get("content")}
+    assert tags["og:title"] == "#Justice4Siham & #Justice4Naseem Rally" and "og:image" not in tags
+    assert tags["twitter:card"] == "summary"
+
+
 def test_index_lists_digests_newest_first_with_counts(site):
     soup = BeautifulSoup((site / "index.html").read_text(), "html.parser")
     items = soup.select("ol.digests li")

@@ -132,8 +132,12 @@ def _files(project: Project, today: date, images: bool = True,
     listed = [(d.week.id, [e.title for e in d.events]) for d in digests]  # what the index and feed show of each
     yield ("index.html", ("index", listed),
            lambda: _page("index.html", settings, "", digests=[_summary(d) for d in digests]))
-    cards = _cards_drawn(settings)
+    # Link previews with a picture for what people still share: the weeks and events of the last RECENT_WEEKS and
+    # what is to come. An older page keeps its tags without one, and is written again once, when it ages out.
+    drawn = _cards_drawn(settings)
+    since = datetime.combine(today - timedelta(weeks=RECENT_WEEKS), time(0), tzinfo=settings.timezone)
     for digest in digests:
+        cards = drawn and digest.week.last_day >= since.date()
         yield f"{digest.week.id}/index.html", ("week", digest, cards), partial(_week_page, digest, settings, cards)
         if cards:  # keyed on what the card shows: an edited description leaves it alone
             shown_on_card = tuple((e.title, e.start, e.ends_at, e.all_day, e.status) for e in digest.events)
@@ -144,6 +148,7 @@ def _files(project: Project, today: date, images: bool = True,
             yield (f"events/{event.id}/index.html", ("series", event, today),
                    partial(_series_page, event, settings, today))
         else:
+            cards = drawn and _ends_after(event, since)
             yield (f"events/{event.id}/index.html", ("event", event, cards),
                    partial(_event_page, event, settings, today, cards))
             if cards:  # keyed on what the card shows: not the description, not the day
@@ -154,7 +159,6 @@ def _files(project: Project, today: date, images: bool = True,
         # because an open-ended series' time zone is written out ten years past it.
         yield (f"events/{event.id}.ics", ("ics", event, today.year),
                partial(calendars.to_ics, [event], settings, stamp, name=event.title))
-    since = datetime.combine(today - timedelta(weeks=RECENT_WEEKS), time(0), tzinfo=settings.timezone)
     current = sorted((e for e in shown if _ends_after(e, since)), key=lambda e: (e.start, e.id))
     yield "calendar.ics", ("calendar", current, today.year), lambda: calendars.to_ics(current, settings, stamp)
     entries = _spoken(settings, lambda: feed_entries(digests, settings, stamp, earlier))  # the summaries' words
