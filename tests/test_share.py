@@ -369,3 +369,29 @@ def test_an_arabic_flyer_keeps_its_words_in_the_pdfs_text(project):
     run("announce", "2026-03-05-vigil", "--today", "2026-03-01")
     text, _, _ = flyer_of(project.root / "dist" / "announce" / "2026-03-05-vigil" / "share" / "flyer.pdf")
     assert "وقفة تضامنية مع سوريا" in text.replace("\u202b", "").replace("\u202c", "")
+
+
+def test_an_arabic_week_and_a_bilingual_week_get_their_share_folders_in_their_languages(sample):
+    """The sample week written in Arabic, and with a Spanish edition beside the English one."""
+    fonts("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
+    config = sample / "newsletter.toml"
+    english = config.read_text()
+    config.write_text('language = "ar"\n' + english)
+    run("build", "--week", "2018-W04", "--out", "arabic")
+    folder = sample / "arabic" / "share"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*TEXTS, "card.png", "square.png"])
+    signal = (folder / "signal.txt").read_text().splitlines()
+    assert signal[0].startswith("ISO Boston Events: ") and "يناير" in signal[0]
+    assert signal[-1].startswith("اقرأ المزيد: https://example.org/iso-boston/2018-W04/")
+    background, _, image = colors_of(folder / "card.png")
+    inked = [x for x in range(image.width) for y in range(40, 120, 2) if to_hex(*image.getpixel((x, y))) != background]
+    assert abs(max(inked) - (image.width - round(image.width * 0.06))) <= 8  # the kicker, set against the right
+    config.write_text(english.replace('name = "ISO Boston Events"',
+                                      'name = "ISO Boston Events"\nlanguages = ["en", "es"]\nbilingual = "separate"'))
+    run("build", "--week", "2018-W04", "--out", "both")
+    spanish = (sample / "both" / "es" / "share" / "whatsapp.txt").read_text()
+    assert "_mié, 24/1 · 18:30_" in spanish and "Sigue leyendo: https://example.org/iso-boston/es/2018-W04/" in spanish
+    assert (sample / "both" / "en" / "share" / "whatsapp.txt").read_text().startswith(
+        "*ISO Boston Events: January 22–28, 2018*")
+    with Image.open(sample / "both" / "es" / "share" / "square.png") as square:
+        assert square.size == (1080, 1080)

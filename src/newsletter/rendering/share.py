@@ -85,13 +85,25 @@ def event_messages(view: AnnouncementView, settings: Settings) -> dict[str, str]
         heading = event.headline or event.title
     links = [{"label": button["label"], "href": button["href"]} for button in event.buttons]
     if view.event_page:
-        links.append({"label": _("Read more:").rstrip(":： "), "href": view.event_page})
-    opening = event.summary or (body.to_text(body.first_paragraph(event.event.body)).strip()
-                                if event.event.body.strip() else "")
+        links.append({"label": _read_more(), "href": view.event_page})
+    opening = _opening(view)
     context = view.context() | {"event": event, "heading": heading, "links": links, "opening": opening,
                                 "above": view.kicker if view.reminder else None}
     return {channel.name: _fitted(channel, "share/event.txt", context, settings, "detail", (3, 2, 1, 0))
             for channel in CHANNELS}
+
+
+def _opening(view: AnnouncementView) -> str:
+    """What a message and a flyer quote of the description: the summary, or else its first paragraph."""
+    event = view.event
+    if event.summary:
+        return event.summary
+    return body.to_text(body.first_paragraph(event.event.body)).strip() if event.event.body.strip() else ""
+
+
+def _read_more() -> str:
+    """The label of the link to the event's page: "Read more", in the language being written."""
+    return _("Read more:").rstrip(":\uff1a ")
 
 
 def week_messages(view: DigestView, settings: Settings) -> dict[str, str]:
@@ -133,7 +145,6 @@ def over_limit(channel: str, text: str) -> int:
 
 
 SHARE_TEXTS = tuple(f"share/{channel.name}.txt" for channel in CHANNELS)
-SHARE_IMAGES = ("share/card.png", "share/square.png")
 
 
 class Share:
@@ -287,16 +298,15 @@ def flyer_facts(view: AnnouncementView) -> dict[str, Any]:
     notice = view.notice
     location = event.location or {}
     where = _("to be announced") if location.get("tbd") else location.get("name") or ""
-    opening = event.summary or (body.to_text(body.first_paragraph(event.event.body)) if event.event.body.strip() else "")
     links = [(button["href"], button["label"]) for button in event.buttons if button["href"] == event.rsvp]
     if view.event_page:
-        links.append((view.event_page, _("Read more:").rstrip(":\uff1a ")))
+        links.append((view.event_page, _read_more()))
     links += [(button["href"], button["label"]) for button in event.buttons]
     link, label = links[0] if links else (None, "")
     return {"kicker": notice["label"].upper() if notice else view.kicker, "title": event.title,
             "when": notice["when"] if notice and notice["when"] else event.when,
             "notice": [line for line in (notice["change"], notice["reason"], notice["next"]) if line] if notice else [],
-            "where": where, "address": location.get("address") or "", "opening": opening_of(opening),
+            "where": where, "address": location.get("address") or "", "opening": opening_of(_opening(view)),
             "link": link, "link_label": label, "name": view.name}
 
 
