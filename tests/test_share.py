@@ -140,17 +140,18 @@ def test_a_long_event_is_shortened_for_bluesky_but_keeps_its_title_time_and_link
     assert "https://example.org/rsvp/hearing-on-the-rent-stabilization-ordinance-and-tenant-protections" in bluesky
 
 
-def test_hashtags_from_the_settings_end_every_post_and_no_message(project):
-    project.config.write_text(project.config.read_text() + '\n[share]\nhashtags = ["TenantsUnion", "#RentStrike"]\n')
-    project.event("2026-03-05-meeting.md", """
-        ---
-        title: Building meeting
-        kind: meeting
-        start: 2026-03-05 18:00
-        ---
-        """)
+def announced_meeting(project, settings: str = "", fields: str = "", body: str = "") -> Path:
+    """A building meeting announced, with `settings` added to newsletter.toml and `fields` to its front matter;
+    its share folder."""
+    project.config.write_text(project.config.read_text() + settings)
+    project.event("2026-03-05-meeting.md", "---\ntitle: Building meeting\nkind: meeting\nstart: 2026-03-05 18:00\n"
+                  f"{fields}---\n{body}")
     run("announce", "2026-03-05-meeting", "--today", "2026-03-01")
-    folder = project.root / "dist" / "announce" / "2026-03-05-meeting" / "share"
+    return project.root / "dist" / "announce" / "2026-03-05-meeting" / "share"
+
+
+def test_hashtags_from_the_settings_end_every_post_and_no_message(project):
+    folder = announced_meeting(project, '\n[share]\nhashtags = ["TenantsUnion", "#RentStrike"]\n')
     for name in ("mastodon.txt", "bluesky.txt"):
         assert (folder / name).read_text().splitlines()[-1] == "#TenantsUnion #RentStrike"
     for name in ("whatsapp.txt", "telegram.txt", "signal.txt"):
@@ -252,16 +253,7 @@ def test_without_the_fonts_the_email_is_written_and_the_images_are_named_missing
 
 
 def test_images_can_be_turned_off(project):
-    project.config.write_text(project.config.read_text() + "\n[share]\nimages = false\n")
-    project.event("2026-03-05-meeting.md", """
-        ---
-        title: Building meeting
-        kind: meeting
-        start: 2026-03-05 18:00
-        ---
-        """)
-    run("announce", "2026-03-05-meeting", "--today", "2026-03-01")
-    folder = project.root / "dist" / "announce" / "2026-03-05-meeting" / "share"
+    folder = announced_meeting(project, "\n[share]\nimages = false\n")
     assert sorted(p.name for p in folder.iterdir()) == sorted(TEXTS[:5])
 
 
@@ -298,7 +290,7 @@ def test_graphemes_are_counted_as_unicode_says_with_or_without_the_shortcut():
 # The flyer, read back with poppler's pdftotext and pdfinfo, and its QR code with zbar ---------------------------
 
 def pdf_tools() -> None:
-    require(all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdftoppm", "zbarimg")),
+    require(all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdftoppm", "pdffonts", "zbarimg")),
             "poppler-utils and zbar-tools (`sudo apt-get install poppler-utils zbar-tools`)")
 
 
@@ -336,17 +328,8 @@ def test_a_flyer_opens_the_rsvp_and_prints_on_a4_outside_the_americas(project):
     pdf_tools()
     fonts("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
     project.config.write_text(project.config.read_text().replace("America/New_York", "Europe/Berlin"))
-    project.event("2026-03-05-meeting.md", """
-        ---
-        title: Building meeting
-        kind: meeting
-        start: 2026-03-05 18:00
-        rsvp: https://example.org/rsvp/building-meeting
-        ---
-        We meet in the laundry room.
-        """)
-    run("announce", "2026-03-05-meeting", "--today", "2026-03-01")
-    flyer = project.root / "dist" / "announce" / "2026-03-05-meeting" / "share" / "flyer.pdf"
+    flyer = announced_meeting(project, fields="rsvp: https://example.org/rsvp/building-meeting\n",
+                              body="We meet in the laundry room.\n") / "flyer.pdf"
     text, size, codes = flyer_of(flyer)
     assert "(A4)" in size and codes == ["https://example.org/rsvp/building-meeting"]
     assert "We meet in the laundry room." in text
@@ -395,3 +378,17 @@ def test_an_arabic_week_and_a_bilingual_week_get_their_share_folders_in_their_la
         "*ISO Boston Events: January 22–28, 2018*")
     with Image.open(sample / "both" / "es" / "share" / "square.png") as square:
         assert square.size == (1080, 1080)
+
+
+def test_a_chinese_flyer_is_set_in_noto_sans_cjk_and_keeps_its_words(sample):
+    pdf_tools()
+    fonts("NotoSansCJK-Bold.ttc", "NotoSansCJK-Regular.ttc")
+    config = sample / "newsletter.toml"
+    config.write_text('language = "zh"\n' + config.read_text())
+    run("announce", EVENTS[-1], "--today", "2018-01-20")
+    flyer = sample / "dist" / "announce" / EVENTS[-1] / "share" / "flyer.pdf"
+    text, _, codes = flyer_of(flyer)
+    assert "1月27日星期六 · 12:00–14:00" in text and text.startswith("集会")
+    assert codes == [f"https://example.org/iso-boston/events/{EVENTS[-1]}/"]
+    fonts_used = subprocess.run(["pdffonts", str(flyer)], capture_output=True, text=True, check=True, timeout=60).stdout
+    assert "NotoSansCJKSC" in fonts_used  # the Simplified Chinese face of the collection, embedded as a subset
