@@ -14,7 +14,7 @@ from newsletter import __version__
 from newsletter.cli import main
 from newsletter.sources.events import read_event
 
-COMMANDS = ["init", "build", "announce", "list", "check", "new", "preview", "send", "sent", "archive"]
+COMMANDS = ["init", "build", "announce", "list", "check", "new", "preview", "send", "post", "sent", "archive"]
 
 
 SHARE = "whatsapp.txt, telegram.txt, signal.txt, mastodon.txt, bluesky.txt, card.png, square.png, card.txt"

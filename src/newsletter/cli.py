@@ -446,6 +446,66 @@ def _send(outgoing, dry_run: bool, yes: bool, again: bool) -> None:
 
 
 @main.command()
+@week_option
+@click.option("--event", metavar="EVENT", help="Post this event's announcement (its file or id) instead of the week.")
+@click.option("--reminder", is_flag=True, help="With --event: post its reminder.")
+@click.option("--to", "service", type=click.Choice(["mastodon", "telegram"]), required=True,
+              help="Where to post; the account comes from environment variables (see the docs).")
+@click.option("--yes", is_flag=True, help="Post without asking for confirmation.")
+@click.option("--again", is_flag=True, help="Post even though posted.log says it went to this account already.")
+@click.option("--language", metavar="CODE", help="Which language's edition to post, when the group writes one per "
+              "language (bilingual = \"separate\").")
+@today_option
+@cache_option
+@project_options
+@reports_errors
+def post(week, event, reminder, service, yes, again, language, today, config, events_dir, no_cache):
+    """Post the week, or one event, to Mastodon or a Telegram chat, with its card and alt text.
+
+    The words and the picture are those of the share folder, which is
+    written first. Mastodon: NEWSLETTER_MASTODON_URL and
+    NEWSLETTER_MASTODON_TOKEN; Telegram: NEWSLETTER_TELEGRAM_CHAT and
+    NEWSLETTER_TELEGRAM_TOKEN. posted.log refuses to post the same thing to
+    the same account twice unless --again.
+
+    \b
+    Example:
+        newsletter post --event 2018-01-27-justice-for-siham-and-naseem-rally --to mastodon
+        newsletter post --week 2018-W04 --to telegram --yes
+    """
+    from newsletter.sending.post import credentials, describe, earlier_post, log_path, prepare, publish, read_log
+    from newsletter.sending.send import edition_of, what_of
+
+    if reminder and not event:
+        raise click.UsageError("--reminder goes with --event")
+    credentials(service)  # before anything is built: say what to set first
+    events = _events_dir(config, events_dir)
+    if event:
+        from newsletter.outputs.announce import announce
+
+        both = announce(config, events, event, reminder=reminder, today=today, cache=not no_cache)
+        if both.event.draft:
+            raise NewsletterError(f"{both.event.path} is a draft (draft: true): remove that line before posting it")
+    else:
+        from newsletter.outputs.build import build
+
+        both = build(config, events, week=week, today=today, cache=not no_cache)
+    result = edition_of(both, language)
+    outgoing = prepare(result, service, what_of(both) if event else f"digest {both.week.id}")
+    root = config.resolve().parent
+    repeat = earlier_post(read_log(log_path(root)), outgoing)
+    for line in describe(outgoing):
+        click.echo(line)
+    if repeat is not None and not again:
+        raise NewsletterError(f"Not posted: {outgoing.what} went to {service} ({outgoing.account}) on {repeat.time} "
+                              "(posted.log); add --again to post it once more")
+    if not yes and not click.confirm(f"Post this to {service}?", default=False):
+        click.echo("Not posted.")
+        return
+    click.echo(f"Posted: {publish(outgoing, root)}")
+
+
+@main.command()
 @project_options
 @reports_errors
 def sent(config, events_dir):

@@ -78,7 +78,7 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
         if announced.event.draft and not proof:
             raise NewsletterError(f"{announced.event.path} is a draft (draft: true): remove that line before "
                                   "sending it to the list (a --proof is fine)")
-        about, what, warnings = f"Event: {announced.event.title} ({announced.kind})", _what(announced), announced.warnings
+        about, what, warnings = f"Event: {announced.event.title} ({announced.kind})", what_of(announced), announced.warnings
         both: Rendered = announced
     else:
         from newsletter.outputs.build import build
@@ -86,7 +86,7 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
         built = build(config, events_dir, week=week, today=today, drafts=drafts, preheader=preheader, cache=cache)
         about, what, warnings = f"Events: {len(built.digest.events)}", f"digest {built.week.id}", []
         both = built
-    result = _edition(both, language)
+    result = edition_of(both, language)
     if event:
         warnings = result.warnings
     edition = result.language if len(result.settings.editions) > 1 else None
@@ -106,8 +106,8 @@ def prepare(config: Path, events_dir: Path, recipients: list[str], week: str | N
     return Outgoing(settings, message, addresses, what, edition, about, proof, from_setting, saved, warnings)
 
 
-def _what(result) -> str:
-    """What an event's email is, for the send log: a change notice is known by the change it announces."""
+def what_of(result) -> str:
+    """What an event's email is, for the send log (and posted.log): a change notice is known by the change it announces."""
     return result.event.change if result.kind == "change notice" else f"{result.kind} {result.event.id}"
 
 
@@ -116,7 +116,7 @@ def label(outgoing: Outgoing) -> str:
     return f"{outgoing.what} ({outgoing.language})" if outgoing.language else outgoing.what
 
 
-def _edition(result, language: str | None):
+def edition_of(result, language: str | None):
     """The edition to send: the one named by --language, which a group with several must give."""
     if language is None and result.translations:
         written = " or ".join(f"--language {e.language}" for e in result.editions)
