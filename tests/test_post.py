@@ -38,7 +38,8 @@ class Service:
 
             def do_GET(self) -> None:  # noqa: N802 - Mastodon.py asks the server's version first
                 service.requests.append({"path": self.path, "headers": dict(self.headers), "body": b"", "form": {}})
-                answer = next((a for path, a in answers.items() if self.path.rstrip("/").endswith(path)), None)
+                asked = self.path.split("?")[0].rstrip("/")
+                answer = next((a for path, a in answers.items() if asked.endswith(path)), None)
                 data = json.dumps(answer if answer is not None else {"error": "no such endpoint"}).encode()
                 self.send_response(200 if answer is not None else 404)
                 self.send_header("Content-Type", "application/json")
@@ -96,6 +97,37 @@ def telegram(monkeypatch):
     monkeypatch.setenv("NEWSLETTER_TELEGRAM_API", found.url)
     monkeypatch.setenv("NEWSLETTER_TELEGRAM_CHAT", "@isoboston")
     monkeypatch.setenv("NEWSLETTER_TELEGRAM_TOKEN", "42:secret")
+    yield found
+    found.close()
+
+
+def _jwt(payload: dict) -> str:
+    """A token shaped as the AT Protocol's session tokens are (the SDK reads its expiry; nothing checks a signature)."""
+    import base64
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'ES256K', 'typ': 'JWT'})}.{part(payload)}.c2lnbmF0dXJl"
+
+
+CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"  # a valid CID (raw, sha2-256), as a blob's ref
+
+
+@pytest.fixture
+def bluesky(monkeypatch):
+    token = _jwt({"scope": "com.atproto.access", "sub": "did:plc:isoboston", "iat": 1700000000, "exp": 4102444800})
+    found = Service({
+        "/xrpc/com.atproto.server.createSession": {"accessJwt": token, "refreshJwt": token,
+                                                   "handle": "isoboston.example", "did": "did:plc:isoboston"},
+        "/xrpc/app.bsky.actor.getProfile": {"did": "did:plc:isoboston", "handle": "isoboston.example"},
+        "/xrpc/com.atproto.repo.uploadBlob": {"blob": {"$type": "blob", "ref": {"$link": CID},
+                                                       "mimeType": "image/png", "size": 1}},
+        "/xrpc/com.atproto.repo.createRecord": {"uri": "at://did:plc:isoboston/app.bsky.feed.post/3kxyz", "cid": CID},
+    })
+    monkeypatch.setenv("NEWSLETTER_BLUESKY_SERVICE", found.url)
+    monkeypatch.setenv("NEWSLETTER_BLUESKY_HANDLE", "isoboston.example")
+    monkeypatch.setenv("NEWSLETTER_BLUESKY_APP_PASSWORD", "abcd-efgh-ijkl-mnop")
     yield found
     found.close()
 
@@ -178,3 +210,28 @@ def test_a_refusal_is_one_line_and_logged_as_failed(sample, monkeypatch):
     assert [line["result"] for line in lines] == ["posting", "failed"]
     # A failed post is no reason to refuse the next try
     assert "went to mastodon" not in post("--week", "2018-W04", "--to", "mastodon", "--yes").output
+
+
+def test_an_event_goes_to_bluesky_with_its_links_as_facets_and_its_card_with_alt_text(sample, bluesky):
+    result = post("--event", RALLY, "--today", "2018-01-20", "--to", "bluesky", "--yes")
+    assert result.exit_code == 0, result.output
+    share = sample / "dist" / "announce" / RALLY / "share"
+    paths = [request["path"].split("?")[0] for request in bluesky.requests]
+    assert paths == ["/xrpc/com.atproto.server.createSession", "/xrpc/app.bsky.actor.getProfile",
+                     "/xrpc/com.atproto.repo.uploadBlob", "/xrpc/com.atproto.repo.createRecord"]
+    session, _, blob, record = bluesky.requests
+    assert json.loads(session["body"]) == {"identifier": "isoboston.example", "password": "abcd-efgh-ijkl-mnop"}
+    assert blob["body"] == (share / "card.png").read_bytes()
+    made = json.loads(record["body"])["record"]
+    text = (share / "bluesky.txt").read_text()
+    assert made["text"] == text and made["embed"]["images"][0]["alt"] == (share / "card.txt").read_text().strip()
+    ratio = made["embed"]["images"][0]["aspectRatio"]
+    assert (ratio["width"], ratio["height"]) == (1200, 630)
+    # Each link is a facet over its own bytes, as Bluesky's apps read them
+    encoded = text.encode("utf-8")
+    links = [(facet["index"], facet["features"][0]) for facet in made["facets"]]
+    assert links and all(feature["$type"] == "app.bsky.richtext.facet#link" for _, feature in links)
+    for index, feature in links:
+        assert encoded[index["byteStart"]:index["byteEnd"]].decode() == feature["uri"]
+    assert f"https://example.org/iso-boston/events/{RALLY}/" in [feature["uri"] for _, feature in links]
+    assert "Posted: https://bsky.app/profile/isoboston.example/post/3kxyz" in result.output

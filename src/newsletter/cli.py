@@ -449,7 +449,7 @@ def _send(outgoing, dry_run: bool, yes: bool, again: bool) -> None:
 @week_option
 @click.option("--event", metavar="EVENT", help="Post this event's announcement (its file or id) instead of the week.")
 @click.option("--reminder", is_flag=True, help="With --event: post its reminder.")
-@click.option("--to", "service", type=click.Choice(["mastodon", "telegram"]), required=True,
+@click.option("--to", "service", type=click.Choice(["mastodon", "bluesky", "telegram"]), required=True,
               help="Where to post; the account comes from environment variables (see the docs).")
 @click.option("--yes", is_flag=True, help="Post without asking for confirmation.")
 @click.option("--again", is_flag=True, help="Post even though posted.log says it went to this account already.")
@@ -460,11 +460,12 @@ def _send(outgoing, dry_run: bool, yes: bool, again: bool) -> None:
 @project_options
 @reports_errors
 def post(week, event, reminder, service, yes, again, language, today, config, events_dir, no_cache):
-    """Post the week, or one event, to Mastodon or a Telegram chat, with its card and alt text.
+    """Post the week, or one event, to Mastodon, Bluesky or a Telegram chat, with its card and alt text.
 
     The words and the picture are those of the share folder, which is
     written first. Mastodon: NEWSLETTER_MASTODON_URL and
-    NEWSLETTER_MASTODON_TOKEN; Telegram: NEWSLETTER_TELEGRAM_CHAT and
+    NEWSLETTER_MASTODON_TOKEN; Bluesky: NEWSLETTER_BLUESKY_HANDLE and
+    NEWSLETTER_BLUESKY_APP_PASSWORD; Telegram: NEWSLETTER_TELEGRAM_CHAT and
     NEWSLETTER_TELEGRAM_TOKEN. posted.log refuses to post the same thing to
     the same account twice unless --again.
 

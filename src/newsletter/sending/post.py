@@ -1,4 +1,4 @@
-"""`newsletter post`: an event's or a week's post on Mastodon or Telegram, with its card and the card's alt text.
+"""`newsletter post`: an event's or a week's post on Mastodon, Bluesky or Telegram, with its card and the card's alt text.
 
 The words and the picture are the share folder's (rendering/share.py), written to dist/ first like every other
 output. Tokens come only from environment variables, never from a file of the project. `posted.log`, beside
@@ -21,13 +21,16 @@ from typing import Any
 from newsletter.errors import NewsletterError
 
 LOG_NAME = "posted.log"
-SERVICES = ("mastodon", "telegram")
+SERVICES = ("mastodon", "bluesky", "telegram")
 TIMEOUT = 30  # seconds a service has to answer each request
 # What each service needs, from the environment only.
 VARIABLES = {
     "mastodon": ("NEWSLETTER_MASTODON_URL", "NEWSLETTER_MASTODON_TOKEN"),
+    "bluesky": ("NEWSLETTER_BLUESKY_HANDLE", "NEWSLETTER_BLUESKY_APP_PASSWORD"),
     "telegram": ("NEWSLETTER_TELEGRAM_CHAT", "NEWSLETTER_TELEGRAM_TOKEN"),
 }
+BLUESKY_SERVICE = "NEWSLETTER_BLUESKY_SERVICE"  # the account's own server (PDS) instead of https://bsky.social
+_LINK = re.compile(r"https?://\S+")
 TELEGRAM_API = "NEWSLETTER_TELEGRAM_API"  # a self-hosted Bot API server instead of https://api.telegram.org
 CAPTION = 1024  # Telegram's limit for a photo's caption; a longer text follows the photo as a message of its own
 
@@ -64,6 +67,8 @@ def credentials(service: str) -> tuple[str, str]:
     if missing:
         example = {"mastodon": "NEWSLETTER_MASTODON_URL=https://social.example NEWSLETTER_MASTODON_TOKEN=<an access "
                                "token with write:statuses and write:media>",
+                   "bluesky": "NEWSLETTER_BLUESKY_HANDLE=ourgroup.bsky.social NEWSLETTER_BLUESKY_APP_PASSWORD=<an "
+                              "app password from Settings → Privacy and security → App passwords>",
                    "telegram": "NEWSLETTER_TELEGRAM_CHAT=@ourchannel NEWSLETTER_TELEGRAM_TOKEN=<the bot's token from "
                                "@BotFather>"}[service]
         raise NewsletterError(f"--to {service}: set {' and '.join(missing)} in the environment, such as: {example}")
@@ -144,7 +149,7 @@ def publish(post: Post, root: Path) -> str:
     base = Logged(now, post.service, post.account, post.what, post.language, "posting", attempt)
     _append(path, base)
     try:
-        url = (_mastodon if post.service == "mastodon" else _telegram)(post, attempt)
+        url = {"mastodon": _mastodon, "bluesky": _bluesky, "telegram": _telegram}[post.service](post, attempt)
     except NewsletterError:
         _append(path, Logged(**{**asdict(base), "result": "failed"}))
         raise
@@ -168,6 +173,38 @@ def _mastodon(post: Post, attempt: str) -> str:
     except MastodonError as exc:
         raise NewsletterError(f"Mastodon ({place}): {_first_line(exc)}") from None
     return str(status.get("url") or status.get("uri") or "")
+
+
+def _bluesky(post: Post, attempt: str) -> str:
+    """With the AT Protocol SDK: sign in with an app password, upload the card with its alt text, and post the text
+    with each link made a link facet (the byte range Bluesky's apps show as a link)."""
+    from atproto import Client, client_utils, models
+    from atproto.exceptions import AtProtocolError
+
+    handle, password = credentials("bluesky")
+    service = os.environ.get(BLUESKY_SERVICE, "https://bsky.social").rstrip("/")
+    if not service.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise NewsletterError(f"{BLUESKY_SERVICE}: '{service}' must be the server's https:// address")
+    text = client_utils.TextBuilder()
+    position = 0
+    for found in _LINK.finditer(post.text):
+        text.text(post.text[position:found.start()])
+        text.link(found.group(), found.group())
+        position = found.end()
+    text.text(post.text[position:])
+    try:
+        client = Client(base_url=f"{service}/xrpc")
+        client.login(handle, password)
+        langs = [post.language] if post.language else None
+        if post.image is not None:
+            ratio = models.AppBskyEmbedDefs.AspectRatio(width=1200, height=630)
+            made = client.send_image(text=text, image=post.image, image_alt=post.alt or "", langs=langs,
+                                     image_aspect_ratio=ratio)
+        else:
+            made = client.send_post(text=text, langs=langs)
+    except AtProtocolError as exc:
+        raise NewsletterError(f"Bluesky ({service}): {_first_line(exc) or type(exc).__name__}") from None
+    return f"https://bsky.app/profile/{handle}/post/{made.uri.rsplit('/', 1)[-1]}"
 
 
 def _telegram(post: Post, attempt: str) -> str:
