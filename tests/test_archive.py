@@ -174,6 +174,9 @@ def test_an_endless_series_does_not_fill_the_archive_with_future_weeks(sample):
     assert [li.a["href"] for li in soup.select("ol.digests li")] == [f"{BASE}2018-W{n:02d}/" for n in (4, 3, 2, 1)]
     series = BeautifulSoup((sample / "site" / "events" / "branch-meeting" / "index.html").read_text(), "html.parser")
     assert "February 1" in series.get_text(" ")  # later dates are reached from the series' own page
+    tags = {m.get("property") or m.get("name"): m["content"] for m in series.find_all("meta") if m.get("content")}
+    assert tags["og:title"] == "Branch meeting" and tags["og:url"] == f"{BASE}events/branch-meeting/"
+    assert tags["og:description"].startswith("Every Thursday") and "og:image" not in tags
 
 
 def test_calendar_has_upcoming_and_recent_events_only(sample):

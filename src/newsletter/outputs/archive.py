@@ -287,10 +287,13 @@ def _series_page(series, settings: Settings, today: date) -> bytes:
     view.status_label = view.change_note = view.status_note = None
     listed = {o.occurrence for o in coming}
     changed = [changed for day, changed in series.changes if day not in listed]
+    page = calendar_links.event_page(series, settings)
+    place = view.location["name"] if view.location and not view.location["tbd"] else None
+    preview = {"title": series.title, "url": page, "image": None, "alt": None,
+               "description": " · ".join(part for part in (view.repeats, view.when, place, series.summary) if part)}
     return _page("series.html", settings, f"events/{series.id}/", event=view, series=series, repeats=view.repeats,
                  coming=[_date_entry(o, plain, settings) for o in coming],
-                 changed=[_date_entry(o, plain, settings) for o in changed],
-                 page=calendar_links.event_page(series, settings))
+                 changed=[_date_entry(o, plain, settings) for o in changed], page=page, preview=preview)
 
 
 def _date_entry(occurrence, plain, settings: Settings) -> dict:
