@@ -240,10 +240,12 @@ def test_without_the_fonts_the_email_is_written_and_the_images_are_named_missing
 
     monkeypatch.setattr(cards, "font_dirs", lambda: [])
     cards._find.cache_clear()
+    cards.fonts_for.cache_clear()
     try:
         result = CliRunner().invoke(main, ["build", "--week", "2018-W04"])
     finally:
         cards._find.cache_clear()
+        cards.fonts_for.cache_clear()
     assert result.exit_code == 0, result.output
     folder = sample / "dist" / "2018-W04"
     assert (folder / "digest.html").exists() and (folder / "share" / "whatsapp.txt").exists()

@@ -109,13 +109,15 @@ def _find(name: str) -> Path | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def fonts_for(text: str, language: str) -> tuple[Path, Path, int]:
     """The bold and regular font files for `text` in a card in `language`, and the face in a collection; raises
     MissingFonts. Arabic and Hebrew take DejaVu Sans; Chinese, Japanese and Korean (or any text in those languages)
     Noto Sans CJK, which has Latin letters too; each text of a card is set in the font its own letters need."""
-    rtl = any(_within(character, _RTL) for character in text)
-    cjk = not rtl and (any(_within(character, _CJK) for character in text)
-                       or language.split("-")[0] in ("zh", "ja", "ko"))
+    plain = not text or max(text) < "\u0590"  # Latin, Greek, Cyrillic: neither right to left nor CJK
+    rtl = not plain and any(_within(character, _RTL) for character in text)
+    cjk = not rtl and (language.split("-")[0] in ("zh", "ja", "ko")
+                       or not plain and any(_within(character, _CJK) for character in text))
     script = "cjk" if cjk else "latin"
     bold, regular, face, package = FONT_FILES[script]
     found = (_find(bold), _find(regular))
