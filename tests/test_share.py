@@ -207,6 +207,10 @@ def test_a_title_too_long_for_the_card_shrinks_and_check_says_so(project):
         assert image.size == (1200, 630)
     result = CliRunner().invoke(main, ["check", "--event", "2026-03-05-long", "--today", "2026-03-01"])
     assert "the title had to shrink to" in result.output and "share image" in result.output
+    assert "the flyer's title had to shrink to" in result.output
+    if all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdftoppm", "pdffonts", "zbarimg")):
+        text, _, _ = flyer_of(card.with_name("flyer.pdf"))
+        assert " ".join(title.split()) in text  # every word of it, however small
 
 
 def test_arabic_runs_right_to_left_and_chinese_has_its_glyphs(project):

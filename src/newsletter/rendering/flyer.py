@@ -19,6 +19,8 @@ from newsletter.rendering.cards import fonts_for
 # CLDR's paperSize data (supplementalData.xml, measurementData): the territories that print on US Letter.
 LETTER_TERRITORIES = frozenset({"BZ", "CA", "CL", "CO", "CR", "GT", "MX", "NI", "PA", "PH", "PR", "SV", "US", "VE"})
 REPRODUCIBLE = 315532800  # 1980-01-01 00:00 UTC
+TITLE_HEIGHT = 90  # millimetres the title may take: four lines at its largest
+LEGIBLE_TITLE = 24  # points: below this a title is too small to read from a few steps away (check says so)
 OPENING = 420  # characters of the description's opening, at most: a flyer is read in passing
 
 
@@ -43,9 +45,9 @@ def opening_of(text: str) -> str:
     return text[:OPENING].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
-def flyer_pdf(facts: dict[str, Any], settings: Settings) -> bytes:
-    """The flyer's PDF. `facts`: kicker, title, when, notice (lines), where, address, opening, link, link_label,
-    name; each may be empty but the title."""
+def flyer_pdf(facts: dict[str, Any], settings: Settings) -> tuple[bytes, float]:
+    """The flyer's PDF, and the size its title is set in (points). `facts`: kicker, title, when, notice (lines),
+    where, address, opening, link, link_label, name; each may be empty but the title."""
     import segno
     from fpdf import FPDF
 
@@ -83,7 +85,7 @@ def flyer_pdf(facts: dict[str, Any], settings: Settings) -> bytes:
     write(facts.get("kicker", ""), 16, bold=True)
     size = 44.0
     pdf.set_font("Body", "B", size)
-    while size > 22 and len(_lines(pdf, width, size, facts["title"])) > 4:
+    while size > 10 and len(_lines(pdf, width, size, facts["title"])) * size * 0.45 > TITLE_HEIGHT:
         size -= 2
         pdf.set_font("Body", "B", size)
     write(facts["title"], size, bold=True, gap=6)
@@ -121,7 +123,7 @@ def flyer_pdf(facts: dict[str, Any], settings: Settings) -> bytes:
     pdf.set_xy(pdf.l_margin, foot)
     pdf.set_font("Body", "B", 13)
     pdf.multi_cell(width, 6, facts.get("name", ""), align=align)
-    return bytes(pdf.output())
+    return bytes(pdf.output()), size
 
 
 def _lines(pdf: Any, width: float, size: float, text: str) -> list[str]:

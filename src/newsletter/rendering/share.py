@@ -158,6 +158,7 @@ class Share:
         self.view, self.settings, self.compiled = view, settings, compiled
         self._messages: dict[str, str] | None = None
         self._drawn: dict[tuple[int, int], Any] = {}
+        self._made_flyer: tuple[bytes, float] | None = None
 
     def _speaking(self):
         from newsletter.i18n import speaking
@@ -240,7 +241,11 @@ class Share:
         return found
 
     def flyer(self) -> bytes:
-        """The event's printable flyer (rendering/flyer.py), from the compiled cache when made before."""
+        return self._flyer()[0]
+
+    def _flyer(self) -> tuple[bytes, float]:
+        """The event's printable flyer (rendering/flyer.py) and its title's size, from the compiled cache when
+        made before."""
         import base64
         import json
 
@@ -248,6 +253,8 @@ class Share:
         from newsletter.rendering.flyer import flyer_pdf, paper
         from newsletter.sources.store import tools_version
 
+        if self._made_flyer is not None:
+            return self._made_flyer
         assert isinstance(self.view, AnnouncementView)
         with self._speaking():
             facts = flyer_facts(self.view)
@@ -256,11 +263,14 @@ class Share:
                              tools_version("fpdf", "segno", "uharfbuzz", "fontTools")]).encode("utf-8", "surrogateescape")
         kept = self.compiled.get(inputs, ".flyer") if self.compiled is not None else None
         if kept is not None:
-            return base64.b64decode(kept)
-        made = flyer_pdf(facts, self.settings)
-        if self.compiled is not None:
-            self.compiled.put(inputs, base64.b64encode(made).decode("ascii"), ".flyer")
-        return made
+            found = json.loads(kept)
+            self._made_flyer = base64.b64decode(found["pdf"]), found["title_size"]
+        else:
+            self._made_flyer = flyer_pdf(facts, self.settings)
+            if self.compiled is not None:
+                self.compiled.put(inputs, json.dumps({"pdf": base64.b64encode(self._made_flyer[0]).decode("ascii"),
+                                                      "title_size": self._made_flyer[1]}), ".flyer")
+        return self._made_flyer
 
     def findings(self) -> list[Finding]:
         """What check and the commands report: a post over its limit, a link that is not https, a title shrunk
@@ -286,6 +296,12 @@ class Share:
                     found.append(Finding("warning", f"the title had to shrink to {drawn.title_size} px to fit the "
                                          f"{size[0]}×{size[1]} share image, too small to read on a phone",
                                          "give the event a shorter title, or a short_title"))
+            if isinstance(self.view, AnnouncementView):
+                from newsletter.rendering.flyer import LEGIBLE_TITLE
+
+                if (points := self._flyer()[1]) < LEGIBLE_TITLE:
+                    found.append(Finding("warning", f"the flyer's title had to shrink to {points:g} pt to fit, too small "
+                                         "to read from a few steps away", "give the event a shorter title"))
         return found
 
 
