@@ -213,7 +213,8 @@ def test_a_title_too_long_for_the_card_shrinks_and_check_says_so(project):
         assert " ".join(title.split()) in text  # every word of it, however small
 
 
-def test_arabic_runs_right_to_left_and_chinese_has_its_glyphs(project):
+def arabic_vigil(project) -> Path:
+    """An Arabic group's vigil, announced; its share folder."""
     fonts("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
     project.config.write_text('language = "ar"\n' + project.config.read_text())
     project.event("2026-03-05-vigil.md", """
@@ -224,7 +225,11 @@ def test_arabic_runs_right_to_left_and_chinese_has_its_glyphs(project):
         ---
         """)
     run("announce", "2026-03-05-vigil", "--today", "2026-03-01")
-    folder = project.root / "dist" / "announce" / "2026-03-05-vigil" / "share"
+    return project.root / "dist" / "announce" / "2026-03-05-vigil" / "share"
+
+
+def test_arabic_runs_right_to_left_and_chinese_has_its_glyphs(project):
+    folder = arabic_vigil(project)
     background, _, image = colors_of(folder / "card.png")
     inked = [x for x in range(image.width) for y in range(60, 330, 3) if to_hex(*image.getpixel((x, y))) != background]
     margin = round(image.width * 0.06)
@@ -346,17 +351,7 @@ def test_a_flyer_opens_the_rsvp_and_prints_on_a4_outside_the_americas(project):
 
 def test_an_arabic_flyer_keeps_its_words_in_the_pdfs_text(project):
     pdf_tools()
-    fonts("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
-    project.config.write_text('language = "ar"\n' + project.config.read_text())
-    project.event("2026-03-05-vigil.md", """
-        ---
-        title: وقفة تضامنية مع سوريا
-        kind: rally
-        start: 2026-03-05 18:00
-        ---
-        """)
-    run("announce", "2026-03-05-vigil", "--today", "2026-03-01")
-    text, _, _ = flyer_of(project.root / "dist" / "announce" / "2026-03-05-vigil" / "share" / "flyer.pdf")
+    text, _, _ = flyer_of(arabic_vigil(project) / "flyer.pdf")
     assert "وقفة تضامنية مع سوريا" in text.replace("\u202b", "").replace("\u202c", "")
 
 

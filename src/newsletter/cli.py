@@ -474,25 +474,12 @@ def post(week, event, reminder, service, yes, again, language, today, config, ev
         newsletter post --event 2018-01-27-justice-for-siham-and-naseem-rally --to mastodon
         newsletter post --week 2018-W04 --to telegram --yes
     """
-    from newsletter.sending.post import credentials, describe, earlier_post, log_path, prepare, publish, read_log
-    from newsletter.sending.send import edition_of, what_of
+    from newsletter.sending.post import describe, earlier_post, log_path, publish, read_log, to_post
 
     if reminder and not event:
         raise click.UsageError("--reminder goes with --event")
-    credentials(service)  # before anything is built: say what to set first
-    events = _events_dir(config, events_dir)
-    if event:
-        from newsletter.outputs.announce import announce
-
-        both = announce(config, events, event, reminder=reminder, today=today, cache=not no_cache)
-        if both.event.draft:
-            raise NewsletterError(f"{both.event.path} is a draft (draft: true): remove that line before posting it")
-    else:
-        from newsletter.outputs.build import build
-
-        both = build(config, events, week=week, today=today, cache=not no_cache)
-    result = edition_of(both, language)
-    outgoing = prepare(result, service, what_of(both) if event else f"digest {both.week.id}")
+    outgoing = to_post(config, _events_dir(config, events_dir), service, week=week, event=event, reminder=reminder,
+                       today=today, language=language, cache=not no_cache)
     root = config.resolve().parent
     repeat = earlier_post(read_log(log_path(root)), outgoing)
     for line in describe(outgoing):

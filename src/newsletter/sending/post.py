@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,31 @@ def prepare(result: Any, service: str, what: str) -> Post:
     account, _ = credentials(service)
     language = result.language if len(result.settings.editions) > 1 else None
     return Post(service, account, what, language, text, image, alt)
+
+
+def to_post(config: Path, events_dir: Path, service: str, week: str | None = None, event: str | None = None,
+            reminder: bool = False, today: date | None = None, language: str | None = None,
+            cache: bool = True) -> Post:
+    """Build the week (or announce `event`), writing its files and share folder, and make its post for `service`.
+
+    The service's variables are checked first, so a missing token is said before anything is built.
+    """
+    from newsletter.sending.send import edition_of, what_of
+
+    credentials(service)
+    if event:
+        from newsletter.outputs.announce import announce
+
+        both: Any = announce(config, events_dir, event, reminder=reminder, today=today, cache=cache)
+        if both.event.draft:
+            raise NewsletterError(f"{both.event.path} is a draft (draft: true): remove that line before posting it")
+        what = what_of(both)
+    else:
+        from newsletter.outputs.build import build
+
+        both = build(config, events_dir, week=week, today=today, cache=cache)
+        what = f"digest {both.week.id}"
+    return prepare(edition_of(both, language), service, what)
 
 
 def describe(post: Post) -> list[str]:
