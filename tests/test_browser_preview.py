@@ -138,3 +138,25 @@ def test_a_tab_refused_for_too_many_open_comes_back_and_reloads(sample, page, mo
         retitle_and_wait(sample, page, "frame-desktop")
     finally:
         served.close()
+
+
+def test_the_share_tab_shows_the_posts_and_cards_and_follows_an_edit(served, sample, page):
+    """The Share tab fetches the texts and images when it is opened; after a save the page reloads on that tab
+    with the new words."""
+    page.goto(served.url + f"announce/{RALLY[:-3]}/")
+    page.click('[data-view="share"]')
+    page.wait_for_function("document.querySelector('pre.share-text').textContent.length > 0", timeout=WAIT_MS)
+    texts = page.eval_on_selector_all("pre.share-text", "nodes => nodes.map(n => n.textContent)")
+    assert len(texts) == 5 and texts[0].startswith("*Rally: #Justice4Siham & #Justice4Naseem Rally*")
+    page.wait_for_function("[...document.querySelectorAll('img.share-image')].every(i => i.complete && i.naturalWidth)",
+                           timeout=WAIT_MS)
+    sizes = page.eval_on_selector_all("img.share-image", "nodes => nodes.map(n => [n.naturalWidth, n.naturalHeight, n.alt])")
+    assert [size[:2] for size in sizes] == [[1200, 630], [1080, 1080]]
+    assert all(size[2].startswith("Rally: #Justice4Siham & #Justice4Naseem Rally.") for size in sizes)
+    assert page.get_attribute("a[href='share/flyer.pdf']", "href") == "share/flyer.pdf"
+    path = sample / "events" / RALLY
+    path.write_text(path.read_text().replace('title: "#Justice4Siham & #Justice4Naseem Rally"', 'title: "Bring Siham home"'))
+    page.wait_for_function("(document.querySelector('pre.share-text') || {}).textContent === undefined ? false : "
+                           "document.querySelector('pre.share-text').textContent.includes('Bring Siham home')",
+                           timeout=WAIT_MS)
+    assert page.url.endswith("#share") and page.is_visible("#view-share")
