@@ -695,3 +695,52 @@ def test_without_to_or_a_to_setting_send_refuses_and_says_how(sample):
     assert result.stderr == '--to: say who gets it, or set to = "Our list <list@example.org>" in newsletter.toml\n'
     settings = (Path(__file__).resolve().parents[1] / "docs" / "settings.md").read_text()
     assert "| `to` | none | " in settings and "without it, `send` needs `--to`" in settings
+
+
+def test_a_missing_password_leaves_no_line_in_the_send_log(project_with_smtp, smtp_server, monkeypatch):
+    """Nothing was tried, so nothing is logged: not an attempt, not a failure."""
+    monkeypatch.delenv("NEWSLETTER_SMTP_PASSWORD")
+    result = run("send", "--week", "2018-W04", "--yes")
+    assert result.exit_code == 1 and "set NEWSLETTER_SMTP_PASSWORD" in result.stderr
+    assert not (project_with_smtp / "sent.log").exists() and smtp_server[1].received == []
+
+
+def test_a_send_log_that_cannot_be_written_stops_the_send_in_one_line(project_with_smtp, smtp_server, monkeypatch):
+    """A read-only disk (simulated: the tests run with rights that ignore file modes) refuses the attempt's line."""
+    import errno
+
+    from newsletter.sending import sendlog
+
+    def read_only(path, entry):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(sendlog, "append", read_only)
+    result = run("send", "--week", "2018-W04", "--yes")
+    assert result.exit_code == 1 and smtp_server[1].received == []
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("Not sent:")]
+    assert "sent.log: cannot write the send log (Read-only file system)" in line and "nothing was sent" in line
+    assert "Traceback" not in result.output
+
+
+def test_a_send_the_log_cannot_record_afterwards_is_said_and_asked_about_next_time(project_with_smtp, smtp_server,
+                                                                                  monkeypatch):
+    """The message went out but its outcome line could not be written: the command says so, and the attempt's
+    line makes the next send of it ask first."""
+    import errno
+
+    from newsletter.sending import sendlog
+
+    written = sendlog.append
+
+    def full_after_the_attempt(path, entry):
+        if entry.result != "sending":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        written(path, entry)
+
+    monkeypatch.setattr(sendlog, "append", full_after_the_attempt)
+    result = run("send", "--week", "2018-W04", "--yes")
+    assert result.exit_code == 0 and len(smtp_server[1].received) == 1
+    assert "warning: " in result.stderr and "could not record that it went out (No space left on device)" in result.stderr
+    monkeypatch.setattr(sendlog, "append", written)
+    again = run("send", "--week", "2018-W04", input="n\n")
+    assert len(smtp_server[1].received) == 1 and "may have gone to" in again.output and "Not sent." in again.output

@@ -443,6 +443,8 @@ def _send(outgoing, dry_run: bool, yes: bool, again: bool) -> None:
             click.echo(f"The message is saved in {outgoing.saved}", err=True)
         raise SystemExit(1) from None
     click.echo(f"Sent \"{outgoing.message['Subject']}\" to {', '.join(delivery.accepted)}")
+    if delivery.unlogged:
+        click.echo(f"warning: {delivery.unlogged}; sending it again will ask first", err=True)
 
 
 @main.command()

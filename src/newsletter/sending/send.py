@@ -46,6 +46,7 @@ class SendFailed(NewsletterError):
 class Delivery:
     accepted: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
+    unlogged: str | None = None  # why the send log could not record that it went out
 
 
 @dataclass
@@ -187,11 +188,19 @@ def deliver(outgoing: Outgoing, password: str | None, now: Callable[[], datetime
 
     def accepted(delivery: Delivery) -> None:
         if not outgoing.proof:
-            append(path, replace(attempt, time=_stamp(clock(), outgoing.settings), recipients=delivery.accepted,
-                                 result="partly sent" if delivery.refused else "sent", refused=delivery.refused))
+            try:
+                append(path, replace(attempt, time=_stamp(clock(), outgoing.settings), recipients=delivery.accepted,
+                                     result="partly sent" if delivery.refused else "sent", refused=delivery.refused))
+            except OSError as exc:  # the attempt line stays: the next send of it is told it may have gone out
+                delivery.unlogged = f"{path}: could not record that it went out ({exc.strerror or exc})"
 
+    refuse_before_sending(smtp, password)  # nothing is tried, so the send log has nothing to say
     if not outgoing.proof:
-        append(path, attempt)
+        try:
+            append(path, attempt)
+        except OSError as exc:
+            raise SendFailed(f"{path}: cannot write the send log ({exc.strerror or exc}), which must know of a send "
+                             "before it starts; nothing was sent") from None
     try:
         return send_message(outgoing.message, outgoing.recipients, smtp, outgoing.settings.sender, password,
                             tls_context(smtp, outgoing.settings.root), accepted)
@@ -239,6 +248,16 @@ def check_recipients(recipients: list[str]) -> list[str]:
     return cleaned
 
 
+def refuse_before_sending(smtp: SmtpSettings, password: str | None) -> None:
+    """SendFailed for what no connection could change: a password missing, or one that would go unencrypted."""
+    if smtp.username and not password:
+        raise SendFailed(f"smtp: set {PASSWORD_VARIABLE} to the password for {smtp.username}")
+    if smtp.password_in_clear:
+        raise SendFailed(f"smtp: security = \"none\" would send the password for {smtp.username} to "
+                         f"{smtp.host}:{smtp.port} unencrypted; set security = \"starttls\" (port 587) or \"ssl\" "
+                         "(port 465)")
+
+
 def send_message(message: EmailMessage, recipients: list[str], smtp: SmtpSettings, sender: str,
                  password: str | None, context: ssl.SSLContext | None = None,
                  accepted: Callable[[Delivery], None] | None = None) -> Delivery:
@@ -249,11 +268,7 @@ def send_message(message: EmailMessage, recipients: list[str], smtp: SmtpSetting
     process is stopped right after.
     """
     where = f"{smtp.host}:{smtp.port}"
-    if smtp.username and not password:
-        raise SendFailed(f"smtp: set {PASSWORD_VARIABLE} to the password for {smtp.username}")
-    if smtp.password_in_clear:
-        raise SendFailed(f"smtp: security = \"none\" would send the password for {smtp.username} to {where} "
-                         "unencrypted; set security = \"starttls\" (port 587) or \"ssl\" (port 465)")
+    refuse_before_sending(smtp, password)
     context = context or ssl.create_default_context()
     envelope_from = parseaddr(sender)[1]
     phase = "before"  # "data" once the message is being handed over, "accepted" once the server took it
