@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.errors import NewsletterError
+from newsletter.sending.sendlog import append, read_lines
 
 LOG_NAME = "posted.log"
 SERVICES = ("mastodon", "bluesky", "telegram")
@@ -132,17 +133,7 @@ def log_path(root: Path) -> Path:
 
 
 def read_log(path: Path) -> list[Logged]:
-    if not path.exists():
-        return []
-    found = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            found.append(Logged(**json.loads(line)))
-        except (ValueError, TypeError):
-            raise NewsletterError(f"{path}:{number}: not a line newsletter wrote; fix or remove it") from None
-    return found
+    return read_lines(path, Logged, "post")
 
 
 def earlier_post(entries: list[Logged], post: Post) -> Logged | None:
@@ -158,10 +149,7 @@ def earlier_post(entries: list[Logged], post: Post) -> Logged | None:
 
 def _append(path: Path, entry: Logged) -> None:
     try:
-        with open(path, "a", encoding="utf-8") as log:
-            log.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
-            log.flush()
-            os.fsync(log.fileno())
+        append(path, entry)
     except OSError as exc:
         raise NewsletterError(f"{path}: cannot write the post log: {exc.strerror or exc}") from None
 

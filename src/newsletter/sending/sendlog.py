@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from newsletter.errors import NewsletterError
 
@@ -52,6 +53,15 @@ def log_path(root: Path) -> Path:
 
 def read_log(path: Path) -> list[Entry]:
     """Every line as written, oldest first; a line that is not an entry is an error naming it."""
+    return read_lines(path, Entry, "send")
+
+
+Line = TypeVar("Line")
+
+
+def read_lines(path: Path, kind: Callable[..., Line], what: str) -> list[Line]:
+    """A log of one JSON object per line (sent.log, posted.log), each made into `kind`; a line that is not one is
+    an error naming it, and each line is one `what`."""
     if not path.exists():
         return []
     entries = []
@@ -59,11 +69,10 @@ def read_log(path: Path) -> list[Entry]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-            entries.append(Entry(**data))
+            entries.append(kind(**json.loads(line)))
         except (ValueError, TypeError):
             raise NewsletterError(f"{path.name}:{number}: not a line newsletter wrote; "
-                                  "fix or remove it (each line is one send, in JSON)") from None
+                                  f"fix or remove it (each line is one {what}, in JSON)") from None
     return entries
 
 
@@ -81,8 +90,8 @@ def sends(entries: list[Entry]) -> list[Entry]:
     return list(merged.values())
 
 
-def append(path: Path, entry: Entry) -> None:
-    """Add one line, flushed to disk before anything else happens."""
+def append(path: Path, entry: Any) -> None:
+    """Add one line, an entry (a dataclass) as JSON, flushed to disk before anything else happens."""
     line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
     with open(path, "a", encoding="utf-8") as stream:
         stream.write(line)
