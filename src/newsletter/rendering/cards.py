@@ -154,7 +154,6 @@ def draw(card: Card, size: tuple[int, int], root: Path | None = None) -> Drawn:
     from PIL import Image, ImageDraw
 
     width, height = size
-    font_key(card)  # every font the card needs is there, before anything is drawn
 
     def font(bold: bool, pixels: int, text: str) -> Any:
         bold_file, regular_file, face = fonts_for(text, card.language)

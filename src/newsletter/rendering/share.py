@@ -8,6 +8,7 @@ The texts come from the same views as the email (rendering/present.py) and from 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,6 +160,7 @@ class Share:
         self._messages: dict[str, str] | None = None
         self._drawn: dict[tuple[int, int], Any] = {}
         self._made_flyer: tuple[bytes, float] | None = None
+        self._card: Card | None = None
 
     def _speaking(self):
         from newsletter.i18n import speaking
@@ -175,9 +177,12 @@ class Share:
         return self._messages
 
     def card(self) -> Card:
-        with self._speaking():
-            return event_card(self.view, self.settings) if isinstance(self.view, AnnouncementView) \
-                else week_card(self.view, self.settings)
+        """What the images say (worked out once: the images, their alt text and the flyer's key all ask)."""
+        if self._card is None:
+            with self._speaking():
+                self._card = event_card(self.view, self.settings) if isinstance(self.view, AnnouncementView) \
+                    else week_card(self.view, self.settings)
+        return self._card
 
     def alt_text(self) -> str:
         with self._speaking():
@@ -197,34 +202,39 @@ class Share:
 
     def drawn(self, size: tuple[int, int]):
         """The image at `size` (rendering/cards.py), from the compiled cache when the same card was drawn before."""
+        from newsletter.rendering.cards import Drawn, draw, font_key
+        from newsletter.sources.store import stamp_of, tools_version
+
+        if size not in self._drawn:
+            card = self.card()
+            logo = self.settings.root / card.logo if card.logo else None
+            inputs = [list(size), [getattr(card, name) for name in card.__slots__],  # type: ignore[attr-defined]
+                      font_key(card), tools_version("PIL"), str(stamp_of(logo)) if logo else None]
+
+            def make() -> tuple[bytes, dict[str, Any]]:
+                made = draw(card, size, self.settings.root)
+                return made.png, {"title_size": made.title_size, "color": made.text_color}
+
+            png, facts = self._kept_or_made(inputs, ".card", make)
+            self._drawn[size] = Drawn(png, facts["title_size"], facts["color"])
+        return self._drawn[size]
+
+    def _kept_or_made(self, inputs: list, suffix: str,
+                      make: Callable[[], tuple[bytes, dict[str, Any]]]) -> tuple[bytes, dict[str, Any]]:
+        """What `make` gives (a file's bytes, and what is known of it), or what it gave before for the same
+        `inputs`, kept in the compiled cache as JSON with the bytes in base64."""
         import base64
         import json
 
-        from newsletter.rendering.cards import Drawn, draw, font_key
-        from newsletter.sources.store import tools_version
-
-        if size in self._drawn:
-            return self._drawn[size]
-        card = self.card()
-        inputs = json.dumps([list(size), [getattr(card, name) for name in card.__slots__],  # type: ignore[attr-defined]
-                             font_key(card), tools_version("PIL")]).encode("utf-8", "surrogateescape")
-        logo = card.logo and self.settings.root / card.logo
-        if logo:
-            from newsletter.sources.store import stamp_of
-
-            inputs += str(stamp_of(logo)).encode("utf-8", "surrogateescape")
-        kept = self.compiled.get(inputs, ".card") if self.compiled is not None else None
+        key = json.dumps(inputs).encode("utf-8", "surrogateescape")
+        kept = self.compiled.get(key, suffix) if self.compiled is not None else None
         if kept is not None:
             found = json.loads(kept)
-            result = Drawn(base64.b64decode(found["png"]), found["title_size"], found["color"])
-        else:
-            result = draw(card, size, self.settings.root)
-            if self.compiled is not None:
-                self.compiled.put(inputs, json.dumps({"png": base64.b64encode(result.png).decode("ascii"),
-                                                                 "title_size": result.title_size,
-                                                                 "color": result.text_color}), ".card")
-        self._drawn[size] = result
-        return result
+            return base64.b64decode(found.pop("bytes")), found
+        data, facts = make()
+        if self.compiled is not None:
+            self.compiled.put(key, json.dumps({"bytes": base64.b64encode(data).decode("ascii"), **facts}), suffix)
+        return data, facts
 
     def files(self) -> dict[str, Any]:
         """The share folder's files by name, each a function that makes it when first asked."""
@@ -246,30 +256,23 @@ class Share:
     def _flyer(self) -> tuple[bytes, float]:
         """The event's printable flyer (rendering/flyer.py) and its title's size, from the compiled cache when
         made before."""
-        import base64
-        import json
-
         from newsletter.rendering.cards import font_key
         from newsletter.rendering.flyer import flyer_pdf, paper
         from newsletter.sources.store import tools_version
 
-        if self._made_flyer is not None:
-            return self._made_flyer
-        assert isinstance(self.view, AnnouncementView)
-        with self._speaking():
-            facts = flyer_facts(self.view)
-        inputs = json.dumps([facts, self.settings.language, self.settings.direction, self.settings.theme.accent,
-                             paper(self.settings), font_key(self.card()),
-                             tools_version("fpdf", "segno", "uharfbuzz", "fontTools")]).encode("utf-8", "surrogateescape")
-        kept = self.compiled.get(inputs, ".flyer") if self.compiled is not None else None
-        if kept is not None:
-            found = json.loads(kept)
-            self._made_flyer = base64.b64decode(found["pdf"]), found["title_size"]
-        else:
-            self._made_flyer = flyer_pdf(facts, self.settings)
-            if self.compiled is not None:
-                self.compiled.put(inputs, json.dumps({"pdf": base64.b64encode(self._made_flyer[0]).decode("ascii"),
-                                                      "title_size": self._made_flyer[1]}), ".flyer")
+        if self._made_flyer is None:
+            assert isinstance(self.view, AnnouncementView)
+            with self._speaking():
+                facts = flyer_facts(self.view)
+            inputs = [facts, self.settings.language, self.settings.direction, self.settings.theme.accent,
+                      paper(self.settings), font_key(self.card()), tools_version("fpdf", "segno", "uharfbuzz", "fontTools")]
+
+            def make() -> tuple[bytes, dict[str, Any]]:
+                pdf, size = flyer_pdf(facts, self.settings)
+                return pdf, {"title_size": size}
+
+            pdf, known = self._kept_or_made(inputs, ".flyer", make)
+            self._made_flyer = pdf, known["title_size"]
         return self._made_flyer
 
     def findings(self) -> list[Finding]:
