@@ -350,7 +350,7 @@ def _environment(root: Path):
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(builtin_dir("archive"))),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
-                             bytecode_cache=bytecode_cache("archive", root))
+                             bytecode_cache=bytecode_cache("archive", root, builtin_dir("archive")))
     env.filters["markup"] = Markup
     return env
 

@@ -71,7 +71,7 @@ def times_together(text: str) -> str:
     return _TIME.sub(joined, str(text))
 
 
-def bytecode_cache(kind: str, root: Path):
+def bytecode_cache(kind: str, root: Path, builtin: Path | None = None):
     """Jinja's compiled templates for environment `kind` of the project at `root` (sources/bytecode.py).
 
     Each entry is checked against its template's source, so an edited
@@ -80,10 +80,12 @@ def bytecode_cache(kind: str, root: Path):
     newsletter's code and Python's version, as the compiled code also
     depends on the environment's options, set in that code. Rendering only
     adds to it in memory: the command saves it with the compiled cache.
+    Those compiled from `builtin` (newsletter's own templates) are kept
+    once for the user rather than in each project.
     """
     from newsletter.sources.bytecode import held
 
-    return held(root, kind)
+    return held(root, kind, builtin)
 
 
 @lru_cache(maxsize=8)
@@ -102,7 +104,7 @@ def _environment(folders: tuple[Path, ...], root: Path):
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=bytecode_cache("email", root),
+        bytecode_cache=bytecode_cache("email", root, folders[-1]),
     )
     env.filters["wrap"] = wrap
     env.filters["times_together"] = times_together

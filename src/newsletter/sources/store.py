@@ -36,14 +36,13 @@ def stamp_of(path: Path | str) -> Stamp | None:
 def keep(path: Path, data: bytes) -> bool:
     """Replace a file of the cache folder in one step; False when it cannot be written (the cache is only lost).
 
-    The folder is made with a .gitignore of its own, so it keeps itself out of git.
+    A project's cache folder is made with a .gitignore of its own, so it keeps itself out of git.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        top = next((folder for folder in path.parents if folder.name == FOLDER), path.parent)
-        ignore = top / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n")
+        top = next((folder for folder in path.parents if folder.name == FOLDER), None)
+        if top is not None and not (top / ".gitignore").exists():
+            (top / ".gitignore").write_text("*\n")
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(handle, "wb") as stream:
@@ -91,6 +90,14 @@ def code_version() -> str:
     package = Path(newsletter.__file__).parent
     stamps = sorted(stamp_of(path) or (str(path), 0, 0) for path in package.rglob("*.py"))
     return f"{newsletter.__version__} {stamps}"
+
+
+def user_cache_dir() -> Path:
+    """This user's cache folder for newsletter: $XDG_CACHE_HOME/newsletter (~/.cache/newsletter), or
+    ~/Library/Caches/newsletter on macOS. What is kept there is the same for every project."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "newsletter"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsletter"
 
 
 def signing_key() -> bytes | None:
