@@ -31,6 +31,22 @@ def _own_config_home(tmp_path_factory):
     yield home
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_home(tmp_path_factory, monkeypatch):
+    """newsletter's own templates are compiled once for the user, in their cache folder: each test starts
+    with an empty one, as a new user does."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+
+
+@pytest.fixture(autouse=True)
+def _no_helper_left():
+    """A command stops the helper process it started (newsletter/aside.py); one a test started by hand too."""
+    yield
+    from newsletter import aside
+
+    aside.stop()
+
+
 class Project:
     """A group's folder: newsletter.toml and events/, written by the tests."""
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 import yaml
@@ -20,7 +22,7 @@ from newsletter.schedule.digest import digest_window
 from newsletter.sources import frontmatter
 from newsletter.sources.cache import NAME, ParseCache
 from newsletter.sources.compiled import CompiledCache
-from newsletter.sources.store import FOLDER, signed
+from newsletter.sources.store import FOLDER, signed, user_cache_dir
 from newsletter.sources.config import load_settings
 from newsletter.sources.events import event_files, load_events, read_event
 
@@ -227,10 +229,15 @@ def test_no_cache_neither_reads_nor_writes_it(sample):
     run("build", "--week", "2018-W04", "--no-cache", "--out", "out")
     assert {path.read_bytes() for path in kept} == {b"damaged"}
     run("build", "--week", "2018-W04", "--out", "out")
-    before = snapshot(sample / FOLDER)
+    before, builtin = snapshot(sample / FOLDER), snapshot(user_cache_dir())
     assert any(name.startswith("jinja/") for name in before)  # the run with the cache on kept compiled templates
+    assert any(name.startswith("jinja/email-") for name in builtin)  # and newsletter's own, for the user
+    for path in (user_cache_dir() / "jinja").iterdir():
+        path.write_bytes(b"damaged")
+    builtin = snapshot(user_cache_dir())
     run("build", "--week", "2018-W04", "--no-cache", "--out", "out2")
-    assert snapshot(sample / FOLDER) == before
+    assert snapshot(sample / FOLDER) == before and snapshot(user_cache_dir()) == builtin
+    assert (sample / "out2" / "digest.html").read_bytes() == (sample / "out" / "digest.html").read_bytes()
 
 
 def snapshot(folder):
@@ -334,12 +341,16 @@ print('LOADED:' + ','.join(sorted({'mjml', 'premailer', 'cssutils', 'cssselect',
 
 
 def _build_in_a_process(root, *args: str) -> set[str]:
-    """Build in a fresh process, as a volunteer does; what of MJML, premailer and their kin it imported."""
+    """Build in a fresh process, as a volunteer does; what of MJML, premailer and their kin it imported. Without
+    the helper process, which loads premailer beside a first build (tests/test_aside.py): what is loaded is
+    what the build needs."""
+    import os
     import subprocess
     import sys
 
     done = subprocess.run([sys.executable, "-c", PROBE, "build", "--week", "2018-W04", "--out", "out", *args],
-                          cwd=root, check=True, capture_output=True, text=True)
+                          cwd=root, check=True, capture_output=True, text=True,
+                          env={**os.environ, "NEWSLETTER_HELPER": "0"})
     line = done.stdout.strip().splitlines()[-1].removeprefix("LOADED:")
     return {name for name in line.split(",") if name}
 
@@ -405,7 +416,7 @@ def test_templates_and_subject_lines_are_compiled_once_for_every_later_run(sampl
         bytecode._HELD.clear()
         parsed.clear()
         assert run("build", "--week", "2018-W04", "--out", "out").exit_code == 0
-        return (sample / "out" / "digest.json").read_text()
+        return (Path.cwd() / "out" / "digest.json").read_text()
 
     settings = sample / "newsletter.toml"
     settings.write_text(settings.read_text().replace('subject = "{{ name }}:', 'subject = "{{ name }} & friends:'))
@@ -415,9 +426,18 @@ def test_templates_and_subject_lines_are_compiled_once_for_every_later_run(sampl
     settings.write_text(settings.read_text().replace("& friends", "and friends"))
     assert '"subject": "ISO Boston Events and friends: ' in digest_json_of_a_new_run()
     assert parsed == ['subject: {{ name }} and friends: {{ week.label }}']
-    # In the project's own cache folder, never a temporary folder other users and other checkouts share.
+    # A group's subject lines in the project's own cache folder, newsletter's own templates in the user's,
+    # never a temporary folder other users share.
     kept = sorted(p.name for p in (sample / ".newsletter-cache" / "jinja").iterdir())
-    assert kept and all(name.startswith(("email-", "settings-")) for name in kept), kept
+    assert kept and all(name.startswith("settings-") for name in kept), kept
+    assert all(p.name.startswith("email-") for p in (user_cache_dir() / "jinja").iterdir())
+    # Another group's first build finds newsletter's own templates compiled; its subject line is its own.
+    other = sample.parent / "other"
+    shutil.copytree(sample, other, ignore=shutil.ignore_patterns(".newsletter-cache", "out"))
+    monkeypatch.chdir(other)
+    assert '"subject": "ISO Boston Events and friends: ' in digest_json_of_a_new_run()
+    assert parsed == ['subject: {{ name }} and friends: {{ week.label }}']
+    monkeypatch.chdir(sample)
 
 
 def test_compiled_templates_that_this_user_did_not_sign_never_run(sample):
@@ -528,15 +548,18 @@ def test_rendering_writes_nothing_until_the_command_decides_to_keep_it(sample):
     from newsletter.outputs.build import render_week
     from newsletter.outputs.project import choose_week, load_project
 
+    from newsletter.sources.store import user_cache_dir
+
     project = load_project(sample / "newsletter.toml", sample / "events")
     before = snapshot(sample / FOLDER)
     week = choose_week(project.settings, "2018-W04", date(2018, 1, 18))
     first = render_week(project, week)
     assert snapshot(sample / FOLDER) == before  # nor Jinja's compiled templates, nor a used file's time
+    assert not user_cache_dir().exists()  # nor the user's compiled built-in templates
     assert project.compiled is not None
     project.compiled.save()
     assert len(compiled_files(sample)) == 2  # the email, and premailer's output for its shape
-    assert any(name.startswith("jinja/email-") for name in snapshot(sample / FOLDER))
+    assert any(name.startswith("jinja/email-") for name in snapshot(user_cache_dir()))
     assert render_week(project, week).outputs["digest.html"] == first.outputs["digest.html"]
 
 

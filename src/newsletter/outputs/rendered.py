@@ -127,6 +127,9 @@ def write_editions(target: Path, editions: Sequence[Rendered], what: str, keep: 
     """Write every edition's files as one set in `target` (a folder per language when there are several), noting
     each edition's paths in its `written`; the paths an earlier run's other layout had. Raises NewsletterError."""
     folders = {edition.language: target / edition.language if len(editions) > 1 else target for edition in editions}
+    for edition in editions:  # images and flyers drawn beside this process, if it has a helper, while it writes the rest
+        if edition.share is not None:
+            edition.share.prepare()
     files = {str(folders[edition.language].relative_to(target) / name): edition.outputs[name]
              for edition in editions for name in edition.outputs}
     try:

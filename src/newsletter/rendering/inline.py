@@ -66,7 +66,14 @@ def inline_css(html: str, css: str, kept: Kept | None = None, inputs: str = "") 
 
 
 def premailer_inline(html: str, css: str) -> str:
-    """premailer, as it comes, with the options the email needs."""
+    """premailer, as it comes, with the options the email needs: in the command's helper process when one has
+    it loaded already (newsletter/aside.py)."""
+    from newsletter.aside import call
+
+    return call(_premailer, html, css)
+
+
+def _premailer(html: str, css: str) -> str:
     import logging
 
     from premailer import Premailer

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from newsletter.aside import Pending, submit
 from newsletter.i18n import _
 from newsletter.models import Finding, Settings
 from newsletter.rendering.cards import Card
@@ -159,7 +160,7 @@ class Share:
         self.view, self.settings, self.compiled = view, settings, compiled
         self._messages: dict[str, str] | None = None
         self._drawn: dict[tuple[int, int], Any] = {}
-        self._made_flyer: tuple[bytes, float] | None = None
+        self._later: dict[Any, Callable[[], tuple[bytes, dict[str, Any]]]] = {}  # images and flyer, when asked
         self._card: Card | None = None
 
     def _speaking(self):
@@ -200,29 +201,45 @@ class Share:
             return str(exc)
         return None
 
+    def prepare(self) -> None:
+        """Start what is not kept yet (the images, an event's flyer) in the command's helper process, when it
+        has one (newsletter/aside.py): they are drawn there while this process writes the email's files."""
+        from newsletter.rendering.cards import CARD, SQUARE
+
+        if self.settings.share.images and self.images_missing() is None:
+            for size in (CARD, SQUARE):
+                self._image(size)
+            if isinstance(self.view, AnnouncementView):
+                self._flyer_later()
+
     def drawn(self, size: tuple[int, int]):
         """The image at `size` (rendering/cards.py), from the compiled cache when the same card was drawn before."""
-        from newsletter.rendering.cards import Drawn, draw, font_key
-        from newsletter.sources.store import stamp_of, tools_version
+        from newsletter.rendering.cards import Drawn
 
         if size not in self._drawn:
+            png, facts = self._image(size)()
+            self._drawn[size] = Drawn(png, facts["title_size"], facts["color"])
+        return self._drawn[size]
+
+    def _image(self, size: tuple[int, int]) -> Callable[[], tuple[bytes, dict[str, Any]]]:
+        from newsletter.rendering.cards import draw, font_key
+        from newsletter.sources.store import stamp_of, tools_version
+
+        if size not in self._later:
             card = self.card()
             logo = self.settings.root / card.logo if card.logo else None
             inputs = [list(size), [getattr(card, name) for name in card.__slots__],  # type: ignore[attr-defined]
                       font_key(card), tools_version("PIL"), str(stamp_of(logo)) if logo else None]
+            self._later[size] = self._kept_or_made(
+                inputs, ".card", lambda: submit(draw, card, size, self.settings.root),
+                lambda made: (made.png, {"title_size": made.title_size, "color": made.text_color}))
+        return self._later[size]
 
-            def make() -> tuple[bytes, dict[str, Any]]:
-                made = draw(card, size, self.settings.root)
-                return made.png, {"title_size": made.title_size, "color": made.text_color}
-
-            png, facts = self._kept_or_made(inputs, ".card", make)
-            self._drawn[size] = Drawn(png, facts["title_size"], facts["color"])
-        return self._drawn[size]
-
-    def _kept_or_made(self, inputs: list, suffix: str,
-                      make: Callable[[], tuple[bytes, dict[str, Any]]]) -> tuple[bytes, dict[str, Any]]:
-        """What `make` gives (a file's bytes, and what is known of it), or what it gave before for the same
-        `inputs`, kept in the compiled cache as JSON with the bytes in base64."""
+    def _kept_or_made(self, inputs: list, suffix: str, start: Callable[[], Pending],
+                      unpack: Callable[[Any], tuple[bytes, dict[str, Any]]]) -> Callable[[], tuple[bytes, dict[str, Any]]]:
+        """What was made before for the same `inputs` (a file's bytes, and what is known of it), kept in the
+        compiled cache as JSON with the bytes in base64; else what `start` begins to make, `unpack`ed when
+        asked for, and kept."""
         import base64
         import json
 
@@ -230,11 +247,20 @@ class Share:
         kept = self.compiled.get(key, suffix) if self.compiled is not None else None
         if kept is not None:
             found = json.loads(kept)
-            return base64.b64decode(found.pop("bytes")), found
-        data, facts = make()
-        if self.compiled is not None:
-            self.compiled.put(key, json.dumps({"bytes": base64.b64encode(data).decode("ascii"), **facts}), suffix)
-        return data, facts
+            data = base64.b64decode(found.pop("bytes"))
+            return lambda: (data, found)
+        pending, made = start(), list[tuple[bytes, dict[str, Any]]]()
+
+        def finished() -> tuple[bytes, dict[str, Any]]:
+            if not made:
+                data, facts = unpack(pending.result())
+                if self.compiled is not None:
+                    self.compiled.put(key, json.dumps({"bytes": base64.b64encode(data).decode("ascii"), **facts}),
+                                      suffix)
+                made.append((data, facts))
+            return made[0]
+
+        return finished
 
     def files(self) -> dict[str, Any]:
         """The share folder's files by name, each a function that makes it when first asked."""
@@ -256,24 +282,23 @@ class Share:
     def _flyer(self) -> tuple[bytes, float]:
         """The event's printable flyer (rendering/flyer.py) and its title's size, from the compiled cache when
         made before."""
+        pdf, known = self._flyer_later()()
+        return pdf, known["title_size"]
+
+    def _flyer_later(self) -> Callable[[], tuple[bytes, dict[str, Any]]]:
         from newsletter.rendering.cards import font_key
         from newsletter.rendering.flyer import flyer_pdf, paper
         from newsletter.sources.store import tools_version
 
-        if self._made_flyer is None:
+        if "flyer" not in self._later:
             assert isinstance(self.view, AnnouncementView)
             with self._speaking():
                 facts = flyer_facts(self.view)
             inputs = [facts, self.settings.language, self.settings.direction, self.settings.theme.accent,
                       paper(self.settings), font_key(self.card()), tools_version("fpdf", "segno", "uharfbuzz", "fontTools")]
-
-            def make() -> tuple[bytes, dict[str, Any]]:
-                pdf, size = flyer_pdf(facts, self.settings)
-                return pdf, {"title_size": size}
-
-            pdf, known = self._kept_or_made(inputs, ".flyer", make)
-            self._made_flyer = pdf, known["title_size"]
-        return self._made_flyer
+            self._later["flyer"] = self._kept_or_made(inputs, ".flyer", lambda: submit(flyer_pdf, facts, self.settings),
+                                                      lambda made: (made[0], {"title_size": made[1]}))
+        return self._later["flyer"]
 
     def findings(self) -> list[Finding]:
         """What check and the commands report: a post over its limit, a link that is not https, a title shrunk
