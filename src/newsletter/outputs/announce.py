@@ -13,10 +13,10 @@ from datetime import date, datetime, time, UTC
 from pathlib import Path
 
 from newsletter import aside
+from newsletter.outputs import warmup
 from newsletter.outputs.project import Project, load_project, message_ident, today_in
 from newsletter.outputs.rendered import Outputs, Rendered, remembered_bodies, shared_findings, write_editions
 from newsletter.schedule.dates import format_day
-from newsletter.sources.compiled import CompiledCache
 from newsletter.sources.config import load_settings
 from newsletter.schedule.digest import LOOK_AHEAD, next_events
 from newsletter.errors import NewsletterError
@@ -195,9 +195,7 @@ def announce(config: Path, events_dir: Path, ref: str, reminder: bool = False, o
 
     Separate editions go in one folder per language: dist/announce/<event id>/<language>/.
     """
-    # An announcement's flyer is made again after any edit of its event: fpdf2 is loaded beside this process.
-    cold = not cache or CompiledCache.empty_beside(config)  # nothing compiled: premailer and Pillow will be needed
-    aside.start(*(aside.INLINING + aside.DRAWING if cold else ()), *aside.FLYER)
+    warmup.for_announce(config, cache)
     try:
         return _announce(config, events_dir, ref, reminder, out, today, cache)
     finally:

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from newsletter import aside
 from newsletter.errors import NoEvents
 from newsletter.models import Digest, Event, Finding, Week
+from newsletter.outputs import warmup
 from newsletter.outputs.project import Project, choose_week, load_project, message_ident
 from newsletter.outputs.rendered import Outputs, Rendered, remembered_bodies, shared_findings, write_editions
 from newsletter.schedule.dates import week_label
 from newsletter.schedule.digest import digest_for_week, digest_window
-from newsletter.sources.compiled import CompiledCache
 from newsletter.sources.config import load_settings
 
 if TYPE_CHECKING:
@@ -91,8 +91,7 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
     A bilingual group with separate editions gets one folder per language,
     dist/<week>/<language>/; the result is the primary edition, carrying the others.
     """
-    if not cache or CompiledCache.empty_beside(config):  # nothing compiled: premailer and Pillow will be needed
-        aside.start(*aside.INLINING, *aside.DRAWING)
+    warmup.for_build(config, cache)
     try:
         return _build(config, events_dir, week, today, out, drafts, preheader, cache)
     finally:
