@@ -35,8 +35,8 @@ def helper(monkeypatch):
     monkeypatch.delenv("NEWSLETTER_HELPER", raising=False)
     monkeypatch.setattr(aside, "cores", lambda: 2)
     aside.start(HERE, *aside.INLINING)
-    assert aside._helper is not None
-    yield aside._helper
+    assert aside.running()
+    yield aside._helpers[0].process
     aside.stop()
 
 
@@ -65,7 +65,7 @@ def test_a_helper_that_dies_is_not_missed(helper):
     helper.kill()
     helper.wait()
     assert pending.result() == b"xxx"  # made here instead
-    assert aside.call(sized, 2, b"y") == b"yy" and aside._helper is None
+    assert aside.call(sized, 2, b"y") == b"yy" and not aside.running()
 
 
 def test_large_answers_and_requests_never_wait_on_each_other(helper):
@@ -89,11 +89,22 @@ def test_large_answers_and_requests_never_wait_on_each_other(helper):
 def test_no_helper_on_one_core_or_when_turned_off(monkeypatch):
     monkeypatch.setattr(aside, "cores", lambda: 1)
     aside.start(HERE)
-    assert aside._helper is None and aside.call(where) == os.getpid()
+    assert not aside.running() and aside.call(where) == os.getpid()
     monkeypatch.setattr(aside, "cores", lambda: 8)
     monkeypatch.setenv("NEWSLETTER_HELPER", "0")
     aside.start(HERE)
-    assert aside._helper is None
+    assert not aside.running()
+
+
+def test_helpers_share_the_work_by_module_and_never_outnumber_the_cores(monkeypatch):
+    monkeypatch.delenv("NEWSLETTER_HELPER", raising=False)
+    monkeypatch.setattr(aside, "cores", lambda: 2)
+    aside.start(*aside.INLINING)
+    aside.start(*aside.INLINING)  # being imported already: no second helper for it
+    aside.start(HERE)
+    aside.start(*aside.FLYER)  # as many helpers as cores
+    assert [sorted(helper.loading) for helper in aside._helpers] == [sorted(aside.INLINING), [HERE]]
+    assert aside.call(where) == aside._helpers[1].process.pid
 
 
 def test_a_first_build_with_the_helper_writes_what_one_without_it_writes(tmp_path):
@@ -130,7 +141,7 @@ def test_the_command_that_started_the_helper_stops_it(sample, monkeypatch):
     start = aside.start
     monkeypatch.delenv("NEWSLETTER_HELPER", raising=False)
     monkeypatch.setattr(aside, "cores", lambda: 2)
-    monkeypatch.setattr(aside, "start", lambda *m: start(*m) or started.append(aside._helper))
+    monkeypatch.setattr(aside, "start", lambda *m: start(*m) or started.extend(h.process for h in aside._helpers))
     assert CliRunner().invoke(main, ["build", "--week", "2018-W04", "--out", "out"]).exit_code == 0
-    assert started and started[0] is not None  # a first build: nothing compiled yet
-    assert started[0].poll() is not None and aside._helper is None
+    assert len(set(started)) == 2  # a first build: nothing compiled yet, so the inliner and the drawing
+    assert all(process.poll() is not None for process in started) and not aside.running()

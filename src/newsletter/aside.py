@@ -1,16 +1,18 @@
-"""A helper process beside a command, which has the slow-to-import libraries loaded by the time they are needed.
+"""Helper processes beside a command, which have the slow-to-import libraries loaded by the time they are needed.
 
 A group's first build spends a third of its time importing premailer (with
-cssutils and requests), Pillow and fpdf2 before it can inline, draw or lay
-out anything. On a machine with more than one core, `start()` has a second
-Python process import them while this one reads the events and renders the
-templates; `submit()` hands it work, a function and its arguments, which
-must pickle (the inliner, a card, a flyer), and this process goes on until
-it asks for the result. Without a helper (one core, `NEWSLETTER_HELPER=0`,
-or none started), or when the helper fails in any way, the function runs
-here: the result is the same either way, only the time differs.
+cssutils and requests), Pillow, icalendar and fpdf2 before it can inline,
+draw or lay out anything. On a machine with more than one core, `start()`
+has another Python process import them while this one reads the events and
+renders the templates; `submit()` hands work to the helper that was started
+for the work's module (a function and its arguments, which must pickle: the
+inliner, the calendar file, a card, a flyer), and this process goes on until
+it asks for the result. Without a helper for it (one core,
+`NEWSLETTER_HELPER=0`, or none started), or when the helper fails in any
+way, the function runs here: the result is the same either way, only the
+time differs.
 
-The helper runs this same interpreter with this process's `sys.path`, reads
+A helper runs this same interpreter with this process's `sys.path`, reads
 requests from its stdin and answers on a pipe of its own (what a library
 prints goes nowhere), ends when its stdin closes, and is stopped by the
 command that started it once its files are written (or at exit).
@@ -21,29 +23,91 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
-
-if TYPE_CHECKING:
-    import subprocess
-    import threading
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
 # What each kind of work imports, for start(), in the order to import them: the inliner (premailer loads
-# cssutils, lxml and requests), the share images (Pillow), the flyer (fpdf2, with fontTools and HarfBuzz,
-# and segno).
+# cssutils, lxml and requests), the share images (Pillow), the calendar file (icalendar), the flyer (fpdf2,
+# with fontTools and HarfBuzz, and segno).
 INLINING = ("newsletter.rendering.inline", "premailer")
 DRAWING = ("newsletter.rendering.cards", "PIL.Image", "PIL.ImageDraw", "PIL.ImageFont", "PIL.features")
+CALENDAR = ("newsletter.outputs.calendars", "icalendar")
 FLYER = ("newsletter.rendering.flyer", "fpdf", "segno")
 
-# Imported when a helper starts (subprocess, pickle and threading cost a command that needs none ~6 ms).
-_helper: subprocess.Popen | None = None
-_lock: threading.Lock | None = None
-_sent = 0  # requests written to the helper
-_read = 0  # answers read from it
-_answers: dict[int, tuple[bool, Any]] = {}  # read, not yet asked for
-_generation = 0  # which helper: one stopped and another started do not mix their answers
-_loading: frozenset[str] = frozenset()  # the modules the helper was started to import
+
+class Helper:
+    """One helper process, started to import `modules`; its requests are answered in the order they were sent."""
+
+    def __init__(self, modules: tuple[str, ...]):
+        import subprocess
+        import threading
+
+        code = f"import sys; sys.path[:] = {sys.path!r}; from newsletter.aside import serve; serve({list(modules)!r})"
+        self.process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+        self.loading = frozenset(modules)
+        self.lock = threading.Lock()
+        self.sent = 0  # requests written
+        self.read = 0  # answers read
+        self.answers: dict[int, tuple[bool, Any]] = {}  # read, not yet asked for
+        self.alive = True
+
+    def send(self, function: Callable, args: tuple) -> int | None:
+        """Write a request; its number, or None when it cannot be sent (the work is then done here)."""
+        import pickle
+
+        try:
+            request = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PickleError, TypeError, AttributeError):
+            return None
+        with self.lock:
+            if not self.alive or self.process.stdin is None:
+                return None
+            try:
+                self.process.stdin.write(request)
+                self.process.stdin.flush()
+            except OSError:
+                self._end()
+                return None
+            self.sent += 1
+            return self.sent - 1
+
+    def answer(self, number: int) -> tuple[bool, Any] | None:
+        """The answer to request `number`, or None when the helper is gone or cannot be understood."""
+        import pickle
+
+        with self.lock:
+            while number not in self.answers:
+                if not self.alive or self.process.stdout is None or self.read >= self.sent:
+                    return None
+                try:
+                    self.answers[self.read] = pickle.load(self.process.stdout)
+                except (OSError, EOFError, pickle.PickleError, AttributeError, TypeError, ValueError, IndexError):
+                    self._end()  # a helper that cannot be understood is not asked again
+                    return None
+                self.read += 1
+            return self.answers.pop(number)
+
+    def stop(self) -> None:
+        with self.lock:
+            self._end()
+
+    def _end(self) -> None:
+        if not self.alive:
+            return
+        self.alive = False
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        self.process.kill()
+        self.process.wait()
+
+
+_helpers: list[Helper] = []
 
 
 def cores() -> int:
@@ -54,36 +118,40 @@ def cores() -> int:
 
 
 def start(*modules: str) -> None:
-    """Start the helper, importing `modules`, unless one runs already or this machine has one core."""
-    global _helper, _lock, _loading
-    if _helper is not None or cores() < 2 or os.environ.get("NEWSLETTER_HELPER") == "0":
+    """Start a helper importing `modules`, unless they are being imported by one already, this machine has one
+    core, or there are as many helpers as cores."""
+    if not modules or cores() < 2 or os.environ.get("NEWSLETTER_HELPER") == "0":
         return
-    import atexit
-    import subprocess
-    import threading
-
-    code = f"import sys; sys.path[:] = {sys.path!r}; from newsletter.aside import serve; serve({list(modules)!r})"
-    _lock = _lock or threading.Lock()
+    running = [helper for helper in _helpers if helper.alive]
+    if set(modules) <= {name for helper in running for name in helper.loading} or len(running) >= cores():
+        return
     try:
-        _helper = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL)
+        helper = Helper(modules)
     except OSError:
         return
-    _loading = frozenset(modules)
-    atexit.register(stop)
+    if not _helpers:
+        import atexit
+
+        atexit.register(stop)
+    _helpers.append(helper)
+
+
+def running() -> bool:
+    """Whether a helper runs."""
+    return any(helper.alive for helper in _helpers)
 
 
 class Pending(Generic[T]):
-    """Work handed to the helper (or to be done here): result() waits for it."""
+    """Work handed to a helper (or to be done here): result() waits for it."""
 
-    def __init__(self, function: Callable[..., T], args: tuple, number: int | None = None):
-        self.function, self.args, self.number, self.generation = function, args, number, _generation
+    def __init__(self, function: Callable[..., T], args: tuple, helper: Helper | None = None,
+                 number: int | None = None):
+        self.function, self.args, self.helper, self.number = function, args, helper, number
 
     def result(self) -> T:
-        if self.number is not None and _lock is not None:
-            with _lock:
-                answer = _answer(self.number) if self.generation == _generation else None
-            self.number = None
+        helper, number, self.helper, self.number = self.helper, self.number, None, None
+        if helper is not None and number is not None:
+            answer = helper.answer(number)
             if answer is not None and answer[0]:
                 return answer[1]
             # It raised there, or the helper is gone: run here, where an error is raised with its own traceback.
@@ -91,82 +159,31 @@ class Pending(Generic[T]):
 
 
 def submit(function: Callable[..., T], *args: Any) -> Pending[T]:
-    """Hand `function(*args)` to the helper when one runs and was started to import `function`'s module (the
-    helper is not made to wait on an import this process may have done already); this process goes on
-    meanwhile. Otherwise the work is done here when its result is asked for."""
-    global _sent
-    if _helper is None or _lock is None or getattr(function, "__module__", None) not in _loading:
-        return Pending(function, args)
-    import pickle
-
-    with _lock:
-        helper = _helper
-        if helper is None or helper.stdin is None:
-            return Pending(function, args)
-        try:
-            request = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PickleError, TypeError, AttributeError):
-            return Pending(function, args)
-        try:
-            helper.stdin.write(request)
-            helper.stdin.flush()
-        except OSError:
-            _stop()
-            return Pending(function, args)
-        _sent += 1
-        return Pending(function, args, _sent - 1)
+    """Hand `function(*args)` to the helper started to import `function`'s module, if one runs (a helper is never
+    made to wait on an import this process may have done already); this process goes on meanwhile. Otherwise
+    the work is done here when its result is asked for."""
+    module = getattr(function, "__module__", None)
+    helper = next((helper for helper in _helpers if helper.alive and module in helper.loading), None)
+    if helper is not None:
+        number = helper.send(function, args)
+        if number is not None:
+            return Pending(function, args, helper, number)
+    return Pending(function, args)
 
 
 def call(function: Callable[..., T], *args: Any) -> T:
-    """`function(*args)`, in the helper when one runs, else here."""
+    """`function(*args)`, in a helper when one runs for it, else here."""
     return submit(function, *args).result()
 
 
-def _answer(number: int) -> tuple[bool, Any] | None:
-    """The helper's answer to request `number` (answers come in the order asked), or None when it is gone."""
-    import pickle
-
-    global _read
-    while number not in _answers:
-        helper = _helper
-        if helper is None or helper.stdout is None or _read >= _sent:
-            return None
-        try:
-            _answers[_read] = pickle.load(helper.stdout)
-        except (OSError, EOFError, pickle.PickleError, AttributeError, TypeError, ValueError, IndexError):
-            _stop()  # a helper that cannot be understood is not asked again
-            return None
-        _read += 1
-    return _answers.pop(number)
-
-
 def stop() -> None:
-    """End the helper, if one runs: the end of the command that started it."""
-    if _lock is not None:
-        with _lock:
-            _stop()
-
-
-def _stop() -> None:
-    global _helper, _sent, _read, _generation
-    helper, _helper = _helper, None
-    _generation += 1
-    _sent = _read = 0
-    _answers.clear()
-    if helper is None:
-        return
-    for stream in (helper.stdin, helper.stdout):
-        try:
-            if stream is not None:
-                stream.close()
-        except OSError:
-            pass
-    helper.kill()
-    helper.wait()
+    """End every helper: the end of the command that started them."""
+    while _helpers:
+        _helpers.pop().stop()
 
 
 def serve(modules: list[str]) -> None:
-    """The helper: import `modules`, then answer each (function, args) on stdin with (done, value).
+    """A helper: import `modules`, then answer each (function, args) on stdin with (done, value).
 
     Answers are written by a thread of their own, so that a large answer
     the command has not read yet never stops this process from reading

@@ -115,6 +115,11 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
     since = datetime.combine(today, time(0), tzinfo=settings.timezone)
     upcoming = () if reminder else tuple(next_events(project.events, since, ALSO_COMING_UP, leave_out=event.id))
     resumes = _next_date(project, event) if event.is_off and not reminder else None
+    # An announcement or a reminder of a date of a series brings the whole series, with its changes, into the
+    # calendar; a change notice changes only the date it is about. Made in a helper process while the email is
+    # rendered, if the command started one for it.
+    calendar = aside.submit(to_ics, [event if event.changed else _series_of(project, event)], settings, now,
+                            event.title)
     with remembered_bodies(project.compiled):
         view, email = render_announcement(event, settings, today, reminder, upcoming, project.compiled, resumes)
     ident = f"{'reminder' if reminder else 'announce'}.{event.id.replace('/', '.')}"
@@ -127,10 +132,7 @@ def render_announcement_files(project: Project, event: Event, today: date, remin
         "announcement.eml": lambda: to_bytes(build_message(email, settings, message_ident(ident, settings), now)),
         "announcement.json": lambda: to_json(announcement_summary(
             result.kind, event, list(upcoming), email, settings)).encode("utf-8"),
-        # An announcement or a reminder of a date of a series brings the whole series, with its changes, into the
-        # calendar; a change notice changes only the date it is about.
-        "event.ics": lambda: to_ics([event if event.changed else _series_of(project, event)], settings, now,
-                                    name=event.title),
+        "event.ics": calendar.result,
         **share.files(),
     })
     return result

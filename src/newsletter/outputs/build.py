@@ -47,7 +47,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     """
     from newsletter.outputs.calendars import to_ics
     from newsletter.outputs.mime import build_message, to_bytes
-    from newsletter.rendering.fit import fit_digest
+    from newsletter.rendering.fit import Fitted, fit_digest
     from newsletter.rendering.share import Share
     from newsletter.outputs.summary import digest_summary, to_json
 
@@ -58,19 +58,30 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     compiled, remembered = project.compiled, f"{settings.language}:{week.id}"
     if hint is None and compiled is not None:
         hint = compiled.hint(remembered)
+    now = now or datetime.now(UTC)
+    # The calendar file is made in a helper process while the email is rendered, if the command started one for it.
+    calendar = aside.submit(to_ics, list(digest.events), settings, now, f"{settings.name}: {week_label(week)}")
+    shares: list[Share] = []
+
+    def share_of(fitted: Fitted) -> None:
+        """The share folder, known once the HTML fits: its images start in a helper process, if one runs for
+        them, while this one writes the text part."""
+        shares.append(Share(fitted.view, settings, compiled))
+        if aside.running():
+            shares[0].prepare()
+
     with remembered_bodies(compiled):
-        fitted = fit_digest(digest, settings, compiled, hint)
+        fitted = fit_digest(digest, settings, compiled, hint, share_of)
     if compiled is not None:
         compiled.remember(remembered, len(fitted.shortened))
     email = fitted.email
-    now = now or datetime.now(UTC)
-    share = Share(fitted.view, settings, compiled)
+    share = shares[0]
     outputs = Outputs({
         "digest.html": email.html.encode("utf-8"),
         "digest.txt": email.text.encode("utf-8"),
         "digest.eml": lambda: to_bytes(build_message(email, settings, message_ident(week.id, settings), now)),
         "digest.json": lambda: to_json(digest_summary(digest, email, settings, fitted.shortened)).encode("utf-8"),
-        "events.ics": lambda: to_ics(list(digest.events), settings, now, name=f"{settings.name}: {week_label(week)}"),
+        "events.ics": calendar.result,
         **share.files(),
     })
     result = Build(settings=settings, week=week, digest=digest, email=email, outputs=outputs,

@@ -14,14 +14,18 @@ from newsletter.sources.compiled import CompiledCache
 
 
 def for_build(config: Path, cache: bool) -> None:
-    """A build with nothing compiled yet (a group's first, or --no-cache) inlines with premailer and draws the
-    share images with Pillow."""
+    """A build with nothing compiled yet (a group's first, or --no-cache) inlines with premailer, in one helper,
+    and writes the week's calendar and draws the share images in another."""
     if not cache or CompiledCache.empty_beside(config):
-        aside.start(*aside.INLINING, *aside.DRAWING)
+        aside.start(*aside.INLINING)
+        aside.start(*aside.CALENDAR, *aside.DRAWING)
 
 
 def for_announce(config: Path, cache: bool) -> None:
     """An announcement lays out its flyer with fpdf2 again after any edit of its event; with nothing compiled
     yet, it also inlines and draws, which come first."""
-    cold = not cache or CompiledCache.empty_beside(config)
-    aside.start(*(aside.INLINING + aside.DRAWING if cold else ()), *aside.FLYER)
+    if not cache or CompiledCache.empty_beside(config):
+        aside.start(*aside.INLINING)
+        aside.start(*aside.CALENDAR, *aside.DRAWING, *aside.FLYER)
+    else:
+        aside.start(*aside.FLYER)

@@ -12,6 +12,8 @@ quoted-printable, which is what Gmail's clip counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -64,13 +66,15 @@ class Fitted:
 
 
 def fit_digest(digest: Digest, settings: Settings, compiled: CompiledCache | None = None,
-               hint: int | Step | None = None) -> Fitted:
+               hint: int | Step | None = None, text: Callable[[Fitted], None] | None = None) -> Fitted:
     """The week's digest in the layout the settings ask for; under max_html_kb when shortening can get it there.
 
     `compiled`: HTML compiled before, to be found again (render.compile_and_inline).
     `hint`: how many entries were shortened the last time this week was fitted
     (the preview knows); when it still holds, two renders confirm it, or one
     when it is the last fit's Step and that still applies.
+    `text`: called with the fitted HTML's view before its text part is
+    written (the command hands the share images to a helper process then).
     """
     from newsletter.rendering.render import GMAIL_CLIP_BYTES, digest_text, render_digest
 
@@ -125,6 +129,8 @@ def fit_digest(digest: Digest, settings: Settings, compiled: CompiledCache | Non
                                grows, settings)
     else:
         result = attempt(0)
+    if text is not None:
+        text(result)
     result.email = replace(result.email, text=digest_text(result.view, settings))
     size = f"digest.html is {result.html_bytes / 1000:.1f} KB as sent, over max_html_kb ({options.max_html_kb:g} KB)"
     if options.layout == "compact" and not settings.archive_url and candidates:
