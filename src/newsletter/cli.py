@@ -655,6 +655,53 @@ def _shown(path: Path) -> str:
     return display_path(path)
 
 
+@main.command("import")
+@click.argument("source")
+@click.option("--kind", help="The kind of every event no [[import.kinds]] rule in newsletter.toml gives a kind. "
+              "[default: other]")
+@click.option("--from", "since", metavar="YYYY-MM-DD", callback=_today, help="Import events from this day on.  "
+              "[default: today]")
+@click.option("--until", metavar="YYYY-MM-DD", callback=_today, help="Import events before this day.  "
+              "[default: six months after --from]")
+@click.option("--dry-run", is_flag=True, help="Say what would change, and write nothing.")
+@click.option("--theirs", is_flag=True, help="Where a field was edited both in the file and in the calendar, "
+              "take the calendar's.")
+@project_options
+@reports_errors
+def import_events(source, kind, since, until, dry_run, theirs, config, events_dir):
+    """Write event files from a calendar or a form's responses, and keep them in step.
+
+    SOURCE is an .ics file, an https:// or webcal:// address of one (Google
+    Calendar's public or secret address, Nextcloud, Outlook), or a form's
+    responses downloaded as CSV (the columns named in [import.form]).
+    Importing again updates the files it wrote: a moved event becomes
+    rescheduled, one gone from the calendar cancelled, and your own edits
+    are kept.
+
+    \b
+    Example:
+        newsletter import https://calendar.google.com/calendar/ical/…/basic.ics
+        newsletter import responses.csv --dry-run
+    """
+    from newsletter.importing.run import import_source
+
+    result = import_source(config, _events_dir(config, events_dir), source, kind=kind, since=since, until=until,
+                           dry_run=dry_run, theirs=theirs)
+    for line in result.notes + result.plan.said:
+        click.echo(line)
+    for line in result.problems:
+        click.echo(line, err=True)
+    found = result.plan
+    counts = (f"{found.added} added, {found.updated} updated, {found.cancelled} cancelled, "
+              f"{found.conflicts} conflict{'s' if found.conflicts != 1 else ''}")
+    if dry_run:
+        click.echo(f"Would import from {result.source}: {counts} (--dry-run: nothing written)")
+    else:
+        click.echo(f"Imported from {result.source}: {counts}")
+    if result.problems:
+        sys.exit(1)
+
+
 @main.command()
 @click.argument("kind")
 @click.argument("title")

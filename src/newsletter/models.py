@@ -93,6 +93,22 @@ class ShareOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class KindRule:
+    """One [[import.kinds]] table: an imported event whose title or categories match `pattern` gets `kind`."""
+
+    pattern: str  # a regular expression, matched without regard to case
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """The [import] table: how `newsletter import` chooses kinds, and which form column holds which field."""
+
+    kinds: tuple[KindRule, ...] = ()
+    form: tuple[tuple[str, str], ...] = ()  # (event field, the form's column heading), in the order written
+
+
+@dataclass(frozen=True, slots=True)
 class SmtpSettings:
     """Where `newsletter send` hands messages over; the password comes from the environment."""
 
@@ -150,6 +166,7 @@ class Settings:
     theme: Theme = Theme()
     digest: DigestOptions = DigestOptions()
     share: ShareOptions = ShareOptions()
+    importing: ImportOptions = ImportOptions()
     provider: Provider = NONE
     smtp: SmtpSettings | None = None
     root: Path = Path(".")
@@ -227,6 +244,15 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """Where an imported event came from: the calendar (its address or file) or form, and the event's UID there
+    (a date's, for a date of a series written on its own: the UID and the date)."""
+
+    calendar: str
+    uid: str
+
+
+@dataclass(frozen=True, slots=True)
 class Recurrence:
     """An event file's `repeat`: the rule its occurrences follow, in the event's own zone."""
 
@@ -291,6 +317,7 @@ class Event:
     rescheduled_from: datetime | None = None
     rescheduled_from_is_date: bool = False
     status_note: str | None = None
+    source: Source | None = None  # an imported event's calendar and UID (newsletter import)
     body: str = ""
     repeat: Recurrence | None = None  # a series' rule; its occurrences keep it, to say how often they happen
     changes: tuple[tuple[date, "Event"], ...] = ()  # a series' changed occurrences, by their date in the rule

@@ -43,6 +43,25 @@ def _rule(event: Event) -> str:
     return f" · {short(event.repeat)}" if event.repeat else ""
 
 
+def _imported(events: list[Event], settings: Settings) -> list[str]:
+    """Which of the week's events came from which source (newsletter import), and when it was last imported."""
+    from newsletter.sources.imports import last_imports
+
+    counts: dict[str, int] = {}
+    for event in events:
+        if event.source is not None:
+            counts[event.source.calendar] = counts.get(event.source.calendar, 0) + 1
+    if not counts:
+        return []
+    when = last_imports(settings.root)
+    lines = ["", "Imported"]
+    for name, count in sorted(counts.items()):
+        last = when.get(name)
+        at = f", last imported {last.astimezone(settings.timezone):%Y-%m-%d %H:%M}" if last else ""
+        lines.append(f"  {count} event{'s' if count != 1 else ''} from {name}{at}")
+    return lines
+
+
 def notices_window(settings: Settings, today: date) -> tuple[datetime, datetime]:
     """From the start of today to the end of "Coming up": where change notices still to send are looked for."""
     since = datetime.combine(today, time(0), tzinfo=settings.timezone)
@@ -85,6 +104,7 @@ def week_listing(project: Project, week: Week, drafts: bool = False, today: date
         lines.append("")
         lines.append("Coming up")
         lines.extend(f"  {format_short_day(e.start.date())}  {e.title}{_rule(e)}" for e in digest.coming_up)
+    lines += _imported(digest.events, project.settings)
     notices = [e for e in change_notices(project.events, project.settings, today) if e.change not in sent] if today else []
     if notices:
         lines.append("")

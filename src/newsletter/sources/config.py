@@ -12,20 +12,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsletter.colors import AA, HEX, contrast, readable_on
 from newsletter.errors import InvalidInput, Problem
 from newsletter.sources.events import display_path
-from newsletter.sources.fields import FieldReader, is_url, suggest
+from newsletter.sources.fields import FieldReader, is_url, suggest, unknown_kind
 from newsletter.sources.images import read_image
-from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, Kind, Settings, ShareOptions, SmtpSettings, Theme,
-                               default_label)
+from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, ImportOptions, Kind, KindRule, Settings,
+                               ShareOptions, SmtpSettings, Theme, default_label)
 from newsletter.sources.files import SETTINGS_BYTES, Refused, read_regular
 from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
 
 KEYS = (
     "name", "organization", "language", "languages", "bilingual", "clock", "timezone", "week_start", "from", "reply_to",
     "to", "list_id", "subject", "announce_subject", "preheader", "intro", "coming_up_weeks", "archive_url", "unsubscribe",
-    "address", "kinds", "kinds_replace", "theme", "digest", "share", "provider", "smtp",
+    "address", "kinds", "kinds_replace", "theme", "digest", "share", "import", "provider", "smtp",
 )
 DIGEST_KEYS = ("layout", "max_html_kb")
 SHARE_KEYS = ("hashtags", "images", "paper")
+IMPORT_KEYS = ("kinds", "form")
+# What a form's column can fill: the event's own fields, its description, and `id`, the column that tells
+# one response from another (a Google Form's Timestamp, by default).
+FORM_FIELDS = ("id", "title", "kind", "start", "end", "location", "address", "online", "rsvp", "donate", "summary",
+               "description", "hosts", "accessibility")
 _HASHTAG = re.compile(r"^\w+$")
 SMTP_KEYS = ("host", "port", "security", "username", "timeout", "ca_file")
 SECURITY = ("starttls", "ssl", "none")
@@ -141,6 +146,8 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
         values["digest"] = _digest(r, data["digest"])
     if "share" in data:
         values["share"] = _share(r, data["share"])
+    if "import" in data:
+        values["importing"] = _import(r, data["import"], [k.id for k in values.get("kinds", DEFAULT_KINDS)])
     if (intro := _intro(r, data, root, shown)) is not None:
         values["intro"] = intro
     return Settings(name=name or "", timezone=tz, timezone_name=tz_name, week_start=week_start,
@@ -313,6 +320,51 @@ def _share(r: FieldReader, table: Any) -> ShareOptions:
         r.problem("share.paper", f"'{paper}' must be \"a4\" or \"letter\" (leave it out to go by the time zone's country)")
         paper = None
     return ShareOptions(tuple(tags), images, paper.lower() if paper else None)
+
+
+def _import(r: FieldReader, table: Any, kinds: list[str]) -> ImportOptions:
+    """[import]: [[import.kinds]] rules (a pattern on the title or categories, and the kind it gives) and
+    [import.form], which column of a form's responses holds which field."""
+    if not isinstance(table, dict):
+        r.problem("import", "must be an [import] table, such as: [import.form] title = \"Event name\"")
+        return ImportOptions()
+    r.unknown(table, IMPORT_KEYS, prefix="import.")
+    rules = []
+    for number, rule in enumerate(r.items(table, "kinds")):
+        field = f"import.kinds[{number}]"
+        if not isinstance(rule, dict):
+            r.problem(field, 'must be a table: [[import.kinds]] match = "rally|march", kind = "rally"')
+            continue
+        r.unknown(rule, ("match", "kind"), prefix=f"{field}.")
+        pattern = r.text(rule, "match", f"{field}.match", required=True)
+        kind = r.text(rule, "kind", f"{field}.kind", required=True)
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                r.problem(f"{field}.match", f"'{pattern}' is not a pattern newsletter can read ({exc}): write the "
+                          "words to look for with | between them, such as rally|march|protest")
+                pattern = None
+        if kind is not None and kind not in kinds:
+            r.problem(f"{field}.kind", unknown_kind(kind, kinds))
+            kind = None
+        if pattern and kind:
+            rules.append(KindRule(pattern, kind))
+    form: list[tuple[str, str]] = []
+    if "form" in table:
+        columns = table["form"]
+        if not isinstance(columns, dict):
+            r.problem("import.form", 'must be a table of fields and column headings: title = "Event name"')
+        else:
+            r.unknown(columns, FORM_FIELDS, prefix="import.form.")
+            for key in columns:
+                heading = r.text(columns, key, f"import.form.{key}") if key in FORM_FIELDS else None
+                if heading:
+                    form.append((key, heading))
+            if form and not {"title", "start"} <= {key for key, _ in form}:
+                r.problem("import.form", "needs the columns of title and start at least: the event's name and "
+                          "when it starts")
+    return ImportOptions(tuple(rules), tuple(form))
 
 
 # Settings that go into a header or a single line: a line break would end the header (or split the line).

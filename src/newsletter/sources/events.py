@@ -14,7 +14,7 @@ from newsletter.schedule.dates import BadDate, parse_end, parse_when
 from newsletter.errors import Problem
 from newsletter.sources.fields import FieldReader, suggest, unknown_kind
 from newsletter.sources.frontmatter import FrontMatterError, decode, split
-from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, Speaker
+from newsletter.models import STATUSES, Event, Image, Link, Location, Settings, Source, Speaker
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 FIELDS = (
     "title", "kind", "start", "end", "timezone", "location", "online", "hosts",
     "speakers", "links", "rsvp", "donate", "accessibility", "image", "summary",
-    "short_title", "draft", "status", "rescheduled_from", "status_note", "repeat", "changes",
+    "short_title", "draft", "status", "rescheduled_from", "status_note", "repeat", "changes", "source",
 )
 LOCATION_FIELDS = ("name", "address", "url", "notes")
 
@@ -339,6 +339,7 @@ class _EventReader:
             summary=_one_line(r.text(data, "summary")),
             short_title=_one_line(r.text(data, "short_title")),
             draft=r.flag(data, "draft"),
+            source=self._source(),
         )
         repeat = self._repeat(start)
         if r.problems or title is None or kind is None or start is None:
@@ -501,6 +502,18 @@ class _EventReader:
             if label and url:
                 links.append(Link(label, url))
         return tuple(links)
+
+    def _source(self) -> Source | None:
+        """`source`, written by `newsletter import`: the calendar or form the event came from, and its UID there."""
+        if self.data.get("source") is None:
+            return None
+        place = self.r.mapping(self.data, "source")
+        if place is None:
+            return None
+        self.r.unknown(place, ("calendar", "uid"), prefix="source.")
+        calendar = self.r.text(place, "calendar", "source.calendar", required=True)
+        uid = self.r.text(place, "uid", "source.uid", required=True)
+        return Source(calendar, uid) if calendar and uid else None
 
     def _image(self) -> Image | None:
         from newsletter.sources.images import read_image

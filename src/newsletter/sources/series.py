@@ -24,7 +24,7 @@ EVERY = ("day", "week", "month")
 POSITIONS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
              "fifth": 5, "5th": 5, "last": -1}
 KEYS = ("every", "interval", "on", "until", "count", "except")
-UNCHANGEABLE = ("repeat", "changes", "kind")
+UNCHANGEABLE = ("repeat", "changes", "kind", "source")
 _TIME_ONLY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
 
 ReadEvent = Callable[[FieldReader, dict[str, Any], str], "Event | None"]

@@ -1,0 +1,72 @@
+"""What `newsletter import SOURCE` reads: a file, or an http(s):// or webcal:// address, each failure one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from newsletter.errors import NewsletterError
+
+LIMIT = 20_000_000  # bytes: a calendar of ten years of weekly events is a few megabytes
+TIMEOUT = 30.0  # seconds for the whole answer
+
+
+class ImportProblem(NewsletterError):
+    """A source that cannot be read: one line naming it."""
+
+
+def is_address(source: str) -> bool:
+    return urlsplit(source).scheme.lower() in ("http", "https", "webcal")
+
+
+def calendar_name(source: str) -> str:
+    """How the source is named in each event file's `source: calendar:`: the address (webcal:// as https://),
+    or a file's name, so that the same export downloaded again is the same calendar."""
+    if is_address(source):
+        parts = urlsplit(source)
+        return parts._replace(scheme="https" if parts.scheme.lower() == "webcal" else parts.scheme.lower()).geturl()
+    return Path(source).name
+
+
+def fetch(source: str) -> bytes:
+    """The bytes of `source`; raises ImportProblem."""
+    if is_address(source):
+        return _download(calendar_name(source))
+    from newsletter.sources.files import Refused, read_regular
+
+    try:
+        data = read_regular(source, LIMIT + 1)
+    except FileNotFoundError:
+        raise ImportProblem(f"{source}: no such file (give an .ics or .csv file, or an https:// address)") from None
+    except Refused as exc:
+        raise ImportProblem(f"{source}: {exc}") from None
+    except OSError as exc:
+        raise ImportProblem(f"{source}: cannot be read: {exc.strerror or exc}") from None
+    if len(data) > LIMIT:
+        raise ImportProblem(f"{source}: larger than {LIMIT // 1_000_000} MB: not a calendar newsletter can import")
+    return data
+
+
+def _download(url: str) -> bytes:
+    import urllib.error
+    import urllib.request
+
+    from newsletter import __version__
+
+    request = urllib.request.Request(url, headers={"User-Agent": f"newsletter/{__version__}",
+                                                   "Accept": "text/calendar, text/csv, */*"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310 - http(s) only, checked above
+            data = answer.read(LIMIT + 1)
+    except urllib.error.HTTPError as exc:
+        raise ImportProblem(f"{url}: the server answered {exc.code} {exc.reason}: check the address "
+                            "(a private calendar needs its secret address)") from None
+    except urllib.error.URLError as exc:
+        raise ImportProblem(f"{url}: the address does not answer ({exc.reason})") from None
+    except TimeoutError:
+        raise ImportProblem(f"{url}: no answer within {TIMEOUT:g} seconds") from None
+    except OSError as exc:
+        raise ImportProblem(f"{url}: the address does not answer ({exc.strerror or exc})") from None
+    if len(data) > LIMIT:
+        raise ImportProblem(f"{url}: larger than {LIMIT // 1_000_000} MB: not a calendar newsletter can import")
+    return data

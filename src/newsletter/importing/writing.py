@@ -1,0 +1,66 @@
+"""An event file written as a person would write it: the fields in the usual order, plain values where YAML
+reads them back unchanged, quoted where it would not, and the description as Markdown below."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+ORDER = ("title", "kind", "start", "end", "timezone", "location", "online", "rsvp", "donate", "summary", "hosts",
+         "accessibility", "status", "rescheduled_from", "status_note", "draft", "repeat", "changes", "source")
+_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*")
+_WORDS_YAML_READS = re.compile(r"(?i)(y|yes|n|no|true|false|on|off|null|~|[-+]?(\d[\d_]*)?\.?\d+([eE][-+]?\d+)?)")
+
+
+def scalar(value: Any) -> str:
+    """One value as YAML writes it back to the same text: plain when it can be, else in double quotes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if (_PLAIN.fullmatch(text) and ": " not in text and " #" not in text and not text.endswith((":", " "))
+            and not _WORDS_YAML_READS.fullmatch(text)):
+        return text
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def _in_brackets(value: Any) -> str:
+    """A list item between [ and ]: a comma or a bracket in it would end it there, so it is quoted."""
+    text = scalar(value)
+    return json.dumps(str(value), ensure_ascii=False) if any(c in text for c in ",[]{}") and text[0] != '"' else text
+
+
+def _key(key: str) -> str:
+    """A field name: plain (the reader takes `on:` as the word on), quoted only when YAML could not read it."""
+    return key if _PLAIN.fullmatch(key) and ": " not in key and not key.endswith(":") else json.dumps(key)
+
+
+def _block(key: str, value: Any, indent: str) -> list[str]:
+    if isinstance(value, dict):
+        lines = [f"{indent}{_key(key)}:"]
+        for inner, item in value.items():
+            lines += _block(inner, item, indent + "  ")
+        return lines
+    if isinstance(value, list):
+        if all(not isinstance(item, (dict, list)) for item in value):
+            return [f"{indent}{_key(key)}: [{', '.join(_in_brackets(item) for item in value)}]"]
+        lines = [f"{indent}{_key(key)}:"]
+        for item in value:
+            inner = _block("-", item, indent + "  ")
+            lines += inner
+        return lines
+    return [f"{indent}{_key(key)}: {scalar(value)}"]
+
+
+def event_text(front: dict[str, Any], body: str) -> str:
+    """The whole file: front matter between --- lines, then the description."""
+    keys = [key for key in ORDER if key in front] + [key for key in front if key not in ORDER]
+    lines = ["---"]
+    for key in keys:
+        if front[key] is not None:
+            lines += _block(key, front[key], "")
+    lines.append("---")
+    text = "\n".join(lines) + "\n"
+    if body.strip():
+        text += "\n" + body.strip("\n") + "\n"
+    return text
