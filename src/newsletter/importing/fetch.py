@@ -59,6 +59,7 @@ def _download(url: str) -> bytes:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310 - http(s) only, checked above
             data = answer.read(LIMIT + 1)
     except urllib.error.HTTPError as exc:
+        exc.close()
         raise ImportProblem(f"{url}: the server answered {exc.code} {exc.reason}: check the address "
                             "(a private calendar needs its secret address)") from None
     except urllib.error.URLError as exc:

@@ -168,18 +168,15 @@ class _Reader:
     def _front(self, component: Any, local: datetime | date, zone: str, ends: datetime | date | None) -> dict:
         title = _title(component)
         categories = _categories(component)
-        front: dict[str, Any] = {"title": title, "kind": self.kind_of(title, categories),
-                                 "start": _written(local)}
+        own = _text(component, "X-NEWSLETTER-KIND")  # a calendar newsletter wrote says which kind
+        kind = own if own in {k.id for k in self.settings.kinds} else self.kind_of(title, categories)
+        front: dict[str, Any] = {"title": title, "kind": kind, "start": _written(local)}
         if ends is not None and (end := self._end_text(local, zone, ends)):
             front["end"] = end
         if isinstance(local, datetime) and zone != self.settings.timezone_name:
             front["timezone"] = zone  # an event in another zone keeps it, and is shown with its abbreviation
-        front.update(_place_fields(component))
-        status = str(component.get("STATUS") or "").upper()
-        if status == "CANCELLED":
-            front["status"] = "cancelled"
-        elif status == "TENTATIVE":
-            front["draft"] = True  # not confirmed in the calendar: an organizer decides
+        front.update(_place_fields(component, self.settings.archive_url))
+        front.update(_status_fields(component, zone))
         return front
 
     def _end_text(self, local: datetime | date, zone: str, ends: datetime | date) -> str | None:
@@ -272,6 +269,7 @@ class _Reader:
         found = rr.rruleset()
         for rule in (rules if isinstance(rules, list) else [rules] if rules is not None else []):
             found.rrule(rr.rrulestr(_rule_text(rule, tz), dtstart=start, forceset=False))  # type: ignore[arg-type]
+        found.rdate(start)  # DTSTART is a date of the series even where the rule would not make it (RFC 5545)
         for name, add in (("RDATE", found.rdate), ("EXDATE", found.exdate)):
             values = master.get(name)
             for listing in (values if isinstance(values, list) else [values] if values is not None else []):
@@ -313,8 +311,9 @@ class _Reader:
             if isinstance(local, datetime) and slot.time() != local.time():
                 return None
             change: dict[str, Any] = {}
-            if str(override.get("STATUS") or "").upper() == "CANCELLED":
-                change["status"] = "cancelled"
+            status = _status_fields(override, zone).get("status")
+            if status in ("cancelled", "postponed"):
+                change["status"] = status
             begins = override.get("DTSTART").dt if override.get("DTSTART") is not None else None
             if begins is not None:
                 moved = _naive(begins, tz)
@@ -457,9 +456,31 @@ def _length(component: Any) -> timedelta | None:
     return ends - begins  # type: ignore[operator]
 
 
-def _place_fields(component: Any) -> dict[str, Any]:
+def _status_fields(component: Any, zone: str) -> dict[str, Any]:
+    """`status` (and `rescheduled_from`), or `draft` for an event the calendar calls TENTATIVE: not confirmed,
+    so an organizer decides. A calendar newsletter wrote says postponed and rescheduled in X- properties."""
+    status = str(component.get("STATUS") or "").upper()
+    own = _text(component, "X-NEWSLETTER-STATUS").lower()
+    if status == "CANCELLED":
+        return {"status": "cancelled"}
+    if own == "postponed":
+        return {"status": "postponed"}
+    if own == "rescheduled" and (moved := _text(component, "X-NEWSLETTER-RESCHEDULED-FROM")):
+        try:
+            when = datetime.fromisoformat(moved) if "T" in moved else date.fromisoformat(moved)
+        except ValueError:
+            return {}
+        if isinstance(when, datetime) and when.tzinfo is not None:
+            when = when.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+        return {"status": "rescheduled", "rescheduled_from": _written(when)}
+    if status == "TENTATIVE":
+        return {"draft": True}
+    return {}
+
+
+def _place_fields(component: Any, own_site: str | None = None) -> dict[str, Any]:
     """`location`, `online` and `rsvp` from LOCATION, the meeting link in the description or a conference
-    property, and URL (the event's page)."""
+    property, and URL (the event's page, where people sign up; not when it is this group's own archive)."""
     found: dict[str, Any] = {}
     where = " ".join(_text(component, "LOCATION").split())
     if where:
@@ -482,7 +503,7 @@ def _place_fields(component: Any) -> dict[str, Any]:
             if meeting := MEETING.search(_text(component, "DESCRIPTION")):
                 found["online"] = meeting[0]
     url = _text(component, "URL").strip()
-    if url.lower().startswith("https://") and _URL.match(url):
+    if url.lower().startswith("https://") and _URL.match(url) and not (own_site and url.startswith(own_site)):
         found["rsvp"] = url
     return found
 

@@ -203,9 +203,8 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _shown(path: Path, root: Path) -> str:
-    from newsletter.sources.events import display_path
-
-    return display_path(path)
+    """The file as the project names it: events/2027-03-06-rally.md."""
+    return _relative(path, root)
 
 
 def _brief(value: Any) -> str:

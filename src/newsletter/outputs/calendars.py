@@ -123,6 +123,15 @@ def _entry(event: Event, settings: Settings, stamp: datetime, uid_of: str | None
         entry.add("url", url)
     entry.add("description", description(event, page))
     entry.add("status", {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}.get(event.status, "CONFIRMED"))
+    # What iCalendar has no word for, for `newsletter import` to read back (other calendars leave X- alone):
+    # the kind, a postponed event (TENTATIVE above) and a moved one, with where it moved from.
+    entry.add("x-newsletter-kind", event.kind)
+    if event.status in ("rescheduled", "postponed"):
+        entry.add("x-newsletter-status", event.status)
+    if event.status == "rescheduled" and event.rescheduled_from is not None:
+        moved = event.rescheduled_from
+        entry.add("x-newsletter-rescheduled-from", moved.date().isoformat() if event.rescheduled_from_is_date
+                  else moved.isoformat())
     return entry
 
 

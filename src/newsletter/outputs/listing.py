@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def _rule(event: Event) -> str:
     return f" · {short(event.repeat)}" if event.repeat else ""
 
 
-def _imported(events: list[Event], settings: Settings) -> list[str]:
+def _imported(events: Iterable[Event], settings: Settings) -> list[str]:
     """Which of the week's events came from which source (newsletter import), and when it was last imported."""
     from newsletter.sources.imports import last_imports
 
