@@ -489,3 +489,116 @@ def test_a_tentative_event_is_a_draft_and_a_cancelled_one_says_so(tmp_path):
     berlin = texts["2027-03-09-berlin-call.md"]
     assert "start: 2027-03-09 18:00\ntimezone: Europe/Berlin\nonline: https://us02web.zoom.us/j/123456?pwd=abc\n" \
         in berlin
+
+
+def test_the_preview_says_which_events_came_from_which_source_and_when(tmp_path):
+    from bs4 import BeautifulSoup
+
+    from newsletter.serving.preview import PreviewSite
+
+    source = tmp_path / "organizing.ics"
+    source.write_bytes(_calendar([{"uid": "a@x", "summary": "Rent strike rally", "dtstart": _at(6, 12)}]))
+    root = group(tmp_path)
+    (root / "events" / "2027-03-07-own.md").write_text(
+        "---\ntitle: Our own potluck\nkind: other\nstart: 2027-03-07 18:00\n---\n", encoding="utf-8")
+    run("import", str(source), "--from", "2027-03-01", "--until", "2027-04-01", root=root)
+    site = PreviewSite(root / "newsletter.toml", root / "events", today=date(2027, 3, 1))
+    try:
+        page = site.respond("/week/2027-W09/", 1)
+        assert page is not None
+        items = {li["data-event"]: li for li in BeautifulSoup(page.body, "html.parser").select("li[data-event]")}
+    finally:
+        site.close()
+    when = json.loads((root / "imported.json").read_text())["sources"]["organizing.ics"]["imported"]
+    shown = datetime.fromisoformat(when).astimezone(ZoneInfo("America/New_York"))
+    assert items["2027-03-06-rent-strike-rally"].select_one(".imported").get_text(strip=True) == \
+        f"· from organizing.ics, last imported {shown:%Y-%m-%d %H:%M}"
+    assert items["2027-03-07-own"].select_one(".imported") is None
+
+
+class _Mobilize(BaseHTTPRequestHandler):
+    """Answers GET /v1/organizations/:id/events as Mobilize's public API documents it: pages of Event objects
+    with their Timeslots (Unix times), Location and browser_url, linked by `next`."""
+
+    pages: dict[str, dict] = {}
+    asked: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        self.asked.append(self.path)
+        page = self.pages.get(self.path.split("?")[0] + ("#2" if "page=2" in self.path else ""))
+        body = json.dumps(page if page is not None else {"error": {"detail": "Not found."}, "data": None}).encode()
+        self.send_response(200 if page is not None else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_mobilize_organizations_events_become_one_file_per_timeslot(tmp_path, monkeypatch):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Mobilize)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    unix = lambda moment: int(moment.timestamp())  # noqa: E731
+    canvass = {"id": 501, "title": "Weekend canvass for rent control", "summary": "Knock doors with us",
+               "description": "<p>Meet at the office. <a href='https://example.org/map'>Map</a></p>",
+               "timezone": "America/New_York", "event_type": "CANVASS", "visibility": "PUBLIC",
+               "browser_url": "https://www.mobilize.us/eastside/event/501/",
+               "location": {"venue": "Eastside office", "address_lines": ["12 Example St", ""],
+                            "locality": "Boston", "region": "MA", "postal_code": "02118",
+                            "location": {"latitude": 42.33, "longitude": -71.07}},
+               "timeslots": [{"id": 9001, "start_date": unix(_at(6, 10)), "end_date": unix(_at(6, 13))},
+                             {"id": 9002, "start_date": unix(_at(13, 10)), "end_date": unix(_at(13, 13))},
+                             {"id": 9003, "start_date": unix(_at(1, 10) - timedelta(days=60)),
+                              "end_date": unix(_at(1, 13) - timedelta(days=60))}]}
+    call = {"id": 502, "title": "Statewide organizing call", "description": "", "timezone": "America/Chicago",
+            "event_type": "MEETING", "is_virtual": True, "virtual_action_url": "https://zoom.us/j/555",
+            "browser_url": "https://www.mobilize.us/eastside/event/502/", "location": None,
+            "timeslots": [{"id": 9101, "start_date": unix(_at(10, 20)), "end_date": unix(_at(10, 21))}]}
+    _Mobilize.pages = {
+        "/v1/organizations/1234/events": {"count": 2, "next": f"{base}/organizations/1234/events?page=2",
+                                          "previous": None, "data": [canvass]},
+        "/v1/organizations/1234/events#2": {"count": 2, "next": None, "previous": None, "data": [call]},
+    }
+    monkeypatch.setenv("NEWSLETTER_MOBILIZE_API", base)
+    root = group(tmp_path)
+    try:
+        result = run("import", "mobilize:1234", "--from", "2027-03-01", "--until", "2027-04-01", root=root)
+        bad = run("import", "mobilize:999", "--from", "2027-03-01", root=root)
+        word = run("import", "mobilize:eastside", root=root)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+    assert result.exit_code == 0, result.output
+    assert "timeslot_start=gte_" in _Mobilize.asked[0]
+    texts = {p.name: p.read_text() for p in (root / "events").glob("*.md")}
+    assert sorted(texts) == ["2027-03-06-weekend-canvass-for-rent-control.md",
+                             "2027-03-10-statewide-organizing-call.md",
+                             "2027-03-13-weekend-canvass-for-rent-control.md"]
+    assert texts["2027-03-06-weekend-canvass-for-rent-control.md"] == """\
+---
+title: Weekend canvass for rent control
+kind: other
+start: 2027-03-06 10:00
+end: 13:00
+location:
+  name: Eastside office
+  address: 12 Example St, Boston, MA 02118
+rsvp: https://www.mobilize.us/eastside/event/501/
+summary: Knock doors with us
+source:
+  calendar: mobilize:1234
+  uid: 501/9001
+---
+
+Meet at the office. [Map](https://example.org/map)
+"""
+    call_text = texts["2027-03-10-statewide-organizing-call.md"]
+    assert "kind: meeting\nstart: 2027-03-10 19:00\nend: 20:00\ntimezone: America/Chicago\n" in call_text
+    assert "online: https://zoom.us/j/555\n" in call_text
+    assert bad.exit_code != 0 and "mobilize:999: the server answered 404" in bad.output
+    assert word.exit_code != 0 and "write the organization's number, such as mobilize:1234" in word.output

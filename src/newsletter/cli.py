@@ -672,8 +672,9 @@ def import_events(source, kind, since, until, dry_run, theirs, config, events_di
     """Write event files from a calendar or a form's responses, and keep them in step.
 
     SOURCE is an .ics file, an https:// or webcal:// address of one (Google
-    Calendar's public or secret address, Nextcloud, Outlook), or a form's
-    responses downloaded as CSV (the columns named in [import.form]).
+    Calendar's public or secret address, Nextcloud, Outlook), mobilize:ORG_ID
+    for an organization's public events on Mobilize, or a form's responses
+    downloaded as CSV (the columns named in [import.form]).
     Importing again updates the files it wrote: a moved event becomes
     rescheduled, one gone from the calendar cancelled, and your own edits
     are kept.

@@ -31,7 +31,7 @@ def calendar_name(source: str) -> str:
 def fetch(source: str) -> bytes:
     """The bytes of `source`; raises ImportProblem."""
     if is_address(source):
-        return _download(calendar_name(source))
+        return download(calendar_name(source))
     from newsletter.sources.files import Refused, read_regular
 
     try:
@@ -47,27 +47,29 @@ def fetch(source: str) -> bytes:
     return data
 
 
-def _download(url: str) -> bytes:
+def download(url: str, name: str | None = None,
+             hint: str = "check the address (a private calendar needs its secret address)") -> bytes:
+    """The body of an http(s) answer; raises ImportProblem naming the source as `name` (the address)."""
     import urllib.error
     import urllib.request
 
     from newsletter import __version__
 
+    name = name or url
     request = urllib.request.Request(url, headers={"User-Agent": f"newsletter/{__version__}",
-                                                   "Accept": "text/calendar, text/csv, */*"})
+                                                   "Accept": "text/calendar, text/csv, application/json, */*"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310 - http(s) only, checked above
             data = answer.read(LIMIT + 1)
     except urllib.error.HTTPError as exc:
         exc.close()
-        raise ImportProblem(f"{url}: the server answered {exc.code} {exc.reason}: check the address "
-                            "(a private calendar needs its secret address)") from None
+        raise ImportProblem(f"{name}: the server answered {exc.code} {exc.reason}: {hint}") from None
     except urllib.error.URLError as exc:
-        raise ImportProblem(f"{url}: the address does not answer ({exc.reason})") from None
+        raise ImportProblem(f"{name}: the address does not answer ({exc.reason})") from None
     except TimeoutError:
-        raise ImportProblem(f"{url}: no answer within {TIMEOUT:g} seconds") from None
+        raise ImportProblem(f"{name}: no answer within {TIMEOUT:g} seconds") from None
     except OSError as exc:
-        raise ImportProblem(f"{url}: the address does not answer ({exc.strerror or exc})") from None
+        raise ImportProblem(f"{name}: the address does not answer ({exc.strerror or exc})") from None
     if len(data) > LIMIT:
-        raise ImportProblem(f"{url}: larger than {LIMIT // 1_000_000} MB: not a calendar newsletter can import")
+        raise ImportProblem(f"{name}: larger than {LIMIT // 1_000_000} MB: not a calendar newsletter can import")
     return data

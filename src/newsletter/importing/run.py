@@ -50,6 +50,7 @@ def import_source(config: Path, events_dir: Path, source: str, kind: str | None 
     """Read `source` and write what changed into `events_dir` (nothing with `dry_run`); raises ImportProblem."""
     from newsletter.importing.forms import read_form
     from newsletter.importing.ical import read_calendar
+    from newsletter.importing.mobilize import is_mobilize, read_mobilize
     from newsletter.outputs.project import today_in
     from newsletter.sources.config import load_settings
 
@@ -61,14 +62,19 @@ def import_source(config: Path, events_dir: Path, source: str, kind: str | None 
         raise ImportProblem(f"--until {last} is not after --from {first}")
     window = (datetime.combine(first, time(0), tzinfo=settings.timezone),
               datetime.combine(last, time(0), tzinfo=settings.timezone))
-    data = fetch(source)
-    name = calendar_name(source)
     problems: list[str] = []
-    form = _is_csv(source, data)
-    if form:
-        reading, problems = read_form(data, name, settings, kind_of)
+    form = False
+    if is_mobilize(source):
+        name = "mobilize:" + source.split(":", 1)[1].strip()
+        reading = read_mobilize(name, settings, window[0], window[1], kind_of)
     else:
-        reading = read_calendar(data, name, settings, window[0], window[1], kind_of)
+        data = fetch(source)
+        name = calendar_name(source)
+        form = _is_csv(source, data)
+        if form:
+            reading, problems = read_form(data, name, settings, kind_of)
+        else:
+            reading = read_calendar(data, name, settings, window[0], window[1], kind_of)
     found = plan(reading.events, name, config.resolve().parent, events_dir, window[0], window[1], theirs,
                  now or datetime.now(UTC), cancel_missing=not form)
     result = Imported(name, found, reading.notes, problems)

@@ -255,9 +255,18 @@ class PreviewSite:
         with self._speaking(project):
             short = None if why is None else (_("already over") if event.ends_at <= as_of
                                               else status_label(event.status).lower())
+            imported = None
+            if event.source is not None:  # newsletter import: which calendar or form, and when last imported
+                from newsletter.sources.imports import last_imports
+
+                when = last_imports(project.settings.root).get(event.source.calendar)
+                imported = (_("from %(source)s, last imported %(when)s")
+                            % {"source": event.source.calendar,
+                               "when": f"{when.astimezone(project.settings.timezone):%Y-%m-%d %H:%M}"}
+                            if when else _("from %(source)s") % {"source": event.source.calendar})
             return {"id": event.id, "title": event.title, "status": event.status if event.changed else None,
                     "status_label": status_label(event.status).lower() if event.changed else None,
-                    "reminder": why is None,
+                    "reminder": why is None, "imported": imported,
                     "why_no_reminder": _("no reminder: %(why)s") % {"why": short} if short else None}
 
     def _speaking(self, project: Project | None):
