@@ -602,3 +602,35 @@ Meet at the office. [Map](https://example.org/map)
     assert "online: https://zoom.us/j/555\n" in call_text
     assert bad.exit_code != 0 and "mobilize:999: the server answered 404" in bad.output
     assert word.exit_code != 0 and "write the organization's number, such as mobilize:1234" in word.output
+
+
+def test_builds_digest_json_gives_a_moved_date_where_the_independent_expander_does(tmp_path, monkeypatch):
+    """The same comparison through `build` itself: digest.json of the week Google's calendar moved a date into."""
+    import icalendar
+    import recurring_ical_events
+
+    root = group(tmp_path)
+    source = calendars() / "issue_62_moved_event.ics"
+    run("import", str(source), "--from", "2021-11-01", "--until", "2022-06-01", root=root)
+    monkeypatch.chdir(root)
+    assert run("build", "--week", "2021-W50", "--out", "out").exit_code == 0
+    digest = json.loads((root / "out" / "digest.json").read_text())
+    starts = [event["start"] for section in digest["sections"] for event in section["events"]]
+    calendar = icalendar.Calendar.from_ical(source.read_bytes())
+    theirs = [e.get("DTSTART").dt for e in recurring_ical_events.of(calendar).between(date(2021, 12, 13),
+                                                                                       date(2021, 12, 20))]
+    assert [datetime.fromisoformat(s) for s in starts] == theirs == [
+        datetime(2021, 12, 17, 21, 30, tzinfo=ZoneInfo("Europe/Berlin"))]
+    assert [event["status"] for section in digest["sections"] for event in section["events"]] == ["rescheduled"]
+
+
+def test_a_time_zone_nobody_defines_is_one_line_and_the_event_is_left_out(tmp_path):
+    source = tmp_path / "c.ics"
+    source.write_bytes(_calendar([{"uid": "ok@x", "summary": "Rally", "dtstart": _at(6, 12)}])
+                       .replace(b"END:VCALENDAR", b"BEGIN:VEVENT\r\nUID:odd@x\r\nSUMMARY:Odd zone\r\n"
+                                b"DTSTART;TZID=Mars/Olympus:20270306T120000\r\nEND:VEVENT\r\nEND:VCALENDAR"))
+    root = group(tmp_path)
+    out = run("import", str(source), "--from", "2027-03-01", "--until", "2027-04-01", root=root).output
+    assert ("Odd zone (odd@x): its time zone 'Mars/Olympus' is unknown, and the calendar does not define it "
+            "(no VTIMEZONE): left out, as its time cannot be known") in out
+    assert [p.name for p in (root / "events").glob("*.md")] == ["2027-03-06-rally.md"]

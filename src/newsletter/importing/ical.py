@@ -67,6 +67,8 @@ def read_calendar(data: bytes, name: str, settings: Settings, since: datetime, u
         calendar = icalendar.Calendar.from_ical(data)
     except (ValueError, KeyError, IndexError) as exc:
         raise ImportProblem(f"{name}: not an iCalendar file newsletter can read ({exc})") from None
+    # Before X-WR-TIMEZONE is applied, which would put a time in an undefined zone in the calendar's.
+    unknown = {str(c.get("UID") or ""): zone for c in calendar.walk("VEVENT") if (zone := _unknown_zone(c))}
     default = settings.timezone_name
     if wr := calendar.get("X-WR-TIMEZONE"):
         try:
@@ -81,6 +83,7 @@ def read_calendar(data: bytes, name: str, settings: Settings, since: datetime, u
         except (ValueError, KeyError) as exc:
             raise ImportProblem(f"{name}: its X-WR-TIMEZONE cannot be applied ({exc})") from None
     reader = _Reader(name, settings, default, since, until, kind_of)
+    reader.unknown = unknown
     groups: dict[str, list[Any]] = {}
     for component in calendar.walk("VEVENT"):
         uid = str(component.get("UID") or "").strip()
@@ -113,10 +116,16 @@ class _Reader:
         self.events: list[Incoming] = []
         self.notes: list[str] = []
         self.outside = 0
+        self.unknown: dict[str, str] = {}  # UIDs whose times name a zone nobody defines
 
     # -- one UID ---------------------------------------------------------------------------------------------
 
     def group(self, uid: str, components: list[Any]) -> None:
+        for component in components:
+            if zone := self.unknown.get(uid) or _unknown_zone(component):
+                self.notes.append(f"{_title(component)} ({uid}): its time zone '{zone}' is unknown, and the calendar "
+                                  "does not define it (no VTIMEZONE): left out, as its time cannot be known")
+                return
         masters = [c for c in components if c.get("RECURRENCE-ID") is None]
         overrides = [c for c in components if c.get("RECURRENCE-ID") is not None]
         if len(masters) > 1:  # the same event twice: the latest revision is the event
@@ -363,6 +372,16 @@ class _Reader:
 def _text(component: Any, name: str) -> str:
     value = component.get(name)
     return str(value) if value is not None else ""
+
+
+def _unknown_zone(component: Any) -> str | None:
+    """The TZID of a time that names a zone neither IANA nor the calendar defines (icalendar leaves it floating)."""
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        value = component.get(name)
+        if value is not None and value.params.get("TZID") and isinstance(value.dt, datetime) \
+                and value.dt.tzinfo is None:
+            return str(value.params["TZID"])
+    return None
 
 
 def _categories(component: Any) -> list[str]:
