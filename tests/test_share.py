@@ -393,3 +393,30 @@ def test_a_chinese_flyer_is_set_in_noto_sans_cjk_and_keeps_its_words(sample):
     assert codes == [f"https://example.org/iso-boston/events/{EVENTS[-1]}/"]
     fonts_used = subprocess.run(["pdffonts", str(flyer)], capture_output=True, text=True, check=True, timeout=60).stdout
     assert "NotoSansCJKSC" in fonts_used  # the Simplified Chinese face of the collection, embedded as a subset
+
+
+def test_a_busy_weeks_images_and_alt_text_show_the_same_agenda_and_say_there_is_more(project):
+    """A week of 30 events does not fit a 1200×630 card: the card shows as many whole entries as fit and "…",
+    the square shows the same entries (though it has room for more), and card.txt says exactly those."""
+    from busy_week import write_busy_week
+
+    from newsletter.outputs.build import render_week
+    from newsletter.outputs.project import load_project
+    from newsletter.rendering.cards import CARD, SQUARE
+    from newsletter.schedule.dates import parse_week
+
+    fonts("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
+    write_busy_week(project.events, 30, paragraphs=1)
+    loaded = load_project(project.config, project.events, cache=False)
+    week = parse_week("2018-W04", loaded.settings.week_start, loaded.settings.timezone)
+    share = render_week(loaded, week).share
+    assert share is not None
+    agenda = share.card().lines
+    shown = share.drawn(CARD).shown
+    assert 3 <= shown < len(agenda) == 30
+    assert share.drawn(SQUARE).shown == shown
+    alt = [line for line in share.alt_text().splitlines() if line.strip()]
+    listed = [line for line in alt if line in agenda]
+    assert listed == list(agenda[:shown]) and alt[alt.index(listed[-1]) + 1] == "…"
+    CliRunner().invoke(main, ["build", "--week", "2018-W04", "--out", "out"])  # clipped at 102 KB: it says so
+    assert (project.root / "out" / "share" / "card.txt").read_text().strip() == share.alt_text().strip()

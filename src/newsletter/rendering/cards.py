@@ -78,6 +78,7 @@ class Card:
     background: str  # the theme's accent
     lines: tuple[str, ...] = ()  # a week: its agenda, one line an event
     logo: str | None = None  # the theme's logo, when it is a file of the project
+    more: int = 0  # a week: how many more events than `lines` it has, shown as "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ class Drawn:
     png: bytes
     title_size: int
     text_color: str
+    shown: int = 0  # a week: how many lines of its agenda the image shows (the rest are "…")
 
 
 def font_dirs() -> list[Path]:
@@ -194,7 +196,8 @@ def draw(card: Card, size: tuple[int, int], root: Path | None = None) -> Drawn:
         pen.text((name_x, foot_y), card.name, font=foot_font, fill=ink, anchor=anchor, direction=direction,
                  language=card.language if _raqm() else None)
     bottom = foot_y - round(36 * scale) if card.name else height - margin
-    facts, step = _facts(card, font, inner, measure, scale, (height - 2 * margin) * (0.62 if card.lines else 0.42))
+    facts, step, shown = _facts(card, font, inner, measure, scale,
+                                (height - 2 * margin) * (0.62 if card.lines else 0.42))
     for line, used in reversed(facts):
         bottom -= step
         text_at(bottom, line, used)
@@ -228,14 +231,16 @@ def draw(card: Card, size: tuple[int, int], root: Path | None = None) -> Drawn:
         image.putpalette(_shades(card.background, color))
     out = BytesIO()
     image.save(out, "PNG")
-    return Drawn(out.getvalue(), round(pixels / scale), color)
+    return Drawn(out.getvalue(), round(pixels / scale), color, shown)
 
 
-def _facts(card: Card, font: Any, inner: int, measure: Any, scale: float, room: float) -> tuple[list, int]:
-    """The lines under the title (when, where, and a week's agenda), each with its font, and the step between
-    them: every line whole, smaller until they fit `room`; a week's last entries left for "…" when even the
-    smallest size cannot hold them all."""
+def _facts(card: Card, font: Any, inner: int, measure: Any, scale: float, room: float) -> tuple[list, int, int]:
+    """The lines under the title (when, where, and a week's agenda), each with its font, the step between them,
+    and how many agenda entries are shown: every line whole, smaller until they fit `room`; a week's last
+    entries left for "…" when even the smallest size cannot hold them all (or when the card says there are
+    `more` than its lines)."""
     pixels = round(34 * scale)
+    ellipsis = 1 if card.more else 0
     while True:
         entries = [[(line, font(False, pixels, fact)) for fact in (card.when, card.where) if fact
                     for line in _wrap(fact, font(False, pixels, fact), inner, measure)]]
@@ -245,10 +250,11 @@ def _facts(card: Card, font: Any, inner: int, measure: Any, scale: float, room: 
             entries.append([(glance, font(True, pixels, glance))]
                            + [(line, regular) for line in _wrap(title, regular, inner, measure)])
         step = round(pixels * 1.3)
-        count = sum(len(lines) for lines in entries)
+        count = sum(len(lines) for lines in entries) + ellipsis
         if count * step <= room or pixels <= round(22 * scale):
             break
         pixels -= 2
+    shown = len(card.lines)
     if count * step > room:  # whole entries, as many as fit with a last line that says there are more
         kept, used = [entries[0]], len(entries[0]) + 1
         for lines in entries[1:]:
@@ -256,8 +262,10 @@ def _facts(card: Card, font: Any, inner: int, measure: Any, scale: float, room: 
                 break
             kept.append(lines)
             used += len(lines)
-        entries = kept + [[("…", font(False, pixels, "…"))]]
-    return [line for lines in entries for line in lines], step
+        entries, shown = kept + [[("…", font(False, pixels, "…"))]], len(kept) - 1
+    elif ellipsis:
+        entries.append([("…", font(False, pixels, "…"))])
+    return [line for lines in entries for line in lines], step, shown
 
 
 def _shades(background: str, color: str) -> list[int]:

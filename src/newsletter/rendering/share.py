@@ -185,9 +185,25 @@ class Share:
                     else week_card(self.view, self.settings)
         return self._card
 
+    def shown(self) -> Card:
+        """What both images say: a week's agenda as far as the 1200×630 card holds it, the rest "…", so that the
+        square and the alt text say the same as the card (an event's card is all there is)."""
+        from dataclasses import replace
+
+        from newsletter.rendering.cards import CARD
+
+        card = self.card()
+        if not card.lines:
+            return card
+        count = self.drawn(CARD).shown
+        return card if count >= len(card.lines) else replace(card, lines=card.lines[:count],
+                                                             more=len(card.lines) - count)
+
     def alt_text(self) -> str:
+        """card.txt: what the images say, in reading order."""
+        card = self.shown() if self.settings.share.images and self.images_missing() is None else self.card()
         with self._speaking():
-            return _tidy(templates.render(self.settings, "share/card.txt", {"card": self.card()}))
+            return _tidy(templates.render(self.settings, "share/card.txt", {"card": card}))
 
     def images_missing(self) -> str | None:
         """Why the images cannot be drawn (the fonts are not installed), or None when they can."""
@@ -207,8 +223,9 @@ class Share:
         from newsletter.rendering.cards import CARD, SQUARE
 
         if self.settings.share.images and self.images_missing() is None:
-            for size in (CARD, SQUARE):
-                self._image(size)
+            self._image(CARD)
+            if not self.card().lines:  # a week's square waits for the card: it shows the entries the card does
+                self._image(SQUARE)
             if isinstance(self.view, AnnouncementView):
                 self._flyer_later()
 
@@ -218,21 +235,21 @@ class Share:
 
         if size not in self._drawn:
             png, facts = self._image(size)()
-            self._drawn[size] = Drawn(png, facts["title_size"], facts["color"])
+            self._drawn[size] = Drawn(png, facts["title_size"], facts["color"], facts.get("shown", len(self.card().lines)))
         return self._drawn[size]
 
     def _image(self, size: tuple[int, int]) -> Callable[[], tuple[bytes, dict[str, Any]]]:
-        from newsletter.rendering.cards import draw, font_key
+        from newsletter.rendering.cards import CARD, draw, font_key
         from newsletter.sources.store import stamp_of, tools_version
 
         if size not in self._later:
-            card = self.card()
+            card = self.card() if size == CARD else self.shown()
             logo = self.settings.root / card.logo if card.logo else None
             inputs = [list(size), [getattr(card, name) for name in card.__slots__],  # type: ignore[attr-defined]
                       font_key(card), tools_version("PIL"), str(stamp_of(logo)) if logo else None]
             self._later[size] = self._kept_or_made(
                 inputs, ".card", lambda: submit(draw, card, size, self.settings.root),
-                lambda made: (made.png, {"title_size": made.title_size, "color": made.text_color}))
+                lambda made: (made.png, {"title_size": made.title_size, "color": made.text_color, "shown": made.shown}))
         return self._later[size]
 
     def _kept_or_made(self, inputs: list, suffix: str, start: Callable[[], Pending],
