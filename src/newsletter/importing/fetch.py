@@ -42,9 +42,7 @@ def fetch(source: str) -> bytes:
         raise ImportProblem(f"{source}: {exc}") from None
     except OSError as exc:
         raise ImportProblem(f"{source}: cannot be read: {exc.strerror or exc}") from None
-    if len(data) > LIMIT:
-        raise ImportProblem(f"{source}: larger than {LIMIT // 1_000_000} MB: not a calendar newsletter can import")
-    return data
+    return _within_limit(data, source)
 
 
 def download(url: str, name: str | None = None,
@@ -70,6 +68,10 @@ def download(url: str, name: str | None = None,
         raise ImportProblem(f"{name}: no answer within {TIMEOUT:g} seconds") from None
     except OSError as exc:
         raise ImportProblem(f"{name}: the address does not answer ({exc.strerror or exc})") from None
+    return _within_limit(data, name)
+
+
+def _within_limit(data: bytes, name: str) -> bytes:
     if len(data) > LIMIT:
         raise ImportProblem(f"{name}: larger than {LIMIT // 1_000_000} MB: not a calendar newsletter can import")
     return data
