@@ -110,6 +110,12 @@ REAL_WORLD = [
      "a Windows time zone name and a floating UNTIL"),
     ("issue_28_rrule_with_UTC_endinginZ.ics", "Outlook", (date(2020, 1, 1), date(2021, 1, 1)),
      "all-day series every other week, RECURRENCE-IDs written as midnight in another zone"),
+    ("issue_163_deleted_modification.ics", "a calendar server (no PRODID)", (date(2024, 7, 1), date(2025, 7, 1)),
+     "two revisions of a series: the later one removes a date the earlier one had changed"),
+    ("issue_253_additional_recurrence_id.ics", "a calendar server (no PRODID)", (date(2024, 7, 1), date(2024, 12, 1)),
+     "a change of a date the series' later revision no longer reaches"),
+    ("issue_128_only_first_event.ics", "Teamup (no PRODID)", (date(2023, 10, 1), date(2024, 6, 1)),
+     "COUNT=-1 beside UNTIL, which calendar apps ignore"),
 ]
 
 

@@ -129,7 +129,7 @@ class _Reader:
         masters = [c for c in components if c.get("RECURRENCE-ID") is None]
         overrides = [c for c in components if c.get("RECURRENCE-ID") is not None]
         if len(masters) > 1:  # the same event twice: the latest revision is the event
-            masters.sort(key=lambda c: int(c.get("SEQUENCE", 0) or 0))
+            masters.sort(key=_sequence)
         master = masters[-1] if masters else None
         if master is not None and master.get("DTSTART") is None:
             self.notes.append(f"{_title(master)} ({uid}): no DTSTART, so no date: left out")
@@ -230,6 +230,11 @@ class _Reader:
 
     def _series(self, uid: str, master: Any, overrides: list[Any]) -> None:
         begins = master.get("DTSTART").dt
+        tz = _tz_of(begins, self.default)
+        dates = _ruleset(master, tz)
+        # A change of a date that a later revision of the series no longer has (ended sooner, or the date
+        # removed) is stale: calendar apps drop it, and so does the import.
+        overrides = [o for o in overrides if _slot(o, begins, tz) in dates or _sequence(o) >= _sequence(master)]
         placed = self._place(begins, series=True)
         truth = self._truth(master, overrides)
         if not truth:
@@ -269,22 +274,9 @@ class _Reader:
     def _truth(self, master: Any, overrides: list[Any]) -> list[tuple[datetime, bool, Any, str]]:
         """(start, cancelled, the component it comes from, its slot) for each date of the series that starts in the
         window: the source's rule as dateutil expands it, EXDATEs taken out, RECURRENCE-IDs applied."""
-        from dateutil import rrule as rr
-
         begins = master.get("DTSTART").dt
         tz = _tz_of(begins, self.default)
-        start = _naive(begins, tz)
-        rules = master.get("RRULE")
-        found = rr.rruleset()
-        for rule in (rules if isinstance(rules, list) else [rules] if rules is not None else []):
-            found.rrule(rr.rrulestr(_rule_text(rule, tz), dtstart=start, forceset=False))  # type: ignore[arg-type]
-        found.rdate(start)  # DTSTART is a date of the series even where the rule would not make it (RFC 5545)
-        for name, add in (("RDATE", found.rdate), ("EXDATE", found.exdate)):
-            values = master.get(name)
-            for listing in (values if isinstance(values, list) else [values] if values is not None else []):
-                for item in listing.dts:
-                    value = item.dt[0] if isinstance(item.dt, tuple) else item.dt
-                    add(_naive(value, tz))
+        found = _ruleset(master, tz)
         moved = {}
         for override in overrides:
             moved[_slot(override, begins, tz)] = override
@@ -407,6 +399,32 @@ def _tz_of(value: datetime | date, default: str) -> tzinfo:
     return ZoneInfo(default)
 
 
+def _ruleset(master: Any, tz: tzinfo) -> Any:
+    """The dates of a series as dateutil expands its RRULEs, RDATEs and EXDATEs, as wall times in `tz`."""
+    from dateutil import rrule as rr
+
+    start = _naive(master.get("DTSTART").dt, tz)
+    rules = master.get("RRULE")
+    found = rr.rruleset()
+    for rule in (rules if isinstance(rules, list) else [rules] if rules is not None else []):
+        found.rrule(rr.rrulestr(_rule_text(rule, tz), dtstart=start, forceset=False))  # type: ignore[arg-type]
+    found.rdate(start)  # DTSTART is a date of the series even where the rule would not make it (RFC 5545)
+    for name, add in (("RDATE", found.rdate), ("EXDATE", found.exdate)):
+        values = master.get(name)
+        for listing in (values if isinstance(values, list) else [values] if values is not None else []):
+            for item in listing.dts:
+                value = item.dt[0] if isinstance(item.dt, tuple) else item.dt
+                add(_naive(value, tz))
+    return found
+
+
+def _sequence(component: Any) -> int:
+    try:
+        return int(component.get("SEQUENCE", 0) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _slot(override: Any, begins: datetime | date, tz: tzinfo) -> datetime:
     """Which date of the series an override replaces (its RECURRENCE-ID), as a wall time in `tz`; for a series
     of whole days, the day it names (Outlook writes a midnight in its own zone there)."""
@@ -527,11 +545,23 @@ def _place_fields(component: Any, own_site: str | None = None) -> dict[str, Any]
     return found
 
 
+def _valid(rule: Any) -> dict[str, Any]:
+    """An RRULE's parts, without a COUNT below 1 (some exports write COUNT=-1 beside UNTIL for "no count"),
+    which calendar apps ignore."""
+    values = dict(rule)
+    try:
+        if "COUNT" in values and int(values["COUNT"][0]) < 1:
+            del values["COUNT"]
+    except (TypeError, ValueError, IndexError):
+        del values["COUNT"]
+    return values
+
+
 def _rule_text(rule: Any, tz: tzinfo) -> str:
     """An RRULE for dateutil on wall times in `tz`: UNTIL (UTC, floating or a date) made a wall time too."""
     from icalendar.prop import vRecur
 
-    values = dict(rule)
+    values = _valid(rule)
     if "UNTIL" in values:
         until = values["UNTIL"][0]
         if not isinstance(until, datetime):
@@ -544,6 +574,7 @@ def _rule_text(rule: Any, tz: tzinfo) -> str:
 
 def _repeat(rule: Any, local: datetime | date, zone: str) -> tuple[dict[str, Any] | None, str | None]:
     """`repeat` for an RRULE, or (None, why it cannot say it). UNTIL becomes the last date the rule gives."""
+    rule = _valid(rule)
     allowed = {"FREQ", "INTERVAL", "UNTIL", "COUNT", "WKST", "BYDAY", "BYMONTHDAY"}
     if extra := sorted(set(rule) - allowed):
         return None, f"{', '.join(extra)}"
