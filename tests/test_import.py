@@ -640,3 +640,22 @@ def test_a_time_zone_nobody_defines_is_one_line_and_the_event_is_left_out(tmp_pa
     assert ("Odd zone (odd@x): its time zone 'Mars/Olympus' is unknown, and the calendar does not define it "
             "(no VTIMEZONE): left out, as its time cannot be known") in out
     assert [p.name for p in (root / "events").glob("*.md")] == ["2027-03-06-rally.md"]
+
+
+def test_a_file_renamed_or_moved_into_a_folder_is_still_the_events_file(tmp_path):
+    source = tmp_path / "c.ics"
+    event = {"uid": "rally@x", "summary": "Rent strike rally", "dtstart": _at(6, 12), "dtend": _at(6, 14)}
+    source.write_bytes(_calendar([event]))
+    root = group(tmp_path)
+    window = ("--from", "2027-03-01", "--until", "2027-04-01")
+    run("import", str(source), *window, root=root)
+    (root / "events" / "march").mkdir()
+    moved = root / "events" / "march" / "rally.md"
+    (root / "events" / "2027-03-06-rent-strike-rally.md").rename(moved)
+    source.write_bytes(_calendar([dict(event, location="City Hall Plaza")]))
+    out = run("import", str(source), *window, root=root).output
+    assert "updated events/march/rally.md: location" in out and "0 added" in out
+    assert "location: City Hall Plaza\n" in moved.read_text()
+    assert [p.relative_to(root).as_posix() for p in (root / "events").rglob("*.md")] == ["events/march/rally.md"]
+    record = json.loads((root / "imported.json").read_text())["sources"]["c.ics"]["events"]["rally@x"]
+    assert record["file"] == "events/march/rally.md"

@@ -70,10 +70,12 @@ def plan(incoming: list[Incoming], source: str, root: Path, events_dir: Path, si
     found = Plan(state=state)
     kept: dict[str, Any] = {}
     taken = {p.resolve() for p in events_dir.rglob("*.md")} if events_dir.is_dir() else set()
+    placed = _files_of(source, events_dir)
     for event in sorted(incoming, key=lambda e: (e.start, e.key)):
         before = known.get(event.key)
         theirs_front = {**event.front, "source": {"calendar": source, "uid": event.key}}
-        path = root / before["file"] if before else None
+        # Where the event's file is now: renamed or moved into a folder, it still names its source.
+        path = placed.get(event.key) or (root / before["file"] if before else None)
         if path is not None and not path.exists():
             found.said.append(f"{before['file']}: deleted since the last import, so not written again "  # type: ignore[index]
                               f"({event.front['title']})")
@@ -97,7 +99,7 @@ def plan(incoming: list[Incoming], source: str, root: Path, events_dir: Path, si
         if not cancel_missing:
             kept[key] = before
             continue
-        path = root / before["file"]
+        path = placed.get(key) or root / before["file"]
         if not path.exists() or not _in_window(before["front"], since, until):
             kept[key] = before  # outside this import's window: not the source's to cancel
             continue
@@ -108,6 +110,28 @@ def plan(incoming: list[Incoming], source: str, root: Path, events_dir: Path, si
             found.writes[path] = merged
         kept[key] = {**before, "front": gone}
     state["sources"][source] = {"imported": now.isoformat(timespec="seconds"), "events": kept}
+    return found
+
+
+def _files_of(source: str, events_dir: Path) -> dict[str, Path]:
+    """The event files that say they came from `source`, by their key there (`source: uid:`), wherever they are
+    in the events folder and whatever they are called now."""
+    from newsletter.sources.events import event_files
+    from newsletter.sources.frontmatter import FrontMatterError, decode, split
+
+    found: dict[str, Path] = {}
+    if not events_dir.is_dir():
+        return found
+    for path in event_files(events_dir):
+        try:
+            raw = path.read_bytes()
+            if b"\nsource:" not in raw:
+                continue
+            origin = split(decode(raw)).data.get("source")
+        except (OSError, FrontMatterError):
+            continue
+        if isinstance(origin, dict) and origin.get("calendar") == source and isinstance(origin.get("uid"), str):
+            found.setdefault(origin["uid"], path)
     return found
 
 
