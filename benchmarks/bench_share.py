@@ -4,7 +4,8 @@ and flyer (the default) and with `[share] images = false`, in turns, as whole pr
     python benchmarks/bench_share.py [--runs 7]
 
 Timed: a build after an edit of the rally's words, a group's first build (its .newsletter-cache/ removed
-before each run), and an announcement of the rally after an edit of its words (its flyer is made again).
+before each run), an announcement of the rally after an edit of its summary, which its flyer quotes (the
+flyer is made again), and one after an edit further down its description (the flyer is the one kept).
 The messages and posts are written either way; the images and the flyer are what the setting turns off.
 """
 
@@ -31,7 +32,7 @@ def main() -> None:
         cases = {}
         for images in (True, False):
             which = "with images" if images else "without"
-            for job in ("edit", "first", "announce"):
+            for job in ("edit", "first", "announce", "body"):
                 root = Path(folder) / f"{job}-{which.replace(' ', '-')}"
                 shutil.copytree(REPO / "events", root / "events")
                 settings = (REPO / "newsletter.toml").read_text(encoding="utf-8")
@@ -52,15 +53,21 @@ def main() -> None:
                 elif job == "first":
                     cases[f"first build, {which}"] = (
                         newsletter + ["build", "--week", "2018-W04", "--out", "out"], root, forget)
-                else:
+                elif job == "announce":
                     cases[f"announce after an edit, {which}"] = (
                         newsletter + ["announce", RALLY, "--today", "2018-01-20", "--out", "out"], root, edit)
+                else:
+                    def edit_body(run: int, rally: Path = rally, original: str = original) -> None:
+                        rally.write_text(original.rstrip("\n") + f"\n\nEdit {run}.\n", encoding="utf-8")
+
+                    cases[f"announce, description edited, {which}"] = (
+                        newsletter + ["announce", RALLY, "--today", "2018-01-20", "--out", "out"], root, edit_body)
         times = interleaved(cases, args.runs)
     medians = {label: statistics.median(taken) for label, taken in times.items()}
     print(f"{'command':<40} {'median':>9}   ({args.runs} runs each, taking turns)")
     for label, median in medians.items():
         print(f"{label:<40} {median * 1000:>7.0f}ms")
-    for job in ("build after an edit", "first build", "announce after an edit"):
+    for job in ("build after an edit", "first build", "announce after an edit", "announce, description edited"):
         added = medians[f"{job}, with images"] / medians[f"{job}, without"] - 1
         print(f"the share images and flyer add {added:+.0%} to {job}")
     print(f"Python {sys.version.split()[0]}; " + ", ".join(versions()))
