@@ -659,3 +659,21 @@ def test_a_file_renamed_or_moved_into_a_folder_is_still_the_events_file(tmp_path
     assert [p.relative_to(root).as_posix() for p in (root / "events").rglob("*.md")] == ["events/march/rally.md"]
     record = json.loads((root / "imported.json").read_text())["sources"]["c.ics"]["events"]["rally@x"]
     assert record["file"] == "events/march/rally.md"
+
+
+def test_a_webcal_address_is_the_https_address_and_an_hourly_rule_is_written_date_by_date(tmp_path):
+    from newsletter.importing.fetch import calendar_name
+
+    assert calendar_name("webcal://calendar.example.org/public/basic.ics") == \
+        "https://calendar.example.org/public/basic.ics"
+    assert calendar_name(str(tmp_path / "exports" / "basic.ics")) == "basic.ics"
+    source = tmp_path / "phonebank.ics"
+    source.write_bytes(_calendar([{"uid": "shifts@x", "summary": "Phone bank shift", "dtstart": _at(6, 10),
+                                   "dtend": _at(6, 11), "rrule": {"freq": "hourly", "count": 3}}]))
+    root = group(tmp_path)
+    out = run("import", str(source), "--from", "2027-03-01", "--until", "2027-04-01", root=root).output
+    assert "its rule cannot be written as repeat (FREQ=HOURLY): written as 3 separate files" in out
+    assert sorted(p.name for p in (root / "events").glob("*.md")) == [
+        "2027-03-06-phone-bank-shift-2.md", "2027-03-06-phone-bank-shift-3.md", "2027-03-06-phone-bank-shift.md"]
+    assert digest_starts(root, date(2027, 3, 1), date(2027, 4, 1)) == \
+        expanded(source, date(2027, 3, 1), date(2027, 4, 1), "America/New_York")
