@@ -677,3 +677,33 @@ def test_a_webcal_address_is_the_https_address_and_an_hourly_rule_is_written_dat
         "2027-03-06-phone-bank-shift-2.md", "2027-03-06-phone-bank-shift-3.md", "2027-03-06-phone-bank-shift.md"]
     assert digest_starts(root, date(2027, 3, 1), date(2027, 4, 1)) == \
         expanded(source, date(2027, 3, 1), date(2027, 4, 1), "America/New_York")
+
+
+def test_an_update_rewrites_only_the_lines_that_changed_and_keeps_comments(tmp_path):
+    source = tmp_path / "c.ics"
+    event = {"uid": "rally@x", "summary": "Rent strike rally", "dtstart": _at(6, 12), "dtend": _at(6, 14),
+             "description": "Bring signs."}
+    source.write_bytes(_calendar([event]))
+    root = group(tmp_path)
+    window = ("--from", "2027-03-01", "--until", "2027-04-01")
+    run("import", str(source), *window, root=root)
+    (path,) = (root / "events").glob("*.md")
+    path.write_text(path.read_text().replace("kind: other\n", "kind: rally  # Maria checks the permit\n"
+                                             "summary: 'Rent strike: all out'\n"))
+    source.write_bytes(_calendar([dict(event, dtend=_at(6, 15), description="Bring signs and water.")]))
+    out = run("import", str(source), *window, root=root).output
+    assert "updated events/2027-03-06-rent-strike-rally.md: end, description" in out
+    assert path.read_text() == """\
+---
+title: Rent strike rally
+kind: rally  # Maria checks the permit
+summary: 'Rent strike: all out'
+start: 2027-03-06 12:00
+end: 15:00
+source:
+  calendar: c.ics
+  uid: rally@x
+---
+
+Bring signs and water.
+"""

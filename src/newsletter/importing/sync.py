@@ -142,7 +142,8 @@ def _merge(path: Path, root: Path, before: dict[str, Any], theirs: dict[str, Any
 
     shown = _shown(path, root)
     try:
-        current = split(decode(path.read_bytes()))
+        text = decode(path.read_bytes())
+        current = split(text)
     except (OSError, FrontMatterError) as exc:
         found.said.append(f"{shown}: cannot be read ({exc}): left as it is")
         return None
@@ -193,7 +194,41 @@ def _merge(path: Path, root: Path, before: dict[str, Any], theirs: dict[str, Any
     if merged == ours and new_body == our_body:
         found.unchanged += 1
         return None
-    return event_text(merged, new_body)
+    return _edited(text, current, merged, new_body) or event_text(merged, new_body)
+
+
+def _edited(text: str, current: Any, merged: dict[str, Any], body: str) -> str | None:
+    """The file with only the lines of the fields that changed rewritten (so comments, quoting and order that
+    people wrote stay), or None when a changed field spans several lines: then the whole file is written."""
+    from newsletter.importing.writing import field_lines
+    from newsletter.sources.frontmatter import FrontMatterError, split
+
+    ours = current.data
+    lines = text.split("\n")
+    close = next(i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "..."))
+    replaced: dict[int, list[str]] = {}
+    added: list[str] = []
+    for key in dict.fromkeys([*ours, *merged]):
+        if merged.get(key) == ours.get(key):
+            continue
+        if key in ours:
+            if isinstance(ours[key], (dict, list)) or any(path.startswith((f"{key}.", f"{key}[")) for path in current.lines):
+                return None
+            replaced[current.lines[key] - 1] = field_lines(key, merged[key]) if key in merged else []
+        else:
+            added += field_lines(key, merged[key])
+    out = []
+    for number, line in enumerate(lines[:close]):
+        out += replaced.get(number, [line])
+    out += added + ["---"]
+    edited = "\n".join(out) + "\n" + ("\n" + body.strip("\n") + "\n" if body.strip() else "")
+    if current.body.strip("\n") == body.strip("\n"):  # the description as it was, blank lines and all
+        edited = "\n".join(out) + "\n" + "\n".join(lines[close + 1:])
+    try:
+        again = split(edited)
+    except FrontMatterError:
+        return None
+    return edited if again.data == merged and again.body.strip("\n") == body.strip("\n") else None
 
 
 def _as_read(front: dict[str, Any], body: str) -> tuple[dict[str, Any], str]:

@@ -35,18 +35,19 @@ def _key(key: str) -> str:
     return key if _PLAIN.fullmatch(key) and ": " not in key and not key.endswith(":") else json.dumps(key)
 
 
-def _block(key: str, value: Any, indent: str) -> list[str]:
+def field_lines(key: str, value: Any, indent: str = "") -> list[str]:
+    """One field of the front matter as its lines."""
     if isinstance(value, dict):
         lines = [f"{indent}{_key(key)}:"]
         for inner, item in value.items():
-            lines += _block(inner, item, indent + "  ")
+            lines += field_lines(inner, item, indent + "  ")
         return lines
     if isinstance(value, list):
         if all(not isinstance(item, (dict, list)) for item in value):
             return [f"{indent}{_key(key)}: [{', '.join(_in_brackets(item) for item in value)}]"]
         lines = [f"{indent}{_key(key)}:"]
         for item in value:
-            inner = _block("-", item, indent + "  ")
+            inner = field_lines("-", item, indent + "  ")
             lines += inner
         return lines
     return [f"{indent}{_key(key)}: {scalar(value)}"]
@@ -58,7 +59,7 @@ def event_text(front: dict[str, Any], body: str) -> str:
     lines = ["---"]
     for key in keys:
         if front[key] is not None:
-            lines += _block(key, front[key], "")
+            lines += field_lines(key, front[key])
     lines.append("---")
     text = "\n".join(lines) + "\n"
     if body.strip():
