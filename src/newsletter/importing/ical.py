@@ -247,6 +247,8 @@ class _Reader:
             why = "it has more than one RRULE"
         elif master.get("RDATE"):
             why = "it adds dates (RDATE)"
+        elif any(_this_and_future(o) for o in overrides):
+            why = "a change of a date and every later one (RANGE=THISANDFUTURE)"
         if why is None:
             local, zone = placed  # type: ignore[misc]
             repeat, why = _repeat(master.get("RRULE"), local, zone)
@@ -265,11 +267,8 @@ class _Reader:
                           f"{len(truth)} separate file{'s' if len(truth) != 1 else ''}, one for each date from "
                           f"{self.since.date()} to {self.until.date()}")
         for moment, _, component, slot in truth:
-            length = _length(master)
-            if component is master:
-                self._single(master, f"{uid}|{slot}", start=moment, end=moment + length if length else None)
-            else:
-                self._single(component, f"{uid}|{slot}")
+            length = _length(component)
+            self._single(component, f"{uid}|{slot}", start=moment, end=moment + length if length else None)
 
     def _truth(self, master: Any, overrides: list[Any]) -> list[tuple[datetime, bool, Any, str]]:
         """(start, cancelled, the component it comes from, its slot) for each date of the series that starts in the
@@ -280,13 +279,18 @@ class _Reader:
         moved = {}
         for override in overrides:
             moved[_slot(override, begins, tz)] = override
+        # RANGE=THISANDFUTURE: a change of this date and every later one (its new time, by the same shift).
+        onward = sorted((slot, o) for slot, o in moved.items() if _this_and_future(o))
         low, high = _naive(self.since, tz) - timedelta(days=2), _naive(self.until, tz) + timedelta(days=2)
         slots = set(found.between(low, high, inc=True)) | {slot for slot in moved if low <= slot <= high}
         out = []
         for slot in sorted(slots):
-            component = moved.get(slot, master)
-            if component is master:
-                moment = slot.replace(tzinfo=tz)
+            component, shift = moved.get(slot, master), timedelta(0)
+            if component is master and (later := [(at, o) for at, o in onward if at <= slot]):
+                at, component = later[-1]
+                shift = _naive(component.get("DTSTART").dt, tz) - at if component.get("DTSTART") else shift
+            if component is master or shift:
+                moment = (slot + shift).replace(tzinfo=tz)
             else:
                 value = component.get("DTSTART").dt if component.get("DTSTART") is not None else slot
                 moment = _naive(value, tz).replace(tzinfo=tz)
@@ -416,6 +420,10 @@ def _ruleset(master: Any, tz: tzinfo) -> Any:
                 value = item.dt[0] if isinstance(item.dt, tuple) else item.dt
                 add(_naive(value, tz))
     return found
+
+
+def _this_and_future(override: Any) -> bool:
+    return str(override.get("RECURRENCE-ID").params.get("RANGE", "")).upper() == "THISANDFUTURE"
 
 
 def _sequence(component: Any) -> int:
