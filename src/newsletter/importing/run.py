@@ -79,7 +79,7 @@ def import_source(config: Path, events_dir: Path, source: str, kind: str | None 
                  now or datetime.now(UTC), cancel_missing=not form)
     result = Imported(name, found, reading.notes, problems)
     if not dry_run:
-        apply(found, config.resolve().parent)
+        apply(found, config.resolve().parent, name)
         result.written = True
     return result
 

@@ -37,6 +37,8 @@ class Plan:
     writes: dict[Path, str] = field(default_factory=dict)
     said: list[str] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    recorded: bool = False  # imported.json changes: something was written, or the record differs
+    checked: datetime | None = None  # when the source was read, kept in the project's cache for `list`
     added: int = 0
     updated: int = 0
     cancelled: int = 0
@@ -109,7 +111,10 @@ def plan(incoming: list[Incoming], source: str, root: Path, events_dir: Path, si
         if merged is not None:
             found.writes[path] = merged
         kept[key] = {**before, "front": gone}
-    state["sources"][source] = {"imported": now.isoformat(timespec="seconds"), "events": kept}
+    if kept != known or found.writes or source not in state["sources"]:
+        state["sources"][source] = {"imported": now.isoformat(timespec="seconds"), "events": kept}
+        found.recorded = True
+    found.checked = now
     return found
 
 
@@ -271,9 +276,16 @@ def _brief(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def apply(found: Plan, root: Path) -> None:
+def apply(found: Plan, root: Path, source: str) -> None:
     """Write every file of the plan, then the record: each file replaced in one step, the new ones made
-    first in temporary files beside them, so that a failure leaves no half-written file."""
+    first in temporary files beside them, so that a failure leaves no half-written file. An import that
+    changes nothing writes nothing into the project: when it read the source is kept in its cache."""
+    from newsletter.sources.imports import checked
+
+    if found.checked is not None:
+        checked(root, source, found.checked)
+    if not found.writes and not found.recorded:
+        return
     temps: list[tuple[str, Path]] = []
     try:
         for path, text in found.writes.items():
