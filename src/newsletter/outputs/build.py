@@ -112,6 +112,10 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
 def _build(config: Path, events_dir: Path, week: str | None, today: date | None, out: Path | None, drafts: bool,
            preheader: str | None, cache: bool) -> Build:
     settings = load_settings(config)
+    if aside.running():
+        from newsletter.rendering.render import warm_inliner
+
+        warm_inliner(settings)
     chosen = choose_week(settings, week, today)
     project = load_project(config, events_dir, cache, settings, windows=[digest_window(chosen, settings)])
     if preheader is not None:

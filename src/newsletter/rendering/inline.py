@@ -73,6 +73,13 @@ def premailer_inline(html: str, css: str) -> str:
     return call(_premailer, html, css)
 
 
+def warm(css: str) -> None:
+    """Inline a tiny page with `css`, so that premailer's first real inlining is not its first: cssutils builds
+    its patterns then, and premailer keeps what it parsed of `css` (its documented cache_css_parsing, on by
+    default) for the next Premailer given the same CSS. Done in the helper process while the command renders."""
+    _premailer('<html><head></head><body><p class="x">x</p></body></html>', css)
+
+
 def _premailer(html: str, css: str) -> str:
     import logging
 

@@ -126,6 +126,21 @@ def render_html(view: EmailView, settings: Settings, template: str, compiled: Co
     return tags.restore(html).rstrip("\n") + "\n"
 
 
+def warm_inliner(settings: Settings) -> None:
+    """Hand the helper process premailer's first inlining, with the email's CSS, while this one reads and renders
+    (newsletter/aside.py; nothing without a helper started for the inliner). The CSS depends only on the
+    settings; a group's own email.css that asks for more is simply not warmed."""
+    from newsletter import aside
+    from newsletter.rendering.inline import warm
+    from newsletter.rendering.present import email_frame
+
+    try:
+        css = templates.render(settings, "email.css", email_frame(settings, None))
+    except TemplateProblem:
+        return
+    aside.submit(warm, css)
+
+
 def compile_and_inline(source: str, css: str, template: str, compiled: CompiledCache | None = None) -> str:
     """MJML to HTML with `css` inlined, or what the same MJML and CSS gave before, kept in `compiled`."""
     if compiled is None:
