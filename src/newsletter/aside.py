@@ -108,6 +108,7 @@ class Helper:
 
 
 _helpers: list[Helper] = []
+_idle: list[Callable[[], object]] = []  # work this process may do while it waits for a helper's answer
 
 
 def cores() -> int:
@@ -151,6 +152,7 @@ class Pending(Generic[T]):
     def result(self) -> T:
         helper, number, self.helper, self.number = self.helper, self.number, None, None
         if helper is not None and number is not None:
+            _run_idle()
             answer = helper.answer(number)
             if answer is not None and answer[0]:
                 return answer[1]
@@ -171,6 +173,22 @@ def submit(function: Callable[..., T], *args: Any) -> Pending[T]:
     return Pending(function, args)
 
 
+def when_idle(task: Callable[[], object]) -> None:
+    """Do `task` (pure work whose result it keeps itself) the next time this process waits for a helper's
+    answer, rather than sit idle; nothing is queued when no helper runs, as nothing then waits."""
+    if running():
+        _idle.append(task)
+
+
+def _run_idle() -> None:
+    while _idle:
+        task = _idle.pop(0)
+        try:
+            task()
+        except Exception:  # noqa: BLE001 - done again where it is needed, which raises the error there
+            pass
+
+
 def call(function: Callable[..., T], *args: Any) -> T:
     """`function(*args)`, in a helper when one runs for it, else here."""
     return submit(function, *args).result()
@@ -178,6 +196,7 @@ def call(function: Callable[..., T], *args: Any) -> T:
 
 def stop() -> None:
     """End every helper: the end of the command that started them."""
+    _idle.clear()
     while _helpers:
         _helpers.pop().stop()
 

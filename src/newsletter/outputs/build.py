@@ -48,6 +48,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     from newsletter.outputs.calendars import to_ics
     from newsletter.outputs.mime import build_message, to_bytes
     from newsletter.rendering.fit import Fitted, fit_digest
+    from newsletter.rendering.render import digest_share
     from newsletter.rendering.share import Share
     from newsletter.outputs.summary import digest_summary, to_json
 
@@ -66,7 +67,7 @@ def render_week(project: Project, week: Week, drafts: bool = False, now: datetim
     def share_of(fitted: Fitted) -> None:
         """The share folder, known once the HTML fits: its images start in a helper process, if one runs for
         them, while this one writes the text part."""
-        shares.append(Share(fitted.view, settings, compiled))
+        shares.append(digest_share(fitted.view, settings, compiled))
         if aside.running():
             shares[0].prepare()
 

@@ -7,9 +7,12 @@ functions; only the view and the template's name differ.
 from __future__ import annotations
 
 import re
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from markupsafe import Markup
 
+from newsletter import aside
 from newsletter.rendering import templates
 from newsletter.i18n import speaking
 from newsletter.errors import TemplateProblem
@@ -66,6 +69,13 @@ def render_digest(digest: Digest, settings: Settings, compact: frozenset[str] = 
         if settings.preheader:
             view.preheader = templates.render_subject(settings, settings.preheader, "preheader", view.context())
         if not text:
+            # While the HTML is inlined in a helper process (if it is), this layout's share images start in the
+            # other and its text part is written here: the layout that fits is usually the first tried.
+            def meanwhile() -> None:
+                digest_share(view, settings, compiled).prepare()
+                _texts.setdefault(view, digest_text(view, settings))
+
+            aside.when_idle(meanwhile)
             return view, RenderedEmail(view.subject, view.preheader,
                                        render_html(view, settings, "digest.mjml", compiled), "")
         return view, render_view(view, settings, "digest", compiled)
@@ -83,8 +93,25 @@ def sent_bytes(html: str) -> int:
     return len(binascii.b2a_qp(html.encode("utf-8").replace(b"\n", b"\r\n"), istext=True))  # lines end in CRLF on the wire
 
 
+_texts: WeakKeyDictionary[DigestView, str] = WeakKeyDictionary()  # text parts written while waiting
+_shares: WeakKeyDictionary[DigestView, Any] = WeakKeyDictionary()
+
+
+def digest_share(view: DigestView, settings: Settings, compiled: CompiledCache | None = None) -> Any:
+    """The share folder of a digest's `view` (rendering/share.py), made once: its images may have started in a
+    helper process while the command waited for the HTML."""
+    from newsletter.rendering.share import Share
+
+    found = _shares.get(view)
+    if found is None:
+        found = _shares[view] = Share(view, settings, compiled)
+    return found
+
+
 def digest_text(view: DigestView, settings: Settings) -> str:
     """The text part of a digest rendered with text=False."""
+    if (found := _texts.get(view)) is not None:
+        return found
     with speaking(settings.language, settings.clock):
         return render_text(view, settings, "digest.txt")
 
