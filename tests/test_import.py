@@ -260,6 +260,17 @@ def _at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2027, 3, day, hour, minute, tzinfo=ZoneInfo("America/New_York"))
 
 
+def _one_rally_imported(tmp_path: Path) -> tuple[Path, dict, Path, tuple[str, ...]]:
+    """A calendar of one rally, imported into a new group: (the calendar, its event, the group, the window)."""
+    source = tmp_path / "c.ics"
+    event = {"uid": "rally@x", "summary": "Rent strike rally", "dtstart": _at(6, 12), "dtend": _at(6, 14)}
+    source.write_bytes(_calendar([event]))
+    root = group(tmp_path)
+    window = ("--from", "2027-03-01", "--until", "2027-04-01")
+    run("import", str(source), *window, root=root)
+    return source, event, root, window
+
+
 def test_a_second_import_follows_the_calendar_and_keeps_what_people_wrote(tmp_path):
     """Move one event by an hour, cancel one, add one, delete one, and import again: the moved one is
     rescheduled (list offers its change notice), the cancelled and the deleted ones cancelled, the new one
@@ -315,12 +326,7 @@ def test_a_second_import_follows_the_calendar_and_keeps_what_people_wrote(tmp_pa
 
 
 def test_a_field_edited_in_the_file_and_in_the_calendar_is_a_conflict_the_file_wins_unless_theirs(tmp_path):
-    source = tmp_path / "c.ics"
-    event = {"uid": "rally@x", "summary": "Rent strike rally", "dtstart": _at(6, 12), "dtend": _at(6, 14)}
-    source.write_bytes(_calendar([event]))
-    root = group(tmp_path)
-    window = ("--from", "2027-03-01", "--until", "2027-04-01")
-    run("import", str(source), *window, root=root)
+    source, event, root, window = _one_rally_imported(tmp_path)
     (path,) = (root / "events").glob("*.md")
     path.write_text(path.read_text().replace("title: Rent strike rally", "title: Rent Strike Rally!"))
     source.write_bytes(_calendar([dict(event, summary="Rent strike march")]))
@@ -644,12 +650,7 @@ def test_a_time_zone_nobody_defines_is_one_line_and_the_event_is_left_out(tmp_pa
 
 
 def test_a_file_renamed_or_moved_into_a_folder_is_still_the_events_file(tmp_path):
-    source = tmp_path / "c.ics"
-    event = {"uid": "rally@x", "summary": "Rent strike rally", "dtstart": _at(6, 12), "dtend": _at(6, 14)}
-    source.write_bytes(_calendar([event]))
-    root = group(tmp_path)
-    window = ("--from", "2027-03-01", "--until", "2027-04-01")
-    run("import", str(source), *window, root=root)
+    source, event, root, window = _one_rally_imported(tmp_path)
     (root / "events" / "march").mkdir()
     moved = root / "events" / "march" / "rally.md"
     (root / "events" / "2027-03-06-rent-strike-rally.md").rename(moved)
