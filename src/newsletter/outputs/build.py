@@ -113,12 +113,12 @@ def build(config: Path, events_dir: Path, week: str | None = None, today: date |
 def _build(config: Path, events_dir: Path, week: str | None, today: date | None, out: Path | None, drafts: bool,
            preheader: str | None, cache: bool) -> Build:
     settings = load_settings(config)
-    if aside.running():
-        from newsletter.rendering.render import warm_inliner
-
-        warm_inliner(settings)
     chosen = choose_week(settings, week, today)
     project = load_project(config, events_dir, cache, settings, windows=[digest_window(chosen, settings)])
+    if aside.running():  # once the project's cache is open, so that email.css is not compiled twice
+        from newsletter.rendering.render import warm_inliner
+
+        warm_inliner(project.settings)
     if preheader is not None:
         project.settings = replace(project.settings, preheader=preheader)
     results = [render_week(project.edition(language), chosen, drafts=drafts)
