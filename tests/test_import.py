@@ -709,3 +709,22 @@ source:
 
 Bring signs and water.
 """
+
+
+def test_a_changed_dates_own_description_is_said_not_dropped_unseen(tmp_path):
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(_calendar([
+        {"uid": "study@x", "summary": "Study group", "dtstart": _at(4, 19), "dtend": _at(4, 21),
+         "rrule": {"freq": "weekly", "count": 4}, "description": "Chapter by chapter."},
+        {"uid": "study@x", "summary": "Study group", "recurrence-id": _at(11, 19), "dtstart": _at(11, 20),
+         "dtend": _at(11, 22), "description": "This week: a guest speaker."}]))
+    source = tmp_path / "c.ics"
+    source.write_bytes(calendar.to_ical())
+    root = group(tmp_path)
+    out = run("import", str(source), "--from", "2027-03-01", "--until", "2027-04-01", root=root).output
+    assert ("Study group: the calendar gives 2027-03-11 a description of its own, which a date of a series cannot "
+            "have in newsletter: the series' description is kept") in out
+    (path,) = (root / "events").glob("*.md")
+    assert "changes:\n  2027-03-11:\n    status: rescheduled\n    start: 2027-03-11 20:00\n    end: 22:00\n" in \
+        path.read_text()

@@ -259,6 +259,16 @@ class _Reader:
                     ours = self._dates_of(front, body)
                     if ours == {(moment, cancelled) for moment, cancelled, _, _ in truth}:
                         self._add(Incoming(uid, front, body, _aware(local, zone)))
+                        # A date's change has no description of its own: say so rather than drop it unseen.
+                        for override in overrides:
+                            own = description(_text(override, "DESCRIPTION"))
+                            if not own or own == body:
+                                continue
+                            day = _slot(override, begins, _tz_of(begins, self.default)).date()
+                            self.notes.append(f"{_title(master)}: the calendar gives {day} a description of its "
+                                              "own, which a date of a series cannot have in newsletter: the "
+                                              "series' description is kept (write the news in that date's "
+                                              "status_note or title)")
                         return
                     why = "newsletter's repeat would not give the same dates"
                 else:
