@@ -13,6 +13,7 @@ from typing import Any
 from newsletter.importing.fetch import ImportProblem
 from newsletter.importing.ical import Incoming, KindOf, Reading
 from newsletter.importing.markdown import description
+from newsletter.importing.writing import end_text, when_text
 from newsletter.models import Settings
 
 # Where dates are written month first (3/5/2026 is March 5): the United States and its neighbours in usage.
@@ -72,7 +73,7 @@ def _event(row: dict[str, Any], columns: dict[str, str], ident: str | None, sett
     chosen = value("kind")
     known = {k.id.lower(): k.id for k in settings.kinds} | {k.label.lower(): k.id for k in settings.kinds}
     front["kind"] = known.get(chosen.lower()) or kind_of(title, [chosen] if chosen else [])
-    front["start"] = start.date().isoformat() if all_day else _written(start)
+    front["start"] = start.date().isoformat() if all_day else when_text(start)
     if end := value("end"):
         try:
             ends, is_date = parse_end(end, start, settings.timezone)
@@ -84,7 +85,7 @@ def _event(row: dict[str, Any], columns: dict[str, str], ident: str | None, sett
         if ends <= start and not is_date:
             raise _RowProblem("end", f"'{end}' is not after the start")
         front["end"] = ends.date().isoformat() if is_date else (
-            ends.strftime("%H:%M") if ends.date() == start.date() else _written(ends))
+            end_text(start, ends))
     place, address = value("location"), value("address")
     if place and address:
         front["location"] = {"name": place, "address": address}
@@ -133,8 +134,4 @@ def _when(text: str, settings: Settings, day: date | None = None) -> tuple[datet
     if found.tzinfo is not None:
         found = found.astimezone(settings.timezone).replace(tzinfo=None)
     return found.replace(tzinfo=settings.timezone), not has_time
-
-
-def _written(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.importing.fetch import ImportProblem
 from newsletter.importing.markdown import description
-from newsletter.importing.writing import event_text
+from newsletter.importing.writing import end_text, event_text, when_text
 from newsletter.models import Settings
 
 WEEKDAY_NAMES = {"MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday", "FR": "friday",
@@ -179,7 +179,7 @@ class _Reader:
         categories = _categories(component)
         own = _text(component, "X-NEWSLETTER-KIND")  # a calendar newsletter wrote says which kind
         kind = own if own in {k.id for k in self.settings.kinds} else self.kind_of(title, categories)
-        front: dict[str, Any] = {"title": title, "kind": kind, "start": _written(local)}
+        front: dict[str, Any] = {"title": title, "kind": kind, "start": when_text(local)}
         if ends is not None and (end := self._end_text(local, zone, ends)):
             front["end"] = end
         if isinstance(local, datetime) and zone != self.settings.timezone_name:
@@ -200,7 +200,7 @@ class _Reader:
         end = placed[0]
         if end <= local:
             return None
-        return _clock(end) if end.date() == local.date() else _written(end)
+        return end_text(local, end)
 
     def _place(self, value: datetime | date, series: bool, zone: str | None = None) -> tuple[datetime | date, str] | None:
         """(the local date or wall time, its zone's name), in `zone` when given (an end, in its start's zone).
@@ -264,7 +264,7 @@ class _Reader:
                             own = description(_text(override, "DESCRIPTION"))
                             if not own or own == body:
                                 continue
-                            day = _slot(override, begins, _tz_of(begins, self.default)).date()
+                            day = _slot(override, begins, tz).date()
                             self.notes.append(f"{_title(master)}: the calendar gives {day} a description of its "
                                               "own, which a date of a series cannot have in newsletter: the "
                                               "series' description is kept (write the news in that date's "
@@ -339,12 +339,12 @@ class _Reader:
                         change["start"] = moved_day.isoformat()
                 elif moved != slot:
                     change.setdefault("status", "rescheduled")
-                    change["start"] = _written(moved)
+                    change["start"] = when_text(moved)
                 own = _length(override) or length
                 # A moved date keeps its length: the series' `end: 10:00` would be read on the new day.
                 if isinstance(local, datetime) and own and own > timedelta(0) and (moved != slot or own != length):
                     end = moved + own
-                    change["end"] = _clock(end) if end.date() == moved.date() else _written(end)
+                    change["end"] = end_text(moved, end)
             if _title(override) != _title(master):
                 change["title"] = _title(override)
             place = _place_fields(override)
@@ -478,13 +478,6 @@ def _aware(local: datetime | date, zone: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(zone))
 
 
-def _written(value: datetime | date) -> str:
-    return f"{value.date().isoformat()} {_clock(value)}" if isinstance(value, datetime) else value.isoformat()
-
-
-def _clock(value: datetime) -> str:
-    """19:00, or 19:00:25 when the calendar gives seconds."""
-    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
 
 
 def _end_of(component: Any, begins: datetime | date) -> datetime | date | None:
@@ -527,7 +520,7 @@ def _status_fields(component: Any, zone: str) -> dict[str, Any]:
             return {}
         if isinstance(when, datetime) and when.tzinfo is not None:
             when = when.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-        return {"status": "rescheduled", "rescheduled_from": _written(when)}
+        return {"status": "rescheduled", "rescheduled_from": when_text(when)}
     if status == "TENTATIVE":
         return {"draft": True}
     return {}

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsletter.importing.fetch import ImportProblem, download
 from newsletter.importing.ical import Incoming, KindOf, Reading
 from newsletter.importing.markdown import description
+from newsletter.importing.writing import end_text, when_text
 from newsletter.models import Settings
 
 API = "https://api.mobilize.us/v1"  # NEWSLETTER_MOBILIZE_API points elsewhere (a test server)
@@ -91,17 +92,13 @@ def _timeslots(event: dict[str, Any], settings: Settings, since: datetime, until
         start = datetime.fromtimestamp(int(slot["start_date"]), tz)
         if not since <= start < until:
             continue
-        one = {**front, "start": _written(start)}
+        one = {**front, "start": when_text(start)}
         if slot.get("end_date"):
             end = datetime.fromtimestamp(int(slot["end_date"]), tz)
             if end > start:
-                one["end"] = end.strftime("%H:%M") if end.date() == start.date() else _written(end)
+                one["end"] = end_text(start, end)
         if zone != settings.timezone_name:
             one["timezone"] = zone
         one = {key: one[key] for key in ("title", "kind", "start", "end", "timezone") if key in one} | one
         found.append(Incoming(f"{event.get('id')}/{slot.get('id')}", one, body, start))
     return found
-
-
-def _written(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M")

@@ -24,7 +24,7 @@ class Imported:
     written: bool = False
 
 
-def kinds_for(settings: Settings, default: str | None) -> tuple[str, KindOf]:
+def kinds_for(settings: Settings, default: str | None) -> KindOf:
     """The kind for an imported event: the first [[import.kinds]] rule whose pattern is found in its title or
     categories, else `default` (--kind, or other)."""
     known = [k.id for k in settings.kinds]
@@ -41,7 +41,7 @@ def kinds_for(settings: Settings, default: str | None) -> tuple[str, KindOf]:
                 return kind
         return fallback
 
-    return fallback, kind_of
+    return kind_of
 
 
 def import_source(config: Path, events_dir: Path, source: str, kind: str | None = None, since: date | None = None,
@@ -55,7 +55,7 @@ def import_source(config: Path, events_dir: Path, source: str, kind: str | None 
     from newsletter.sources.config import load_settings
 
     settings = load_settings(config)
-    _, kind_of = kinds_for(settings, kind)
+    kind_of = kinds_for(settings, kind)
     first = since or today_in(settings)
     last = until or first + WINDOW
     if last <= first:

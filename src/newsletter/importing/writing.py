@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, datetime
 from typing import Any
 
 ORDER = ("title", "kind", "start", "end", "timezone", "location", "online", "rsvp", "donate", "summary", "hosts",
@@ -65,3 +66,18 @@ def event_text(front: dict[str, Any], body: str) -> str:
     if body.strip():
         text += "\n" + body.strip("\n") + "\n"
     return text
+
+
+def when_text(value: datetime | date) -> str:
+    """A start as people write it: 2027-03-06 19:00 (with seconds only when there are some), or a date."""
+    return f"{value.date().isoformat()} {clock_text(value)}" if isinstance(value, datetime) else value.isoformat()
+
+
+def clock_text(value: datetime) -> str:
+    """19:00, or 19:00:25 when the source gives seconds."""
+    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+
+
+def end_text(start: datetime, end: datetime) -> str:
+    """An end as people write it: the time alone on the start's day, else the date and time."""
+    return clock_text(end) if end.date() == start.date() else when_text(end)
