@@ -155,11 +155,12 @@ class PreviewSite:
                               **self._links(project, f"/week/{week.id}/"))
         except NewsletterError as exc:
             return self._error_page(exc, version)
+        imports = _last_imports(project) if any(e.source for e in result.digest.events) else {}
         return self._html(
             "week.html", version=version, week=week, label=week_label(week), empty=None,
             drafts=self.drafts, draft_count=sum(1 for e in result.digest.events if e.draft),
             nav=self._neighbours(project, week),
-            announcements=[self._announcement_entry(project, e) for e in result.digest.events],
+            announcements=[self._announcement_entry(project, e, imports) for e in result.digest.events],
             **self._message(project, result), **self._links(project, f"/week/{week.id}/"),
         )
 
@@ -248,7 +249,7 @@ class PreviewSite:
         return dict(result=result, email=result.email, name=settings.name, sender=parseaddr(settings.sender),
                     size=size, limit=GMAIL_CLIP_BYTES, over=size > GMAIL_CLIP_BYTES, text=result.email.text)
 
-    def _announcement_entry(self, project: Project, event) -> dict:
+    def _announcement_entry(self, project: Project, event, imports: dict | None = None) -> dict:
         """One line of the week page's list of events: can it have a reminder today, and if not, why."""
         as_of = datetime.combine(self.today(project), time(0), tzinfo=project.settings.timezone)
         why = reminder_problem(event, as_of)
@@ -257,9 +258,7 @@ class PreviewSite:
                                               else status_label(event.status).lower())
             imported = None
             if event.source is not None:  # newsletter import: which calendar or form, and when last imported
-                from newsletter.sources.imports import last_imports
-
-                when = last_imports(project.settings.root).get(event.source.calendar)
+                when = (imports or {}).get(event.source.calendar)
                 imported = (_("from %(source)s, last imported %(when)s")
                             % {"source": event.source.calendar,
                                "when": f"{when.astimezone(project.settings.timezone):%Y-%m-%d %H:%M}"}
@@ -431,3 +430,10 @@ def start(config: Path, events_dir: Path, host: str, port: int, today: date | No
 
     watch(site.watched_folders(), site.watched_files(), changed, stop)
     return server, site, stop
+
+
+def _last_imports(project: Project) -> dict:
+    """When each source of the project was last imported: read once for a page, whatever it lists."""
+    from newsletter.sources.imports import last_imports
+
+    return last_imports(project.settings.root)
