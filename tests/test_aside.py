@@ -145,3 +145,46 @@ def test_the_command_that_started_the_helper_stops_it(sample, monkeypatch):
     assert CliRunner().invoke(main, ["build", "--week", "2018-W04", "--out", "out"]).exit_code == 0
     assert len(set(started)) == 2  # a first build: nothing compiled yet, so the inliner and the drawing
     assert all(process.poll() is not None for process in started) and not aside.running()
+
+
+@pytest.mark.parametrize(("args", "started"), [
+    (["build", "--week", "2018-W04"], [aside.INLINING, (*aside.CALENDAR, *aside.DRAWING)]),
+    (["announce", "rally", "--config=newsletter.toml"], [aside.INLINING, (*aside.CALENDAR, *aside.DRAWING,
+                                                                          *aside.FLYER)]),
+    (["build", "--help"], []),
+    (["list", "--week", "2018-W04"], []),
+    (["--version"], []),
+    ([], []),
+])
+def test_the_installed_command_starts_a_first_builds_helpers_before_it_loads_click(sample, monkeypatch, args,
+                                                                                   started):
+    from newsletter.launch import start_helpers
+
+    monkeypatch.delenv("NEWSLETTER_HELPER", raising=False)
+    monkeypatch.setattr(aside, "cores", lambda: 2)
+    monkeypatch.chdir(sample)
+    start_helpers(args)
+    assert [helper.loading for helper in aside._helpers] == [frozenset(modules) for modules in started]
+
+
+def test_once_a_project_has_compiled_emails_only_an_announcements_flyer_gets_a_helper(sample, monkeypatch):
+    """A project found through --config, in either form; --no-cache starts the first build's helpers again,
+    and the command starting its helpers itself after click has read it starts no second one."""
+    from newsletter.launch import start_helpers
+    from newsletter.outputs.warmup import for_announce
+    from newsletter.sources.folders import COMPILED, FOLDER
+
+    monkeypatch.delenv("NEWSLETTER_HELPER", raising=False)
+    monkeypatch.setattr(aside, "cores", lambda: 2)
+    (sample / FOLDER / COMPILED).mkdir(parents=True)
+    (sample / FOLDER / COMPILED / "digest.html").write_text("<html></html>")
+    config = str(sample / "newsletter.toml")
+    start_helpers(["build", "--config", config])
+    assert not aside._helpers
+    start_helpers(["announce", "rally", "--config", config])
+    for_announce(sample / "newsletter.toml", True)
+    assert [helper.loading for helper in aside._helpers] == [frozenset(aside.FLYER)]
+    aside.stop()
+    aside._helpers.clear()
+    start_helpers(["build", f"--config={config}", "--no-cache"])
+    assert len(aside._helpers) == 2

@@ -1,3 +1,3 @@
-from newsletter.cli import run
+from newsletter.launch import run
 
 run()

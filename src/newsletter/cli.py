@@ -730,7 +730,7 @@ def new(kind, title, start, end, location, config, events_dir):
 
 
 def run() -> None:
-    """The installed `newsletter` command (and `python -m newsletter`): main(), then the usual way out.
+    """main(), then the usual way out (what the installed command runs, after newsletter/launch.py).
 
     The interpreter ends as it always does, so atexit hooks, coverage and
     profilers see the whole run. A reader that went away before the output

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsletter.sources.folders import COMPILED
 from newsletter.sources.store import FOLDER, keep, signed, signing_key, tools_version, verified
 
 if TYPE_CHECKING:
@@ -97,21 +98,12 @@ class CompiledCache:
         self._templates: list[HeldBytecode] = []  # Jinja's compiled templates, kept with the rest
         self._used: set[Path] = set()  # compiled files read this run: the last to be pruned
 
-    @staticmethod
-    def empty_beside(config: Path) -> bool:
-        """Whether the project of `config` has no compiled email kept yet (its first build, or a cleared cache)."""
-        try:
-            with os.scandir(config.resolve().parent / FOLDER / "compiled") as entries:
-                return not any(entry.name.endswith(".html") for entry in entries)
-        except OSError:
-            return True
-
     @classmethod
     def beside(cls, config: Path) -> CompiledCache:
         from newsletter.sources.bytecode import open_held  # imports Jinja, which a command that renders loads anyway
 
         root = config.resolve().parent
-        found = cls(root / FOLDER / "compiled", signing_key())
+        found = cls(root / FOLDER / COMPILED, signing_key())
         found._templates = open_held(root)
         return found
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-FOLDER = ".newsletter-cache"
+from newsletter.sources.folders import FOLDER
 
 MAGIC = b"newsletter-cache 1\n"
 
