@@ -1,10 +1,9 @@
 """The project's own errors: each problem names its file, line and field."""
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(Struct, frozen=True):
     """One thing wrong with an input file, printable as `path:line: field: message`."""
 
     path: str

@@ -1,8 +1,10 @@
 """The plain data that flows through newsletter: settings, events, weeks, digests."""
 
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from dataclasses import dataclass, field
+
+from msgspec import Struct
 
 from newsletter.i18n import N_
 from newsletter.providers import NONE, Provider
@@ -10,8 +12,7 @@ from newsletter.providers import NONE, Provider
 STATUSES = ("scheduled", "rescheduled", "postponed", "cancelled")
 
 
-@dataclass(frozen=True, slots=True)
-class Kind:
+class Kind(Struct, frozen=True):
     """A kind of event: the digest section it goes in (`heading`) and what one is called (`label`)."""
 
     id: str
@@ -35,8 +36,7 @@ def default_label(kind_id: str) -> str:
     return " ".join(word.capitalize() for word in kind_id.split("-"))
 
 
-@dataclass(frozen=True, slots=True)
-class Image:
+class Image(Struct, frozen=True):
     """An image as the email links it: an https:// address, with its size in pixels when known."""
 
     src: str
@@ -54,8 +54,7 @@ class Image:
         return width, round(self.height * width / self.width)
 
 
-@dataclass(frozen=True, slots=True)
-class Theme:
+class Theme(Struct, frozen=True):
     accent: str = "#1d5fb4"
     background: str = "#ffffff"
     text: str = "#1f2328"
@@ -75,16 +74,14 @@ DEFAULT_KINDS = (  # N_ marks the words for the catalogs; they are translated wh
 LAYOUTS = ("auto", "full", "compact")
 
 
-@dataclass(frozen=True, slots=True)
-class DigestOptions:
+class DigestOptions(Struct, frozen=True):
     """The [digest] table: how much of each description the digest shows."""
 
     layout: str = "auto"  # "full", "compact", or "auto": full until the HTML passes max_html_kb
     max_html_kb: float = 80
 
 
-@dataclass(frozen=True, slots=True)
-class ShareOptions:
+class ShareOptions(Struct, frozen=True):
     """The [share] table: what the chat messages, posts and share images carry besides the event."""
 
     hashtags: tuple[str, ...] = ()  # added to every post, without the '#'
@@ -92,24 +89,21 @@ class ShareOptions:
     paper: str | None = None  # the flyer's: "a4" or "letter"; None: the group's region decides
 
 
-@dataclass(frozen=True, slots=True)
-class KindRule:
+class KindRule(Struct, frozen=True):
     """One [[import.kinds]] table: an imported event whose title or categories match `pattern` gets `kind`."""
 
     pattern: str  # a regular expression, matched without regard to case
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class ImportOptions:
+class ImportOptions(Struct, frozen=True):
     """The [import] table: how `newsletter import` chooses kinds, and which form column holds which field."""
 
     kinds: tuple[KindRule, ...] = ()
     form: tuple[tuple[str, str], ...] = ()  # (event field, the form's column heading), in the order written
 
 
-@dataclass(frozen=True, slots=True)
-class SmtpSettings:
+class SmtpSettings(Struct, frozen=True):
     """Where `newsletter send` hands messages over; the password comes from the environment."""
 
     host: str
@@ -137,8 +131,38 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Lines(Mapping[str, int]):
+    """Where each setting is written in newsletter.toml (its key, dotted, to a line number), for messages.
+
+    Not part of what the settings are: any two compare equal and hash alike, so
+    that settings that differ only in where their lines are are the same settings.
+    """
+
+    __slots__ = ("_lines",)
+
+    def __init__(self, lines: Mapping[str, int] | None = None):
+        self._lines = dict(lines or {})
+
+    def __getitem__(self, key: str) -> int:
+        return self._lines[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Lines)
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return f"Lines({self._lines!r})"
+
+
+class Settings(Struct, frozen=True):
     """Everything `newsletter.toml` says, with defaults filled in."""
 
     name: str
@@ -171,8 +195,7 @@ class Settings:
     smtp: SmtpSettings | None = None
     root: Path = Path(".")
     path: str = "newsletter.toml"
-    # where each setting is in newsletter.toml, for messages: not part of what the settings are
-    lines: dict[str, int] = field(default_factory=dict, compare=False)
+    lines: Lines = Lines()  # where each setting is written, for messages
 
     @property
     def recipient(self) -> str:
@@ -219,8 +242,7 @@ def direction_of(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(Struct, frozen=True):
     name: str | None = None
     address: str | None = None
     url: str | None = None
@@ -231,20 +253,17 @@ class Location:
         return self.name is not None and self.name.strip().upper() == "TBD" and not self.address
 
 
-@dataclass(frozen=True, slots=True)
-class Speaker:
+class Speaker(Struct, frozen=True):
     name: str
     bio: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(Struct, frozen=True):
     label: str
     url: str
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(Struct, frozen=True):
     """Where an imported event came from: the calendar (its address or file) or form, and the event's UID there
     (a date's, for a date of a series written on its own: the UID and the date)."""
 
@@ -252,8 +271,7 @@ class Source:
     uid: str
 
 
-@dataclass(frozen=True, slots=True)
-class Recurrence:
+class Recurrence(Struct, frozen=True):
     """An event file's `repeat`: the rule its occurrences follow, in the event's own zone."""
 
     every: str  # "day", "week" or "month"
@@ -266,8 +284,7 @@ class Recurrence:
     exceptions: tuple[date, ...] = ()  # occurrences that do not take place
 
 
-@dataclass(frozen=True, slots=True)
-class Translation:
+class Translation(Struct, frozen=True):
     """An event's words in another language, from the file beside it: events/<id>.<language>.md.
 
     Only words: the times, places and addresses stay the event file's own. A
@@ -288,8 +305,7 @@ class Translation:
     changes: tuple = ()  # a series' changed dates: (date, Translation) with the words of that date's change
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(Struct, frozen=True):
     """One event file, validated. Times are aware datetimes in the event's own zone."""
 
     id: str
@@ -404,8 +420,7 @@ def next_midnight(moment: datetime) -> datetime:
     return datetime.combine(day, time(0), tzinfo=moment.tzinfo)
 
 
-@dataclass(frozen=True, slots=True)
-class Week:
+class Week(Struct, frozen=True):
     """One digest week: seven days in the newsletter's zone, named by ISO week."""
 
     id: str
@@ -425,16 +440,14 @@ class Week:
         return datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=self.tz)
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(Struct, frozen=True):
     id: str
     heading: str
     color: str
     events: tuple[Event, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Digest:
+class Digest(Struct, frozen=True):
     """One week's events, grouped the way the email shows them."""
 
     week: Week
@@ -457,8 +470,7 @@ class Digest:
         return self.sections + (ongoing,)
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Struct, frozen=True):
     """Something to look at before sending, with what to do about it."""
 
     severity: str  # "error" or "warning"
@@ -469,8 +481,7 @@ class Finding:
         return f"{self.severity}: {self.message} (fix: {self.fix})"
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedEmail:
+class RenderedEmail(Struct, frozen=True):
     subject: str
     preheader: str
     html: str

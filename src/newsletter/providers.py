@@ -5,11 +5,10 @@ such as Mailchimp's *|UNSUB|*. newsletter writes the tags exactly as the
 service documents them; the renderer keeps the CSS inliner from encoding them.
 """
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 
-@dataclass(frozen=True, slots=True)
-class Provider:
+class Provider(Struct, frozen=True):
     name: str
     label: str
     unsubscribe: str | None = None  # the tag for the recipient's own unsubscribe link

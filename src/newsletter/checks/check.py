@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from msgspec import Struct, field
+from msgspec.structs import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,8 +15,7 @@ from newsletter.errors import InvalidInput, NewsletterError, NoEvents
 from newsletter.models import Finding, Week
 
 
-@dataclass
-class Report:
+class Report(Struct):
     problems: list[str] = field(default_factory=list)  # invalid files: path:line: field: message
     findings: list = field(default_factory=list)  # lint.Finding for the rendered digest
     notes: list[str] = field(default_factory=list)

@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 from email import message_from_bytes, policy
 
 from newsletter.errors import NewsletterError
@@ -15,8 +15,7 @@ INSTALL_HINT = "install it with `sudo apt-get install spamassassin` (Debian, Ubu
 _RULE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]+)\s+(.*)$")
 
 
-@dataclass
-class SpamReport:
+class SpamReport(Struct):
     score: float
     required: float
     rules: list[tuple[str, float, str]] = field(default_factory=list)  # (name, points, description)

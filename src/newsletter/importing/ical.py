@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,8 +38,7 @@ _URL = re.compile(r"(?i)^https?://\S+$")
 KindOf = Callable[[str, list[str]], str]
 
 
-@dataclass
-class Incoming:
+class Incoming(Struct):
     """One event file to write: its key in the source (the UID, or the UID and the date for a date of a series
     written on its own), its front matter, its description, and when it starts."""
 
@@ -50,8 +49,7 @@ class Incoming:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Reading:
+class Reading(Struct):
     events: list[Incoming]
     notes: list[str]  # what was left out or written otherwise, and why
 

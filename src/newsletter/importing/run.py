@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -15,8 +15,7 @@ from newsletter.models import Settings
 WINDOW = timedelta(days=183)  # six months from today, unless --until says otherwise
 
 
-@dataclass
-class Imported:
+class Imported(Struct):
     source: str  # how the source is named in the files
     plan: Plan
     notes: list[str] = field(default_factory=list)  # left out or written otherwise, and why

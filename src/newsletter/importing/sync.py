@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,7 @@ from newsletter.importing.writing import event_text
 from newsletter.sources.imports import STATE
 
 
-@dataclass
-class Plan:
+class Plan(Struct):
     """What an import would do: the files to write (path → text), what to say, and the record to keep."""
 
     writes: dict[Path, str] = field(default_factory=dict)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, UTC
 from pathlib import Path
 
@@ -26,8 +25,7 @@ ALSO_COMING_UP = 5  # how many of the group's next events an announcement lists
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
-@dataclass(kw_only=True)
-class Announcement(Rendered):
+class Announcement(Rendered, kw_only=True):
     """One event's own email: an announcement, a change notice or a reminder."""
 
     stem = "announcement"

@@ -21,7 +21,8 @@ import os
 import sys
 import tempfile
 from functools import lru_cache, partial
-from dataclasses import dataclass, field, replace
+from msgspec import Struct, field
+from msgspec.structs import replace
 from datetime import date, datetime, time, timedelta, UTC
 from pathlib import Path
 from typing import TypeVar
@@ -47,8 +48,7 @@ SERIES_PAGE_AHEAD = timedelta(weeks=60)
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-@dataclass
-class SiteReport:
+class SiteReport(Struct):
     written: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
     unchanged: int = 0  # rendered, and the same bytes as the file already there

@@ -3,7 +3,8 @@ calendar."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from msgspec import field
+from msgspec.structs import replace
 from datetime import date, datetime, UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,8 +26,7 @@ if TYPE_CHECKING:
 OUTPUT_NAMES = ("digest.html", "digest.txt", "digest.eml", "digest.json", "events.ics")
 
 
-@dataclass(kw_only=True)
-class Build(Rendered):
+class Build(Rendered, kw_only=True):
     """One week's digest."""
 
     stem = "digest"

@@ -6,7 +6,7 @@ Nothing is ever overwritten: a file that exists is left alone and named.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 from datetime import date, timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -61,8 +61,7 @@ from = {from_value}
 """
 
 
-@dataclass
-class NewGroup:
+class NewGroup(Struct):
     name: str
     timezone: str
     sender: str

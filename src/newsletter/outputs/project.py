@@ -3,7 +3,8 @@ command is about."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
     from newsletter.sources.compiled import CompiledCache
 
 
-@dataclass
-class Project:
+class Project(Struct):
     """A group's settings and every event it has, all valid."""
 
     settings: Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -40,8 +40,7 @@ class Outputs(Mapping):
         return len(self._files)
 
 
-@dataclass(kw_only=True)
-class Rendered:
+class Rendered(Struct, kw_only=True):
     """An email rendered to its files in memory (`<stem>.html`, `.txt`, `.eml`...), and where they were written."""
 
     stem: ClassVar[str]
@@ -113,7 +112,7 @@ def remembered_bodies(compiled: CompiledCache | None) -> Iterator[None]:
 def shared_findings(result: Rendered) -> list[Finding]:
     """What is wrong with an email's share folder (rendering/share.py), each message naming its edition when the
     group writes several."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     if result.share is None:
         return []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from msgspec import Struct
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -64,8 +64,7 @@ class MissingFonts(NewsletterError):
     """The fonts a share image needs are not installed."""
 
 
-@dataclass(frozen=True, slots=True)
-class Card:
+class Card(Struct, frozen=True):
     """What a share image says, in reading order, and how it looks."""
 
     kicker: str  # "Rally", "RESCHEDULED", or the group's name over a week
@@ -81,8 +80,7 @@ class Card:
     more: int = 0  # a week: how many more events than `lines` it has, shown as "…"
 
 
-@dataclass(frozen=True, slots=True)
-class Drawn:
+class Drawn(Struct, frozen=True):
     """A share image, and the title's size in it (below LEGIBLE, check says the title is too long to read)."""
 
     png: bytes

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dataclasses import dataclass, field, replace
+from msgspec import Struct, field
+from msgspec.structs import replace
 from typing import TYPE_CHECKING
 
 from newsletter.models import Digest, Event, Finding, RenderedEmail, Settings
@@ -24,8 +25,7 @@ if TYPE_CHECKING:
     from newsletter.sources.compiled import CompiledCache
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Struct, frozen=True):
     """What a fit learnt about its last step: with `count` entries shortened the HTML fitted, and showing
     `entry` (the count-th longest) in full again made it `grows` bytes bigger, over the limit.
 
@@ -44,8 +44,7 @@ class Step:
     settings: Settings
 
 
-@dataclass
-class Fitted:
+class Fitted(Struct):
     """The digest as it will be sent, and what was done to make it fit."""
 
     view: DigestView

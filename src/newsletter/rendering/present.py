@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from msgspec import Struct, field
+from msgspec.structs import asdict
 from datetime import date
 from typing import Any
 
@@ -30,9 +31,9 @@ def status_label(status: str) -> str:
 PREHEADER_LIMIT = 140
 
 
-@dataclass(eq=False)
-class EventView:
-    """One event as the templates show it: its words worked out for the email, and its own fields read through."""
+class EventView(Struct, eq=False, dict=True):
+    """One event as the templates show it: its words worked out for the email, and its own fields read through
+    (or set on the view, which then hides the event's: a brief entry's `summary` is None)."""
 
     event: Event
     when: str
@@ -91,8 +92,7 @@ class EventView:
         return getattr(self.event, name)
 
 
-@dataclass(kw_only=True, eq=False)
-class EmailView:
+class EmailView(Struct, kw_only=True, eq=False, weakref=True, dict=True):
     """What every email of the group carries around its content: names, theme, footer and links."""
 
     name: str
@@ -114,11 +114,10 @@ class EmailView:
     events: list[EventView] = field(default_factory=list)  # every event shown in full
 
     def context(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**asdict(self), **self.__dict__}  # its fields, and any set on it beside them
 
 
-@dataclass(kw_only=True, eq=False)
-class DigestView(EmailView):
+class DigestView(EmailView, kw_only=True, eq=False):
     week: dict[str, Any]
     agenda: list[EventView]  # the week at a glance: its own events by start, then ongoing ones
     sections: list[dict[str, Any]]
@@ -129,8 +128,7 @@ class DigestView(EmailView):
     intro_text: str = ""
 
 
-@dataclass(kw_only=True, eq=False)
-class AnnouncementView(EmailView):
+class AnnouncementView(EmailView, kw_only=True, eq=False):
     """One event alone: a call to action, a change notice or a reminder."""
 
     event: EventView

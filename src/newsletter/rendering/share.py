@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from msgspec import Struct
 from typing import Any
 
 from newsletter.aside import Pending, submit
@@ -27,8 +27,7 @@ _URL = re.compile(r"https?://\S+")
 _ONE_EACH = re.compile(r"[\x00-\x0c\x0e-\u02ff\u2010-\u2027\u2030-\u205e\u3000-\u303f\u4e00-\u9fff]*")
 
 
-@dataclass(frozen=True, slots=True)
-class Channel:
+class Channel(Struct, frozen=True):
     """A service a message or post is written for: its file, its marks for bold and italic, and its limit."""
 
     name: str
@@ -188,7 +187,7 @@ class Share:
     def shown(self) -> Card:
         """What both images say: a week's agenda as far as the 1200×630 card holds it, the rest "…", so that the
         square and the alt text say the same as the card (an event's card is all there is)."""
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         from newsletter.rendering.cards import CARD
 
@@ -245,7 +244,7 @@ class Share:
         if size not in self._later:
             card = self.card() if size == CARD else self.shown()
             logo = self.settings.root / card.logo if card.logo else None
-            inputs = [list(size), [getattr(card, name) for name in card.__slots__],  # type: ignore[attr-defined]
+            inputs = [list(size), [getattr(card, name) for name in card.__struct_fields__],
                       font_key(card), tools_version("PIL"), str(stamp_of(logo)) if logo else None]
             self._later[size] = self._kept_or_made(
                 inputs, ".card", lambda: submit(draw, card, size, self.settings.root),

@@ -7,7 +7,7 @@ change, and its UTC instant moves, as calendars expect of a TZID series.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from typing import Any

@@ -13,7 +13,8 @@ import json
 import os
 import re
 import secrets
-from dataclasses import asdict, dataclass
+from msgspec import Struct
+from msgspec.structs import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,7 @@ TELEGRAM_API = "NEWSLETTER_TELEGRAM_API"  # a self-hosted Bot API server instead
 CAPTION = 1024  # Telegram's limit for a photo's caption; a longer text follows the photo as a message of its own
 
 
-@dataclass(frozen=True, slots=True)
-class Post:
+class Post(Struct, frozen=True):
     """What will be posted, and where."""
 
     service: str
@@ -49,8 +49,7 @@ class Post:
     alt: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Logged:
+class Logged(Struct, frozen=True):
     time: str
     service: str
     account: str

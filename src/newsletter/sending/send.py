@@ -12,7 +12,8 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from dataclasses import dataclass, field, replace
+from msgspec import Struct, field
+from msgspec.structs import replace
 from datetime import date, datetime, UTC
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -42,15 +43,13 @@ class SendFailed(NewsletterError):
         self.uncertain = uncertain  # cut off after the message was handed over: it may have gone out
 
 
-@dataclass
-class Delivery:
+class Delivery(Struct):
     accepted: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
     unlogged: str | None = None  # why the send log could not record that it went out
 
 
-@dataclass
-class Outgoing:
+class Outgoing(Struct):
     """A message ready to go: built, written to dist/, addressed, not yet sent."""
 
     settings: Settings
@@ -125,8 +124,7 @@ def edition_of(result, language: str | None):
     return result.edition(language)
 
 
-@dataclass(frozen=True, slots=True)
-class Repeat:
+class Repeat(Struct, frozen=True):
     """An earlier send of the same thing to some of the same people."""
 
     message: str

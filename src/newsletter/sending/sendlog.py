@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import os
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from msgspec import Struct, field
+from msgspec.structs import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from collections.abc import Callable, Iterator
@@ -29,8 +30,7 @@ DELIVERED = ("sent", "partly sent")
 INTERRUPTED = "interrupted"  # an attempt with no outcome: the message may have gone out
 
 
-@dataclass
-class Entry:
+class Entry(Struct):
     time: str  # ISO 8601 with its offset
     what: str  # "digest 2018-W04", "reminder 2018-01-27-rally"
     message_id: str

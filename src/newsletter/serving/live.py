@@ -121,7 +121,7 @@ class LiveProject:
 
     def _reread(self, last: Project, position: dict[str, int] | None) -> Project | None:
         """`last` with the files changed since read again; None when that takes reading every file."""
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         from newsletter.sources.events import reread_events
 

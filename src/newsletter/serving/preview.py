@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from email.utils import parseaddr
-from dataclasses import dataclass
+from msgspec import Struct
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -48,8 +48,7 @@ _EDITION = re.compile(r"^/([a-z]{2,3}(?:-[A-Za-z]{2,4})?)(/.*)$")
 _DARK_QUERY = re.compile(r"@media\s*\(prefers-color-scheme:\s*dark\)")
 
 
-@dataclass
-class WeekEntry:
+class WeekEntry(Struct):
     week: Week
     label: str
     count: int

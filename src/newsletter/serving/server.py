@@ -16,7 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from collections.abc import Callable
@@ -33,15 +33,13 @@ WORKERS = 4  # pages rendered at once
 STREAMS = 32  # open tabs hearing about changes
 
 
-@dataclass
-class Page:
+class Page(Struct):
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
 
 
-@dataclass
-class Version:
+class Version(Struct):
     """A counter that goes up on every change; waiters wake when it does."""
 
     number: int = 1

@@ -14,7 +14,7 @@ from newsletter.errors import InvalidInput, Problem
 from newsletter.sources.events import display_path
 from newsletter.sources.fields import FieldReader, is_url, suggest, unknown_kind
 from newsletter.sources.images import read_image
-from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, ImportOptions, Kind, KindRule, Settings,
+from newsletter.models import (DEFAULT_KINDS, LAYOUTS, DigestOptions, ImportOptions, Kind, KindRule, Lines, Settings,
                                ShareOptions, SmtpSettings, Theme, default_label)
 from newsletter.sources.files import SETTINGS_BYTES, Refused, read_regular
 from newsletter.providers import ALIASES, NAMES, PRESETS, Provider
@@ -151,7 +151,7 @@ def _read(r: FieldReader, data: dict[str, Any], root: Path, shown: str, lines: T
     if (intro := _intro(r, data, root, shown)) is not None:
         values["intro"] = intro
     return Settings(name=name or "", timezone=tz, timezone_name=tz_name, week_start=week_start,
-                    root=root, path=shown, lines=lines.lines, **values)
+                    root=root, path=shown, lines=Lines(lines.lines), **values)
 
 
 def _languages(r: FieldReader, data: dict[str, Any], language: str | None) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from msgspec import Struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from collections.abc import Collection, Iterable
@@ -176,8 +176,7 @@ def load_events(folder: Path, settings: Settings, cache: ParseCache | None = Non
     return [attach(event, translations.get(event_id, [])) for event_id, event in events.items()], problems
 
 
-@dataclass
-class Reread:
+class Reread(Struct):
     """Events read again after some files changed: the whole list, and what changed in it."""
 
     events: list[Event]

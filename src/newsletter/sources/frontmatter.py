@@ -8,7 +8,7 @@ field means instead.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # PyYAML is imported when a file is parsed: a run that takes every file from the cache never needs it
@@ -25,8 +25,7 @@ class FrontMatterError(ValueError):
         self.line = line
 
 
-@dataclass
-class FrontMatter:
+class FrontMatter(Struct):
     data: dict[str, Any]
     lines: dict[str, int] = field(default_factory=dict)
     body: str = ""

@@ -8,7 +8,7 @@ lines (`changes.2018-01-11.start`).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 import re
 from datetime import date, datetime
 from typing import Any

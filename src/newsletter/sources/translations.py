@@ -10,7 +10,7 @@ templates can mark them with their `lang`.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 import re
 from datetime import date
 from pathlib import Path
