@@ -203,7 +203,7 @@ def versions() -> list[str]:
 
     found = []
     for name in ("mjml-python", "premailer", "cssutils", "Jinja2", "icalendar", "markdown-it-py", "lxml", "imagesize",
-                 "pillow", "regex", "fpdf2", "segno"):
+                 "pillow", "regex", "pydyf", "uharfbuzz", "python-bidi", "segno", "msgspec", "click"):
         try:
             found.append(f"{name} {version(name)}")
         except PackageNotFoundError:
