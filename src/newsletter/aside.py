@@ -1,7 +1,7 @@
 """Helper processes beside a command, which have the slow-to-import libraries loaded by the time they are needed.
 
 A group's first build spends a third of its time importing premailer (with
-cssutils and requests), Pillow, icalendar and fpdf2 before it can inline,
+cssutils and requests), Pillow, icalendar and HarfBuzz before it can inline,
 draw or lay out anything. On a machine with more than one core, `start()`
 has another Python process import them while this one reads the events and
 renders the templates; `submit()` hands work to the helper that was started
@@ -28,12 +28,12 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 # What each kind of work imports, for start(), in the order to import them: the inliner (premailer loads
-# cssutils, lxml and requests), the share images (Pillow), the calendar file (icalendar), the flyer (fpdf2,
-# with fontTools and HarfBuzz, and segno).
+# cssutils, lxml and requests), the share images (Pillow), the calendar file (icalendar), the flyer (HarfBuzz,
+# pydyf and segno).
 INLINING = ("newsletter.rendering.inline", "premailer")
 DRAWING = ("newsletter.rendering.cards", "PIL.Image", "PIL.ImageDraw", "PIL.ImageFont", "PIL.features")
 CALENDAR = ("newsletter.outputs.calendars", "icalendar")
-FLYER = ("newsletter.rendering.flyer", "fpdf", "segno")
+FLYER = ("newsletter.rendering.flyer", "newsletter.rendering.pdf", "uharfbuzz", "pydyf", "segno")
 
 
 class Helper:

@@ -3,7 +3,7 @@
 A build or an announcement that needs a helper process (newsletter/aside.py,
 outputs/warmup.py) gains most by starting it first: loading click and the
 command's modules takes some 50 ms, which the helper spends importing
-premailer or fpdf2 instead. So the command line is looked at here, as typed,
+premailer or HarfBuzz instead. So the command line is looked at here, as typed,
 before anything else is imported. It is a hint, never the parsing: only the
 plain forms are recognised (`build …` or `announce …`, `--config PATH` or
 `--config=PATH`, `--no-cache`), and anything else (help, a typo) starts

@@ -24,7 +24,7 @@ def for_build(config: str | os.PathLike[str], cache: bool) -> None:
 
 
 def for_announce(config: str | os.PathLike[str], cache: bool) -> None:
-    """An announcement lays out its flyer with fpdf2 again after any edit of its event; with nothing compiled
+    """An announcement lays out its flyer again after any edit of its event; with nothing compiled
     yet, it also inlines and draws, which come first."""
     if not cache or compiled_empty(config):
         aside.start(*aside.INLINING)

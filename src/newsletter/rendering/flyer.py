@@ -1,16 +1,15 @@
-"""A printable flyer for one event: a PDF page to put up in building lobbies and hand out, made with fpdf2 from
-the announcement's view, with a QR code (segno) to its RSVP or its page.
+"""A printable flyer for one event: a PDF page to put up in building lobbies and hand out, laid out here from
+the announcement's view on a page of rendering/pdf.py, with a QR code (segno) to its RSVP or its page.
 
 Black on white, so it reads the same from a black-and-white printer; the theme's accent is a bar at the top.
-Text is shaped with HarfBuzz (fpdf2's text shaping): Arabic and Hebrew run right to left with their letters
-joined. Fonts are the share images' (rendering/cards.py), embedded as subsets.
+Text is shaped with HarfBuzz: Arabic and Hebrew run right to left with their letters joined. Fonts are the
+share images' (rendering/cards.py), embedded as subsets.
 """
 
 from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from io import BytesIO
 from typing import Any
 
 from newsletter.models import Settings
@@ -19,6 +18,8 @@ from newsletter.rendering.cards import fonts_for
 # CLDR's paperSize data (supplementalData.xml, measurementData): the territories that print on US Letter.
 LETTER_TERRITORIES = frozenset({"BZ", "CA", "CL", "CO", "CR", "GT", "MX", "NI", "PA", "PH", "PR", "SV", "US", "VE"})
 REPRODUCIBLE = 315532800  # 1980-01-01 00:00 UTC
+PAPER = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}  # points
+LINE = 0.45 * 72 / 25.4  # a line's height for each point of type: 0.45 mm
 TITLE_HEIGHT = 90  # millimetres the title may take: four lines at its largest
 LEGIBLE_TITLE = 24  # points: below this a title is too small to read from a few steps away (check says so)
 OPENING = 420  # characters of the description's opening, at most: a flyer is read in passing
@@ -49,59 +50,52 @@ def flyer_pdf(facts: dict[str, Any], settings: Settings) -> tuple[bytes, float]:
     """The flyer's PDF, and the size its title is set in (points). `facts`: kicker, title, when, notice (lines),
     where, address, opening, link, link_label, name; each may be empty but the title."""
     import segno
-    from fpdf import FPDF
 
     from newsletter.colors import rgb
+    from newsletter.rendering.pdf import MM, Page
 
     every = " ".join(str(value) for value in facts.values() if isinstance(value, str))
     bold_file, regular_file, face = fonts_for(every, settings.language)
-    pdf = FPDF(format=paper(settings), unit="mm")
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(20, 20, 20)
-    pdf.set_creator("newsletter")
-    # The same event makes the same bytes (a flyer from the cache is the flyer made again): the date is
-    # SOURCE_DATE_EPOCH's, as reproducible builds set it, or 1980-01-01, the customary "no date".
-    pdf.set_creation_date(datetime.fromtimestamp(int(os.environ.get("SOURCE_DATE_EPOCH", REPRODUCIBLE)), UTC))
-    pdf.set_title(facts["title"])
-    pdf.set_lang(settings.language)
-    pdf.add_font("Body", "", str(regular_file), collection_font_number=face)
-    pdf.add_font("Body", "B", str(bold_file), collection_font_number=face)
-    pdf.set_text_shaping(True)
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-    align = "R" if settings.direction == "rtl" else "L"
-    pdf.set_fill_color(*rgb(settings.theme.accent))
-    pdf.rect(0, 0, pdf.w, 10, style="F")
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_y(24)
+    width_pt, height_pt = PAPER[paper(settings).lower()]
+    page = Page(width_pt, height_pt)
+    bold, regular = page.face(bold_file, face), page.face(regular_file, face)
+    rtl = settings.direction == "rtl"
+    margin = 20 * MM
+    width = page.width - 2 * margin
+    page.rect(0, 0, page.width, 10 * MM, rgb(settings.theme.accent))
+    y = 24 * MM
 
-    def write(text: str, size: float, bold: bool = False, gap: float = 2.5) -> None:
+    def write(text: str, size: float, strong: bool = False, gap: float = 2.5, start: bool = True) -> None:
+        """Lines of `text` from `y` down, against the side a line starts on (or the other, `start=False`)."""
+        nonlocal y
         if not text:
             return
-        pdf.set_font("Body", "B" if bold else "", size)
-        pdf.multi_cell(width, size * 0.45, text, align=align, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(pdf.get_y() + gap)
+        font = bold if strong else regular
+        height = size * LINE
+        for line in _lines(page, font, size, text, width, rtl):
+            shown = page.line_width(font, size, line, rtl)
+            x = margin + width - shown if rtl == start else margin
+            page.text(font, size, x, y + height * 0.78, line, rtl)
+            y += height
+        y += gap * MM
 
-    write(facts.get("kicker", ""), 16, bold=True)
+    write(facts.get("kicker", ""), 16, strong=True)
     size = 44.0
-    pdf.set_font("Body", "B", size)
-    while size > 10 and len(_lines(pdf, width, size, facts["title"])) * size * 0.45 > TITLE_HEIGHT:
+    while size > 10 and len(_lines(page, bold, size, facts["title"], width, rtl)) * size * LINE > TITLE_HEIGHT * MM:
         size -= 2
-        pdf.set_font("Body", "B", size)
-    write(facts["title"], size, bold=True, gap=6)
-    write(facts.get("when", ""), 20, bold=True)
+    write(facts["title"], size, strong=True, gap=6)
+    write(facts.get("when", ""), 20, strong=True)
     for line in facts.get("notice", ()):
         write(line, 15)
-    write(facts.get("where", ""), 18, bold=True, gap=0.5)
+    write(facts.get("where", ""), 18, strong=True, gap=0.5)
     write(facts.get("address", ""), 15, gap=6)
-    foot = pdf.h - 20
+    foot = page.height - 20 * MM
     link = facts.get("link")
-    side = 55
-    top = foot - side - 14 if link else foot - 4
+    side = 55 * MM
+    top = foot - side - 14 * MM if link else foot - 4 * MM
     if facts.get("opening"):  # as many of its lines as fit above the QR code, the last one saying there is more
-        pdf.set_font("Body", "", 13)
-        lines = _lines(pdf, width, 13, facts["opening"])
-        room = max(int((top - 4 - pdf.get_y()) // (13 * 0.45)), 0)
+        lines = _lines(page, regular, 13, facts["opening"], width, rtl)
+        room = max(int((top - 4 * MM - y) // (13 * LINE)), 0)
         if room < len(lines):
             lines = lines[:room]
             if lines:
@@ -109,24 +103,58 @@ def flyer_pdf(facts: dict[str, Any], settings: Settings) -> tuple[bytes, float]:
         write(" ".join(line.strip() for line in lines), 13, gap=6)
     if link:
         code = segno.make(link, error="m")
-        image = BytesIO()
-        code.save(image, kind="png", scale=10, border=4)
-        image.seek(0)
-        x = pdf.w - pdf.r_margin - side if align == "L" else pdf.l_margin
-        pdf.image(image, x=x, y=top, w=side, h=side, alt_text=link)
-        pdf.set_xy(pdf.l_margin, top + side + 1)
-        pdf.set_font("Body", "B", 12)
-        pdf.multi_cell(width, 5.5, facts.get("link_label", ""), align="R" if align == "L" else "L",
-                       new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Body", "", 9)
-        pdf.multi_cell(width, 4.5, link, align="R" if align == "L" else "L", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_xy(pdf.l_margin, foot)
-    pdf.set_font("Body", "B", 13)
-    pdf.multi_cell(width, 6, facts.get("name", ""), align=align)
-    return bytes(pdf.output()), size
+        x = margin if rtl else page.width - margin - side
+        module = side / (code.symbol_size(border=4)[0])
+        page.rect(x, top, side, side, (255, 255, 255))
+        for row, modules in enumerate(code.matrix_iter(border=4)):
+            for column, dark in enumerate(modules):
+                if dark:
+                    page.rect(x + column * module, top + row * module, module * 1.02, module * 1.02, (0, 0, 0))
+        page.link(x, top, side, side, link)
+        y = top + side + 1 * MM
+        write(facts.get("link_label", ""), 12, strong=True, gap=0, start=False)
+        write(link, 9, gap=0, start=False)
+    y = foot
+    write(facts.get("name", ""), 13, strong=True, gap=0)
+    # The same event makes the same bytes (a flyer from the cache is the flyer made again): the date is
+    # SOURCE_DATE_EPOCH's, as reproducible builds set it, or 1980-01-01, the customary "no date".
+    created = datetime.fromtimestamp(int(os.environ.get("SOURCE_DATE_EPOCH", REPRODUCIBLE)), UTC)
+    return page.write(facts["title"], settings.language, created.strftime("D:%Y%m%d%H%M%SZ")), size
 
 
-def _lines(pdf: Any, width: float, size: float, text: str) -> list[str]:
-    """The lines `text` takes at `size` in the current font, measured without writing it."""
-    found = pdf.multi_cell(width, size * 0.45, text, dry_run=True, output="LINES")
-    return [str(line) for line in found]
+def _lines(page: Any, font: Any, size: float, text: str, width: float, rtl: bool) -> list[str]:
+    """`text` broken into the lines it takes at `size` within `width`: at spaces, and between the characters of
+    scripts written without them (Chinese, Japanese); a word longer than a line is broken where it must be."""
+    lines: list[str] = []
+    line = ""
+    for piece in _pieces(" ".join(text.split())):
+        trial = line + piece
+        if line and page.line_width(font, size, trial.rstrip(), rtl) > width:
+            lines.append(line.rstrip())
+            line = piece.lstrip()
+            while len(line) > 1 and page.line_width(font, size, line.rstrip(), rtl) > width:
+                cut = len(line) - 1
+                while cut > 1 and page.line_width(font, size, line[:cut], rtl) > width:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+        else:
+            line = trial
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def _pieces(text: str) -> list[str]:
+    """Where a line may break: after each space, and around each wide (CJK) character."""
+    import unicodedata
+
+    pieces: list[str] = []
+    for char in text:
+        wide = unicodedata.east_asian_width(char) in ("W", "F")
+        if pieces and not wide and not pieces[-1].endswith(" ") and \
+                unicodedata.east_asian_width(pieces[-1][-1]) not in ("W", "F"):
+            pieces[-1] += char
+        else:
+            pieces.append(char)
+    return pieces

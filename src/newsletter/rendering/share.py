@@ -311,7 +311,7 @@ class Share:
             with self._speaking():
                 facts = flyer_facts(self.view)
             inputs = [facts, self.settings.language, self.settings.direction, self.settings.theme.accent,
-                      paper(self.settings), font_key(self.card()), tools_version("fpdf", "segno", "uharfbuzz", "fontTools")]
+                      paper(self.settings), font_key(self.card()), tools_version("pydyf", "segno", "uharfbuzz", "bidi")]
             self._later["flyer"] = self._kept_or_made(inputs, ".flyer", lambda: submit(flyer_pdf, facts, self.settings),
                                                       lambda made: (made[0], {"title_size": made[1]}))
         return self._later["flyer"]
