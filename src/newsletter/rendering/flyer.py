@@ -133,11 +133,15 @@ def _lines(page: Any, font: Any, size: float, text: str, width: float, rtl: bool
             lines.append(line.rstrip())
             line = piece.lstrip()
             while len(line) > 1 and page.line_width(font, size, line.rstrip(), rtl) > width:
-                cut = len(line) - 1
-                while cut > 1 and page.line_width(font, size, line[:cut], rtl) > width:
-                    cut -= 1
-                lines.append(line[:cut])
-                line = line[cut:]
+                low, high = 1, len(line) - 1  # the longest start of it that fits (at least one character)
+                while low < high:
+                    middle = (low + high + 1) // 2
+                    if page.line_width(font, size, line[:middle], rtl) <= width:
+                        low = middle
+                    else:
+                        high = middle - 1
+                lines.append(line[:low])
+                line = line[low:]
         else:
             line = trial
     if line.strip():
