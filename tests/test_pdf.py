@@ -115,3 +115,18 @@ def test_an_arabic_flyers_lines_are_set_against_the_right_margin(project):
         title = [x for x in range(image.width) for y in range(110, 170, 2) if image.getpixel((x, y)) < 128]
         margin = round(20 * MM)
         assert abs(max(title) - (image.width - margin)) <= 8 and min(title) > margin + 40  # a letter's bearing
+
+
+def test_no_chinese_line_starts_with_a_comma_or_ends_with_an_opening_bracket():
+    from newsletter.rendering.cards import _find
+    from newsletter.rendering.flyer import _lines
+
+    fonts("NotoSansCJK-Regular.ttc")
+    page = Page(595.28, 841.89)
+    face = page.face(_find("NotoSansCJK-Regular.ttc"), 2)
+    text = "我们在「联邦大楼」前集会，要求团聚。带上标语，邀请邻居！（中午十二点）" * 4
+    for width in range(60, 300, 7):  # every width puts the breaks somewhere else
+        lines = _lines(page, face, 13, text, width, rtl=False)
+        assert "".join(lines) == text
+        assert not any(line[0] in "，。！」）" for line in lines[1:]), lines
+        assert not any(line[-1] in "「（" for line in lines[:-1]), lines

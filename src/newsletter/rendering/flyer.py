@@ -150,15 +150,23 @@ def _lines(page: Any, font: Any, size: float, text: str, width: float, rtl: bool
 
 
 def _pieces(text: str) -> list[str]:
-    """Where a line may break: after each space, and around each wide (CJK) character."""
+    """Where a line may break: after each space, and around each wide (CJK) character, except that closing
+    punctuation (，。、」) stays with what it closes and opening punctuation (「（) with what it opens, so that
+    no line starts with a comma or ends with an opening bracket, as Chinese and Japanese typesetting require."""
     import unicodedata
 
     pieces: list[str] = []
+    opened = False  # the last piece ends with an opening mark: the next character joins it
     for char in text:
         wide = unicodedata.east_asian_width(char) in ("W", "F")
-        if pieces and not wide and not pieces[-1].endswith(" ") and \
-                unicodedata.east_asian_width(pieces[-1][-1]) not in ("W", "F"):
+        kind = unicodedata.category(char)
+        closing = kind in ("Pe", "Pf") or (wide and kind == "Po")
+        joins = pieces and (opened or closing or (
+            not wide and not pieces[-1].endswith(" ") and unicodedata.east_asian_width(pieces[-1][-1]) not in
+            ("W", "F")))
+        if joins:
             pieces[-1] += char
         else:
             pieces.append(char)
+        opened = kind in ("Ps", "Pi")
     return pieces
