@@ -728,3 +728,27 @@ def test_a_changed_dates_own_description_is_said_not_dropped_unseen(tmp_path):
     (path,) = (root / "events").glob("*.md")
     assert "changes:\n  2027-03-11:\n    status: rescheduled\n    start: 2027-03-11 20:00\n    end: 22:00\n" in \
         path.read_text()
+
+
+def test_a_field_written_over_several_lines_is_rewritten_alone_and_the_comments_stay(tmp_path):
+    """A calendar that moves the event to another place changes its `location:` block: the lines under it are
+    written again, and what the group wrote around it (comments, its own summary) stays as it was."""
+    source = tmp_path / "c.ics"
+    event = {"uid": "rally@x", "summary": "Rent strike rally", "dtstart": _at(6, 12), "dtend": _at(6, 14),
+             "location": "Union Hall, 12 Main St"}
+    source.write_bytes(_calendar([event]))
+    root = group(tmp_path)
+    window = ("--from", "2027-03-01", "--until", "2027-04-01")
+    run("import", str(source), *window, root=root)
+    (path,) = (root / "events").glob("*.md")
+    before = path.read_text()
+    assert "location:\n" in before  # written over several lines
+    path.write_text(before.replace("location:\n", "# the hall is booked by Maria\nlocation:\n")
+                    .replace("kind: other\n", "kind: rally  # permit pending\n"))
+    source.write_bytes(_calendar([dict(event, location="Public Library, 700 Boylston St")]))
+    out = run("import", str(source), *window, root=root).output
+    assert "updated events/2027-03-06-rent-strike-rally.md: location" in out
+    after = path.read_text()
+    assert "# the hall is booked by Maria\nlocation:\n" in after and "kind: rally  # permit pending\n" in after
+    assert "Public Library" in after and "Union Hall" not in after
+    assert after.index("kind: rally") < after.index("location:") < after.index("source:")  # the order kept

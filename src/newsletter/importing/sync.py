@@ -203,27 +203,39 @@ def _merge(path: Path, root: Path, before: dict[str, Any], theirs: dict[str, Any
 
 def _edited(text: str, current: Any, merged: dict[str, Any], body: str) -> str | None:
     """The file with only the lines of the fields that changed rewritten (so comments, quoting and order that
-    people wrote stay), or None when a changed field spans several lines: then the whole file is written."""
+    people wrote stay), or None when that does not read back as `merged`: then the whole file is written.
+
+    A field written over several lines (a `location:` with its name and address below it) is its own line and
+    those under it up to the next field; comments and blank lines just before the next field stay, as they
+    are more likely about it."""
     from newsletter.importing.writing import field_lines
     from newsletter.sources.frontmatter import FrontMatterError, split
 
     ours = current.data
     lines = text.split("\n")
     close = next(i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "..."))
+    starts = sorted(current.lines[key] - 1 for key in ours if key in current.lines)
     replaced: dict[int, list[str]] = {}
+    dropped: set[int] = set()
     added: list[str] = []
     for key in dict.fromkeys([*ours, *merged]):
         if merged.get(key) == ours.get(key):
             continue
         if key in ours:
-            if isinstance(ours[key], (dict, list)) or any(path.startswith((f"{key}.", f"{key}[")) for path in current.lines):
+            if key not in current.lines:
                 return None
-            replaced[current.lines[key] - 1] = field_lines(key, merged[key]) if key in merged else []
+            start = current.lines[key] - 1
+            end = min((line for line in starts if line > start), default=close)
+            while end - 1 > start and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+                end -= 1
+            replaced[start] = field_lines(key, merged[key]) if key in merged else []
+            dropped.update(range(start + 1, end))
         else:
             added += field_lines(key, merged[key])
     out = []
     for number, line in enumerate(lines[:close]):
-        out += replaced.get(number, [line])
+        if number not in dropped:
+            out += replaced.get(number, [line])
     out += added + ["---"]
     edited = "\n".join(out) + "\n" + ("\n" + body.strip("\n") + "\n" if body.strip() else "")
     if current.body.strip("\n") == body.strip("\n"):  # the description as it was, blank lines and all
