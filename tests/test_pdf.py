@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from newsletter.rendering.pdf import MM, Page, runs
+from newsletter.rendering.direction import runs
+from newsletter.rendering.pdf import MM, Page
 from test_share import fonts, pdf_tools
 
 MIXED = [
