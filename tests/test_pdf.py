@@ -1,6 +1,5 @@
-"""The flyer's page (newsletter/rendering/pdf.py), read back by tools nobody on the project wrote: the order of
-right-to-left runs against python-bidi's Rust implementation of the Unicode Bidirectional Algorithm, the file
-against poppler (pdftotext, pdffonts, pdfinfo, pdftoppm)."""
+"""The flyer's page (newsletter/rendering/pdf.py) and its lines (rendering/flyer.py), read back with poppler
+(pdftotext, pdffonts, pdfinfo, pdftoppm), which nobody on the project wrote."""
 
 from __future__ import annotations
 
@@ -10,33 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from newsletter.rendering.direction import runs
 from newsletter.rendering.pdf import MM, Page
 from test_share import fonts, pdf_tools
-
-MIXED = [
-    "سوريا (Syria) 2018",
-    "وقفة (مع سوريا) today",
-    "560 Boylston St, Boston",
-    "الخميس، 25 يناير · 6:00 م",
-    "Rally (مسيرة) at 5 [pm]",
-    "مرحبا [Boston (MA)] غدا",
-    "עצרת הזדהות ב-JFK Federal Building, 12:00",
-    "RSVP: https://example.org/rsvp/מפגש",
-    "plain English, nothing to turn",
-]
-
-
-@pytest.mark.parametrize("text", MIXED)
-@pytest.mark.parametrize("rtl", [True, False])
-def test_a_lines_runs_are_in_the_order_the_unicode_bidi_algorithm_gives(text, rtl):
-    """Each run drawn from the left, a right-to-left one reversed, reads as python-bidi's Rust implementation
-    (the unicode-bidi crate, which has rule N0 for brackets) puts the line on screen."""
-    from bidi import get_display
-
-    drawn = "".join(run[::-1] if run_rtl else run for run, run_rtl in runs(text, rtl))
-    assert drawn == get_display(text, base_dir="R" if rtl else "L")
-
 
 def dejavu() -> tuple[Path, Path]:
     from newsletter.rendering.cards import _find
