@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from newsletter.rendering.pdf import MM, Page
