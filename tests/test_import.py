@@ -13,6 +13,7 @@ import threading
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -681,15 +682,24 @@ def test_a_webcal_address_is_the_https_address_and_an_hourly_rule_is_written_dat
         expanded(source, date(2027, 3, 1), date(2027, 4, 1), "America/New_York")
 
 
-def test_an_update_rewrites_only_the_lines_that_changed_and_keeps_comments(tmp_path):
+RALLY_WINDOW = ("--from", "2027-03-01", "--until", "2027-04-01")
+
+
+def _imported_rally(tmp_path: Path, **fields: Any) -> tuple[Path, dict[str, Any], Path, Path]:
+    """A calendar of one rally (with `fields`) imported into a new group: the calendar, its event, the group's
+    folder and the event's file."""
     source = tmp_path / "c.ics"
-    event = {"uid": "rally@x", "summary": "Rent strike rally", "dtstart": _at(6, 12), "dtend": _at(6, 14),
-             "description": "Bring signs."}
+    event = {"uid": "rally@x", "summary": "Rent strike rally", "dtstart": _at(6, 12), "dtend": _at(6, 14), **fields}
     source.write_bytes(_calendar([event]))
     root = group(tmp_path)
-    window = ("--from", "2027-03-01", "--until", "2027-04-01")
-    run("import", str(source), *window, root=root)
+    run("import", str(source), *RALLY_WINDOW, root=root)
     (path,) = (root / "events").glob("*.md")
+    return source, event, root, path
+
+
+def test_an_update_rewrites_only_the_lines_that_changed_and_keeps_comments(tmp_path):
+    source, event, root, path = _imported_rally(tmp_path, description="Bring signs.")
+    window = RALLY_WINDOW
     path.write_text(path.read_text().replace("kind: other\n", "kind: rally  # Maria checks the permit\n"
                                              "summary: 'Rent strike: all out'\n"))
     source.write_bytes(_calendar([dict(event, dtend=_at(6, 15), description="Bring signs and water.")]))
@@ -733,14 +743,8 @@ def test_a_changed_dates_own_description_is_said_not_dropped_unseen(tmp_path):
 def test_a_field_written_over_several_lines_is_rewritten_alone_and_the_comments_stay(tmp_path):
     """A calendar that moves the event to another place changes its `location:` block: the lines under it are
     written again, and what the group wrote around it (comments, its own summary) stays as it was."""
-    source = tmp_path / "c.ics"
-    event = {"uid": "rally@x", "summary": "Rent strike rally", "dtstart": _at(6, 12), "dtend": _at(6, 14),
-             "location": "Union Hall, 12 Main St"}
-    source.write_bytes(_calendar([event]))
-    root = group(tmp_path)
-    window = ("--from", "2027-03-01", "--until", "2027-04-01")
-    run("import", str(source), *window, root=root)
-    (path,) = (root / "events").glob("*.md")
+    source, event, root, path = _imported_rally(tmp_path, location="Union Hall, 12 Main St")
+    window = RALLY_WINDOW
     before = path.read_text()
     assert "location:\n" in before  # written over several lines
     path.write_text(before.replace("location:\n", "# the hall is booked by Maria\nlocation:\n")
