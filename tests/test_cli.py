@@ -287,7 +287,7 @@ def test_the_command_ends_the_usual_way_so_atexit_hooks_and_profilers_run(sample
     hook = ("import atexit, sys; from pathlib import Path; "
             "atexit.register(lambda: Path('exited').write_text('yes')); "
             "sys.argv = ['newsletter', 'build', '--week', '2018-W04']; "
-            "from newsletter.cli import run; run()")
+            "from newsletter.launch import run; run()")  # the installed command's entry
     done = subprocess.run([sys.executable, "-c", hook], cwd=sample, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (sample / "exited").read_text() == "yes"
