@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsletter.models import Settings
 from newsletter.rendering.cards import fonts_for
+
+if TYPE_CHECKING:
+    from newsletter.rendering.pdf import Face, Page
 
 # CLDR's paperSize data (supplementalData.xml, measurementData): the territories that print on US Letter.
 LETTER_TERRITORIES = frozenset({"BZ", "CA", "CL", "CO", "CR", "GT", "MX", "NI", "PA", "PH", "PR", "SV", "US", "VE"})
@@ -65,19 +68,21 @@ def flyer_pdf(facts: dict[str, Any], settings: Settings) -> tuple[bytes, float]:
     page.rect(0, 0, page.width, 10 * MM, rgb(settings.theme.accent))
     y = 24 * MM
 
-    def write(text: str, size: float, strong: bool = False, gap: float = 2.5, start: bool = True) -> None:
-        """Lines of `text` from `y` down, against the side a line starts on (or the other, `start=False`)."""
+    def place(lines: list[str], size: float, strong: bool = False, gap: float = 2.5, start: bool = True) -> None:
+        """`lines` from `y` down, against the side a line starts on (or the other, `start=False`)."""
         nonlocal y
-        if not text:
+        if not lines:
             return
-        font = bold if strong else regular
-        height = size * LINE
-        for line in _lines(page, font, size, text, width, rtl):
-            shown = page.line_width(font, size, line, rtl)
-            x = margin + width - shown if rtl == start else margin
-            page.text(font, size, x, y + height * 0.78, line, rtl)
-            y += height
+        right = rtl == start
+        for line in lines:
+            page.text(bold if strong else regular, size, margin + width if right else margin, y + size * LINE * 0.78,
+                      line, rtl, right=right)
+            y += size * LINE
         y += gap * MM
+
+    def write(text: str, size: float, strong: bool = False, gap: float = 2.5, start: bool = True) -> None:
+        """`text` in as many lines as it takes (see place())."""
+        place(_lines(page, bold if strong else regular, size, text, width, rtl), size, strong, gap, start)
 
     write(facts.get("kicker", ""), 16, strong=True)
     size = 44.0
@@ -100,7 +105,7 @@ def flyer_pdf(facts: dict[str, Any], settings: Settings) -> tuple[bytes, float]:
             lines = lines[:room]
             if lines:
                 lines[-1] = lines[-1].rsplit(" ", 1)[0] + " …"
-        write(" ".join(line.strip() for line in lines), 13, gap=6)
+        place(lines, 13, gap=6)
     if link:
         code = segno.make(link, error="m")
         x = margin if rtl else page.width - margin - side
@@ -122,7 +127,7 @@ def flyer_pdf(facts: dict[str, Any], settings: Settings) -> tuple[bytes, float]:
     return page.write(facts["title"], settings.language, created.strftime("D:%Y%m%d%H%M%SZ")), size
 
 
-def _lines(page: Any, font: Any, size: float, text: str, width: float, rtl: bool) -> list[str]:
+def _lines(page: Page, font: Face, size: float, text: str, width: float, rtl: bool) -> list[str]:
     """`text` broken into the lines it takes at `size` within `width`: at spaces, and between the characters of
     scripts written without them (Chinese, Japanese); a word longer than a line is broken where it must be."""
     lines: list[str] = []

@@ -5,10 +5,9 @@ that Arabic letters join and marks sit where the font puts them, and
 subsets the fonts (TrueType and CFF alike, Noto CJK included) to the glyphs
 the page uses; a line of Arabic or Hebrew with a date or an address in it
 runs in the order rendering/direction.py gives (python-bidi); pydyf writes
-the PDF objects. Here: which glyph
-goes where, and the font objects a PDF needs to show them and to give their
-text back (a ToUnicode map, so that the words can be searched, copied and
-read aloud). All of it imports in about 20 ms, where a general PDF library
+the PDF objects. Here: which glyph goes where, and the font objects a PDF
+needs to show them and to give their text back (a ToUnicode map, so that
+the words can be searched, copied and read aloud). All of it imports in about 20 ms, where a general PDF library
 took 350-420 ms.
 
 Lengths are in points (1/72 inch), y from the top of the page.
@@ -36,15 +35,14 @@ class Face:
         self.face = hb.Face(hb.Blob.from_file_path(str(path)), index)
         self.font = hb.Font(self.face)
         self.upem = self.face.upem
-        self.used: dict[int, str] = {}  # glyph → the text it stands for, as the page uses it
+        self.used: dict[int, str] = {}  # glyph → the text it stands for, as the page draws it
 
     def width(self, text: str, size: float, rtl: bool = False) -> float:
         """The advance of `text` (one direction, one line) at `size` points."""
-        return sum(advance for _, advance, _, _ in self.shape(text, rtl)) * size / self.upem
+        return sum(glyph[1] for glyph in self.shape(text, rtl)) * size / self.upem
 
-    def shape(self, text: str, rtl: bool) -> list[tuple[int, int, int, int]]:
-        """(glyph, advance, x offset, y offset) in font units, left to right as drawn; the glyphs are noted
-        with the text of their cluster for the page's ToUnicode map."""
+    def shape(self, text: str, rtl: bool) -> list[tuple[int, int, int, int, str]]:
+        """(glyph, advance, x offset, y offset, the text of its cluster) in font units, left to right as drawn."""
         import uharfbuzz as hb
 
         buffer = hb.Buffer()
@@ -54,12 +52,9 @@ class Face:
         hb.shape(self.font, buffer, {})
         infos, positions = buffer.glyph_infos, buffer.glyph_positions
         starts = sorted({info.cluster for info in infos} | {len(text)})
-        shaped = []
-        for info, position in zip(infos, positions, strict=True):
-            end = starts[starts.index(info.cluster) + 1]
-            self.used.setdefault(info.codepoint, text[info.cluster:end])
-            shaped.append((info.codepoint, position.x_advance, position.x_offset, position.y_offset))
-        return shaped
+        return [(info.codepoint, position.x_advance, position.x_offset, position.y_offset,
+                 text[info.cluster:starts[starts.index(info.cluster) + 1]])
+                for info, position in zip(infos, positions, strict=True)]
 
 
 class Page:
@@ -68,7 +63,7 @@ class Page:
     def __init__(self, width: float, height: float):
         self.width, self.height = width, height
         self.faces: list[Face] = []
-        self.drawn: list[tuple[Any, ...]] = []  # ("text", face, size, x, baseline, glyphs, text) | ("rect", ...)
+        self.drawn: list[tuple[Any, ...]] = []  # ("text", face, size, x, baseline, glyphs) | ("rect", ...)
         self.links: list[tuple[float, float, float, float, str]] = []
 
     def face(self, path: Path, index: int = 0) -> Face:
@@ -81,11 +76,16 @@ class Page:
     def line_width(self, face: Face, size: float, text: str, rtl: bool) -> float:
         return sum(face.width(run, size, run_rtl) for run, run_rtl in runs(text, rtl))
 
-    def text(self, face: Face, size: float, x: float, baseline: float, text: str, rtl: bool) -> float:
-        """Draw one line with its left end at `x`; its width."""
+    def text(self, face: Face, size: float, x: float, baseline: float, text: str, rtl: bool,
+             right: bool = False) -> None:
+        """Draw one line with its left end at `x` (its right end, with `right`); its glyphs are noted with the
+        text they stand for, for the page's ToUnicode map (a glyph only measured is not embedded)."""
         glyphs = [glyph for run, run_rtl in runs(text, rtl) for glyph in face.shape(run, run_rtl)]
-        self.drawn.append(("text", face, size, x, baseline, glyphs, text))
-        return sum(glyph[1] for glyph in glyphs) * size / face.upem
+        for glyph, *_, cluster in glyphs:
+            face.used.setdefault(glyph, cluster)
+        if right:
+            x -= sum(glyph[1] for glyph in glyphs) * size / face.upem
+        self.drawn.append(("text", face, size, x, baseline, glyphs))
 
     def rect(self, x: float, y: float, width: float, height: float, rgb: tuple[int, int, int]) -> None:
         self.drawn.append(("rect", x, y, width, height, rgb))
@@ -112,16 +112,16 @@ class Page:
                 content.rectangle(_n(x), _n(self.height - y - height), _n(width), _n(height))
                 content.fill()
                 continue
-            _, face, size, x, baseline, glyphs, _ = item
-            new = mapped[self.faces.index(face)]
+            _, face, size, x, baseline, glyphs = item
+            number = self.faces.index(face)
             content.set_color_rgb(0, 0, 0)
             content.begin_text()
-            content.set_font_size(f"F{self.faces.index(face)}", _n(size))
+            content.set_font_size(f"F{number}", _n(size))
             scale = size / face.upem
             pen = x
-            for glyph, advance, dx, dy in glyphs:
+            for glyph, advance, dx, dy, _ in glyphs:
                 content.set_text_matrix(1, 0, 0, 1, _n(pen + dx * scale), _n(self.height - baseline + dy * scale))
-                content.show_text(f"<{new[glyph]:04x}>")
+                content.show_text(f"<{mapped[number][glyph]:04x}>")
                 pen += advance * scale
             content.end_text()
         document.add_object(content)
