@@ -2,7 +2,7 @@
 Algorithm (UAX #9) for a line of the flyer (rendering/pdf.py), so that a right-to-left line with a date, an
 address or a bracketed Latin word reads as it would in a browser.
 
-python-bidi's algorithm module resolves the levels; its rule for brackets (N0) is added here. Tests compare
+python-bidi's algorithm module resolves the levels and reorders; its rule for brackets (N0) is added here. Tests compare
 every order with python-bidi's other implementation, in Rust, which has that rule.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 
 def runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
-    """`text` (one line) as runs of one direction, in the order they are drawn from the left: the Unicode
-    Bidirectional Algorithm's levels (python-bidi), then rule L2's reversals."""
+    """`text` (one line) as runs of one direction, in the order they are drawn from the left, each in the order
+    it is read: the Unicode Bidirectional Algorithm's levels and reordering (rules L1 and L2), by python-bidi."""
     if not any(unicodedata.bidirectional(char) in ("R", "AL", "AN") for char in text) and not rtl:
         return [(text, False)]
     from bidi import algorithm
@@ -28,29 +28,14 @@ def runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
     _pair_brackets(storage)
     algorithm.resolve_neutral_types(storage, False)
     algorithm.resolve_implicit_levels(storage, False)
-    levels = [char["level"] for char in storage["chars"]]
-    pieces: list[tuple[str, int]] = []
-    for char, level in zip(text, levels, strict=True):
-        if pieces and pieces[-1][1] == level:
-            pieces[-1] = (pieces[-1][0] + char, level)
+    algorithm.reorder_resolved_levels(storage, False)  # the characters, in the order they are drawn
+    drawn: list[tuple[str, int]] = []
+    for char in storage["chars"]:
+        if drawn and drawn[-1][1] == char["level"]:
+            drawn[-1] = (drawn[-1][0] + char["ch"], char["level"])
         else:
-            pieces.append((char, level))
-    # L2: from the highest level down to the lowest odd one, reverse every sequence of runs at that level or above.
-    order = list(range(len(pieces)))
-    highest = max(levels, default=0)
-    lowest_odd = min((level for level in levels if level % 2), default=highest + 1)
-    for level in range(highest, lowest_odd - 1, -1):
-        index = 0
-        while index < len(order):
-            if pieces[order[index]][1] >= level:
-                end = index
-                while end < len(order) and pieces[order[end]][1] >= level:
-                    end += 1
-                order[index:end] = reversed(order[index:end])
-                index = end
-            else:
-                index += 1
-    return [(pieces[i][0], pieces[i][1] % 2 == 1) for i in order]
+            drawn.append((char["ch"], char["level"]))
+    return [(run[::-1], True) if level % 2 else (run, False) for run, level in drawn]
 
 
 # Bracket pairs of Unicode's BidiBrackets.txt that event text uses (rule N0 puts a pair on the side of what it
