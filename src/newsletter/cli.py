@@ -127,9 +127,6 @@ def build(week, out, drafts, preheader, today, config, events_dir, no_cache):
         newsletter build --week 2018-W04
         newsletter build --today 2018-01-20 --out preview/
     """
-    from newsletter.outputs.warmup import for_build
-
-    for_build(config, not no_cache)  # first: the helper it may start imports while the rest is loaded
     from newsletter.outputs.build import build as build_digest
     from newsletter.schedule.dates import week_label
     from newsletter.rendering.render import GMAIL_CLIP_BYTES
@@ -198,9 +195,6 @@ def announce(event, reminder, out, today, config, events_dir, no_cache):
         newsletter announce events/2018-01-27-justice-for-siham-and-naseem-rally.md
         newsletter announce 2018-01-27-justice-for-siham-and-naseem-rally --reminder --today 2018-01-26
     """
-    from newsletter.outputs.warmup import for_announce
-
-    for_announce(config, not no_cache)  # first: the helper it may start imports while the rest is loaded
     from newsletter.outputs.announce import announce as announce_event
     from newsletter.rendering.render import GMAIL_CLIP_BYTES
 

@@ -2,9 +2,10 @@
 so that the helper process has the most time to import them.
 
 It imports nothing but `os` and the helpers' own module: the installed command
-calls it from newsletter/launch.py before click is imported, and build and
-announce call it again once click has read their options (a helper already
-started is not started twice).
+calls it from newsletter/launch.py before click is imported, and build() and
+announce() call it again first thing, for a command line launch.py did not
+recognise and for callers of those functions (a helper already started is
+not started twice).
 """
 
 from __future__ import annotations
